@@ -1,0 +1,1 @@
+//! Side-by-side checks against the stock tools.

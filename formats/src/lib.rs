@@ -1,0 +1,9 @@
+//! pg_dump's archive formats, read and written without a database.
+//!
+//! The field-by-field specification is `shared/formats/ARCHIVE-FORMAT.md`; this crate
+//! depends on no database or async crate, so it can be tested with byte literals and
+//! archives made by the stock tools.
+
+pub mod error;
+
+pub use error::{Error, Result};

@@ -1,0 +1,14 @@
+//! What each command does once its arguments are parsed.
+
+use crate::cli::{Cli, Command};
+use crate::{Error, Result};
+
+/// Runs one parsed command line.
+pub fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Dump(_) => Err(Error::NotImplemented { what: "pgark dump".into() }),
+        Command::Restore(_) => Err(Error::NotImplemented { what: "pgark restore".into() }),
+        Command::Dumpall(_) => Err(Error::NotImplemented { what: "pgark dumpall".into() }),
+        Command::List(_) => Err(Error::NotImplemented { what: "pgark list".into() }),
+    }
+}

@@ -1,0 +1,37 @@
+//! pgark's error type. Every error names what failed and where; `main` alone turns
+//! errors into messages and exit codes.
+
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum Error {
+    /// A command or option that pgark accepts but does not do yet.
+    #[error("{what}: not implemented yet")]
+    NotImplemented { what: String },
+    /// Bad usage that clap could not catch (conflicting options and the like).
+    #[error("{0}")]
+    Usage(String),
+    /// An archive could not be read or written.
+    #[error(transparent)]
+    Archive(#[from] pgark_formats::Error),
+    /// Reading or writing a file outside an archive.
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    /// The process exit status this error ends with: 2 for usage and not-implemented
+    /// (as clap reports usage errors), 1 for everything that went wrong at run time.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::NotImplemented { .. } | Error::Usage(_) => 2,
+            _ => 1,
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,10 @@
+//! pgark: PostgreSQL's logical backup tools (pg_dump, pg_restore, pg_dumpall),
+//! reimplemented. The archive formats live in the `pgark-formats` crate, which knows
+//! nothing of databases; this crate holds the command lines and everything that talks
+//! to a server.
+
+pub mod cli;
+pub mod commands;
+pub mod error;
+
+pub use error::{Error, Result};

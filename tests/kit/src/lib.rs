@@ -1,0 +1,1 @@
+//! Throwaway PostgreSQL clusters for tests.

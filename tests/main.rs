@@ -1,0 +1,5 @@
+//! pgark's integration tests: one binary (two cores build one test binary faster
+//! than many). Each module exercises the `pgark` executable or library against
+//! throwaway clusters from `pgark-testkit`.
+
+mod cli;
