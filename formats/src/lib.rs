@@ -5,5 +5,9 @@
 //! archives made by the stock tools.
 
 pub mod error;
+pub mod model;
+pub mod version;
 
 pub use error::{Error, Result};
+pub use model::{CatalogId, Desc, DumpId, Header, Section, Toc, TocEntry};
+pub use version::ArchiveVersion;
