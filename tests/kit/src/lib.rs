@@ -1,1 +1,17 @@
-//! Throwaway PostgreSQL clusters for tests.
+//! Throwaway PostgreSQL clusters, fixture databases and stock-tool locations for pgark's tests.
+//!
+//! Everything here is test support: failures panic with a message that says what was run,
+//! where, and what the server or tool printed, so a failing test explains itself.
+//!
+//! ```no_run
+//! let cluster = pgark_testkit::Cluster::start(18);
+//! cluster.load_fixtures("src", &["basic"]);
+//! let out = cluster.psql("src", "select count(*) from pg_class");
+//! ```
+
+mod cluster;
+pub mod fixtures;
+mod paths;
+
+pub use cluster::Cluster;
+pub use paths::{available_majors, pg_bin_dir, repo_root, scratch_dir, stock_tool, SUPPORTED_MAJORS};

@@ -1,0 +1,59 @@
+//! Where the repository, the PostgreSQL binaries of each major and scratch space are.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::PathBuf;
+
+/// The PostgreSQL majors pgark supports and the tests know how to provision.
+pub const SUPPORTED_MAJORS: std::ops::RangeInclusive<u32> = 14..=18;
+
+/// The workspace root (the directory holding the top-level `Cargo.toml`).
+pub fn repo_root() -> PathBuf {
+    let kit = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    // tests/kit -> tests -> <root>
+    kit.parent()
+        .and_then(|tests| tests.parent())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| panic!("testkit: cannot derive the repository root from {}", kit.display()))
+}
+
+/// `$PGARK_PG_CACHE/<major>/bin`, by default `<repo>/target/pg/<major>/bin`
+/// (the layout `scripts/postgres.sh` creates).
+pub fn pg_bin_dir(major: u32) -> PathBuf {
+    let cache = match std::env::var_os("PGARK_PG_CACHE") {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+        _ => repo_root().join("target").join("pg"),
+    };
+    cache.join(major.to_string()).join("bin")
+}
+
+/// The supported majors whose server binary is present.
+pub fn available_majors() -> Vec<u32> {
+    SUPPORTED_MAJORS
+        .filter(|major| pg_bin_dir(*major).join("postgres").is_file())
+        .collect()
+}
+
+/// Path of a stock PostgreSQL program of one major, e.g. `stock_tool(18, "pg_restore")`.
+/// Panics if it does not exist, naming the provisioning script.
+pub fn stock_tool(major: u32, tool: &str) -> PathBuf {
+    let path = pg_bin_dir(major).join(tool);
+    if !path.is_file() {
+        panic!(
+            "testkit: {} not found (PostgreSQL {major} not provisioned? run scripts/postgres.sh {major})",
+            path.display()
+        );
+    }
+    path
+}
+
+/// A fresh temporary directory for test outputs. Mode 0777 so that the `postgres` server
+/// user can read (and, for server-side COPY, write) files in it when tests run as root.
+pub fn scratch_dir() -> tempfile::TempDir {
+    let dir = tempfile::Builder::new()
+        .prefix("pgark-scratch-")
+        .tempdir()
+        .unwrap_or_else(|e| panic!("testkit: cannot create a scratch dir in {}: {e}", std::env::temp_dir().display()));
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777))
+        .unwrap_or_else(|e| panic!("testkit: cannot chmod {}: {e}", dir.path().display()));
+    dir
+}

@@ -1,0 +1,3 @@
+-- min-version: 99
+-- description: a fixture no supported major can load, to test the version guard
+SELECT 1;
