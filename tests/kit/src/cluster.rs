@@ -218,11 +218,11 @@ impl Cluster {
             .arg(&self.data_dir)
             .args(["-A", "trust", "-U", SUPERUSER, "--locale=C.UTF-8", "-E", "UTF8", "--no-sync"]);
         run(&mut cmd, &format!("initdb (PostgreSQL {})", self.major));
-        let settings = format!(
+        append(
+            &self.data_dir.join("postgresql.conf"),
             "# Written by pgark-testkit: a throwaway cluster tuned for speed, not durability.\n\
-             include 'pgark-testkit.conf'\n"
+             include 'pgark-testkit.conf'\n",
         );
-        append(&self.data_dir.join("postgresql.conf"), &settings);
     }
 
     /// Picks a free port and starts the server, retrying when another process grabbed the port.
