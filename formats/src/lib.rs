@@ -6,6 +6,7 @@
 
 pub mod error;
 pub mod model;
+pub mod select;
 pub mod version;
 
 pub use error::{Error, Result};
