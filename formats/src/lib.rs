@@ -5,6 +5,8 @@
 //! archives made by the stock tools.
 
 pub mod error;
+pub mod filter;
+pub mod list;
 pub mod model;
 pub mod select;
 pub mod version;

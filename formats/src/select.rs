@@ -250,7 +250,8 @@ impl Selection {
     }
 }
 
-/// `--strict-names` failures, worded as stock words them.
+/// Selection failures (`--strict-names`, `-L` list files, `--filter` files), worded
+/// as stock words them.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum SelectError {
     #[error("schema \"{}\" not found", String::from_utf8_lossy(.0))]
@@ -263,6 +264,13 @@ pub enum SelectError {
     FunctionNotFound(Vec<u8>),
     #[error("trigger \"{}\" not found", String::from_utf8_lossy(.0))]
     TriggerNotFound(Vec<u8>),
+    /// A `-L` list names an ID within the archive's range that no entry has.
+    #[error("could not find entry for ID {0}")]
+    UseListEntryNotFound(DumpId),
+    /// A `--filter` file could not be parsed or names something pg_restore cannot
+    /// filter on; `origin` is `file "NAME"` or `standard input`.
+    #[error("invalid format in filter read from {origin} on line {line}: {message}")]
+    Filter { origin: String, line: usize, message: String },
 }
 
 /// One entry of a plan: which TOC entry, what is wanted of it, and its pass.
