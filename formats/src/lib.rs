@@ -5,9 +5,12 @@
 //! archives made by the stock tools.
 
 pub mod error;
+pub mod keywords;
 pub mod filter;
 pub mod list;
 pub mod model;
+pub mod quote;
+pub mod script;
 pub mod select;
 pub mod version;
 
