@@ -14,6 +14,9 @@ pub enum Error {
     /// An archive could not be read or written.
     #[error(transparent)]
     Archive(#[from] pgark_formats::Error),
+    /// Entry selection failed: `--strict-names`, a `-L` list or a `--filter` file.
+    #[error(transparent)]
+    Select(#[from] pgark_formats::select::SelectError),
     /// Reading or writing a file outside an archive.
     #[error("{path}: {source}")]
     Io {

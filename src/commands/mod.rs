@@ -1,5 +1,7 @@
 //! What each command does once its arguments are parsed.
 
+pub mod restore_options;
+
 use crate::cli::{Cli, Command};
 use crate::{Error, Result};
 
