@@ -128,20 +128,29 @@ fn mktime(tz: &jiff::tz::TimeZone, t: &ArchiveTime) -> Option<jiff::Timestamp> {
             }
         }
     }
-    // The requested DST state is not in effect at that time: like glibc, read the
-    // civil time with the offset of the nearest period that has it (searching about
-    // a year either way); if the zone never has it, ignore the flag.
-    let step = SignedDuration::from_hours(24 * 7);
-    for k in 1..=60 {
-        for dir in [-1i32, 1] {
-            let probe = first.checked_add(step * (dir * k)).ok()?;
+    // The requested DST state is not in effect at that time. Like glibc, read the
+    // civil time with the offset of the nearest period that has it, probing in
+    // glibc's steps (601200 s, up to about 8.5 years either way); in a zone with no
+    // such period nearby, take DST to be one hour ahead of standard time.
+    let stride: i64 = 601_200;
+    let bound: i64 = 536_454_000 / 2 + stride;
+    let mut delta = stride;
+    while delta < bound {
+        for direction in [-1i64, 1] {
+            let probe = first.checked_add(SignedDuration::from_secs(delta * direction)).ok()?;
             let info = tz.to_offset_info(probe);
             if info.dst().is_dst() == want {
                 return at(info.offset());
             }
         }
+        delta += stride;
     }
-    Some(first)
+    let hour = SignedDuration::from_secs(3600);
+    if want {
+        first.checked_sub(hour).ok()
+    } else {
+        first.checked_add(hour).ok()
+    }
 }
 
 /// The format name of the `Format:` line.

@@ -468,6 +468,32 @@ pub fn plan(toc: &Toc, selection: &Selection) -> Plan {
     Plan { items, touched }
 }
 
+/// The `-t/-I/-P/-T` groups of descs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Table,
+    Index,
+    Function,
+    Trigger,
+}
+
+fn selectable_kind(desc: &Desc) -> Option<Kind> {
+    match desc {
+        Desc::Table
+        | Desc::TableData
+        | Desc::View
+        | Desc::ForeignTable
+        | Desc::MaterializedView
+        | Desc::MaterializedViewData
+        | Desc::Sequence
+        | Desc::SequenceSet => Some(Kind::Table),
+        Desc::Index => Some(Kind::Index),
+        Desc::Function | Desc::Aggregate | Desc::Procedure => Some(Kind::Function),
+        Desc::Trigger => Some(Kind::Trigger),
+        _ => None,
+    }
+}
+
 /// `_tocEntryRequired` of PostgreSQL 18 for one entry. `parent` looks up a dependency
 /// by dump ID, giving the entry and what has been decided for it so far.
 fn entry_reqs<'a>(
@@ -536,7 +562,7 @@ fn entry_reqs<'a>(
     }
 
     // Selective restore.
-    if matches!(desc, Desc::Acl | Desc::Comment | Desc::StatisticsData | Desc::SecurityLabel) {
+    if matches!(desc, Desc::Acl | Desc::Comment | Desc::SecurityLabel) {
         if tag_starts_with(entry, b"DATABASE ") {
             // Database-level comments/ACLs/labels react to -C, not to selectivity.
             if !sel.create_db {
@@ -573,19 +599,30 @@ fn entry_reqs<'a>(
         }
         if sel.selects_types() {
             let tag = tag_bytes(entry);
-            let (names, hits) = match desc {
-                Desc::Table
-                | Desc::TableData
-                | Desc::View
-                | Desc::ForeignTable
-                | Desc::MaterializedView
-                | Desc::MaterializedViewData
-                | Desc::Sequence
-                | Desc::SequenceSet => (&sel.table_names, &mut touched.table),
-                Desc::Index => (&sel.index_names, &mut touched.index),
-                Desc::Function | Desc::Aggregate | Desc::Procedure => (&sel.function_names, &mut touched.function),
-                Desc::Trigger => (&sel.trigger_names, &mut touched.trigger),
-                _ => return Reqs::NONE,
+            // Statistics are matched as the relation they describe: by the kind of
+            // that relation's entry (their first dependency of a selectable kind),
+            // with their own tag (the relation's name), whether or not the relation
+            // itself is selected. Observed on stock 18 pg_restore: `-t T` selects
+            // T's statistics even with `--section=data` or a `-L` list that omits T,
+            // `-I I` selects an index's, `-t`/`-I` never select an index-backed
+            // constraint's (no dependency of a selectable kind in the archive).
+            let kind_desc = if *desc == Desc::StatisticsData {
+                let kind = entry.dependencies.iter().find_map(|&id| {
+                    parent(id).map(|(p, _)| p.desc.clone()).filter(|d| selectable_kind(d).is_some())
+                });
+                match kind {
+                    Some(k) => k,
+                    None => return Reqs::NONE,
+                }
+            } else {
+                desc.clone()
+            };
+            let (names, hits) = match selectable_kind(&kind_desc) {
+                Some(Kind::Table) => (&sel.table_names, &mut touched.table),
+                Some(Kind::Index) => (&sel.index_names, &mut touched.index),
+                Some(Kind::Function) => (&sel.function_names, &mut touched.function),
+                Some(Kind::Trigger) => (&sel.trigger_names, &mut touched.trigger),
+                None => return Reqs::NONE,
             };
             // Stock: the kind must have been asked for (selTable etc.), and the tag
             // must be in that kind's list; the flag is set exactly when the list is

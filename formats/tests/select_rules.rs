@@ -196,6 +196,34 @@ fn table_selection_follows_dependents() {
 }
 
 #[test]
+fn statistics_follow_their_relation_kind_not_its_marking() {
+    let t = sample();
+    // `--section=data -t customer`: the table is not restored, its statistics are.
+    let sel = Selection {
+        table_names: vec![b"customer".to_vec()],
+        sections: SectionSet::from_sections(&[Section::Data]),
+        ..Selection::default()
+    };
+    assert_eq!(wanted(&t, &sel), vec![20, 26]);
+    // A list naming only the statistics, then the table after them.
+    let sel = Selection {
+        table_names: vec![b"customer".to_vec()],
+        use_list: Some(UseList { ids: vec![26, 9, 8] }),
+        strict_names: true,
+        ..Selection::default()
+    };
+    let p = plan(&t, &sel);
+    let w: Vec<DumpId> = p.wanted().map(|i| t.entries[i.index].dump_id).collect();
+    assert_eq!(w, vec![26, 8], "the comment before its table is dropped, the statistics are not");
+    assert_eq!(p.check_strict_names(&sel), Ok(()));
+    // Index statistics need -I, table statistics -t.
+    let sel = Selection { index_names: vec![b"customer".to_vec()], ..Selection::default() };
+    assert!(wanted(&t, &sel).is_empty());
+    let sel = Selection { table_names: vec![b"customer_name".to_vec()], ..Selection::default() };
+    assert!(wanted(&t, &sel).is_empty());
+}
+
+#[test]
 fn table_names_match_relations_of_every_kind_literally() {
     let t = sample();
     let sel = Selection { table_names: vec![b"seq".to_vec(), b"mv".to_vec()], ..Selection::default() };
