@@ -17,6 +17,14 @@ pub enum Error {
     /// Entry selection failed: `--strict-names`, a `-L` list or a `--filter` file.
     #[error(transparent)]
     Select(#[from] pgark_formats::select::SelectError),
+    /// Connection settings that cannot be used: a malformed connection string or URI, an
+    /// unknown service, an invalid option value, unreadable certificates. libpq's wording.
+    #[error("{0}")]
+    ConnectionOptions(String),
+    /// No host accepted the connection: one line per host (and address) tried, in libpq's
+    /// shape (`connection to server at "h", port 5432 failed: ...`).
+    #[error("{}", failures.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Connect { failures: Vec<crate::conn::ConnectFailure> },
     /// Reading or writing a file outside an archive.
     #[error("{path}: {source}")]
     Io {

@@ -5,6 +5,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod conn;
 pub mod error;
 
 pub use error::{Error, Result};
