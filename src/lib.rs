@@ -7,5 +7,6 @@ pub mod cli;
 pub mod commands;
 pub mod conn;
 pub mod error;
+pub mod restore;
 
 pub use error::{Error, Result};
