@@ -9,8 +9,9 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 pub use pgark_testkit::roundtrip::{
-    compare_databases, create_database, run_round_trip, Aspect, CommandRun, CommandTemplate, Comparison,
-    Mismatch, RoundTrip, RoundTripError, RoundTripReport,
+    compare_databases, compare_snapshots, create_database, run_round_trip, run_round_trip_from, Aspect,
+    CommandRun, CommandTemplate, Comparison, DatabaseSnapshot, Mismatch, RoundTrip, RoundTripError,
+    RoundTripReport,
 };
 use pgark_testkit::Cluster;
 
@@ -100,6 +101,8 @@ pub struct MatrixRun {
     pub major: u32,
     pub fixtures: Vec<String>,
     pub setup: Duration,
+    /// Time to snapshot the source (schema text and checksums), once for all round trips.
+    pub source_snapshot: Duration,
     pub reports: Vec<RoundTripReport>,
 }
 
@@ -111,20 +114,22 @@ impl MatrixRun {
     /// One line per round trip: label, verdict, archive size and timings.
     pub fn summary(&self) -> String {
         let mut text = format!(
-            "PostgreSQL {}: {} fixtures loaded in {:.1?} ({})\n",
+            "PostgreSQL {}: {} fixtures loaded in {:.1?} ({}); source checksummed in {:.1?}\n",
             self.major,
             self.fixtures.len(),
             self.setup,
-            self.fixtures.join(", ")
+            self.fixtures.join(", "),
+            self.source_snapshot,
         );
         for report in &self.reports {
             text.push_str(&format!(
-                "  {:<10} {:<9} archive {:>9} bytes, dump {:>7.2?}, restore {:>7.2?}, {} tables / {} rows / {} LOs / {} sequences\n",
+                "  {:<10} {:<9} archive {:>9} bytes, dump {:>7.2?}, restore {:>7.2?}, verify {:>7.2?}, {} tables / {} rows / {} LOs / {} sequences\n",
                 report.label,
                 if report.is_equal() { "equal" } else { "DIFFERENT" },
                 report.archive_bytes,
                 report.dump.elapsed,
                 report.restore.elapsed,
+                report.comparison.target_snapshot_time,
                 report.comparison.tables,
                 report.comparison.rows,
                 report.comparison.large_objects,
@@ -147,13 +152,14 @@ pub fn run_matrix(
     let started = Instant::now();
     let fixtures = cluster.load_all_fixtures("source").into_iter().map(|f| f.name).collect();
     let setup = started.elapsed();
+    let source = DatabaseSnapshot::take(cluster, "source", client_major)?;
     let mut reports = Vec::with_capacity(plans.len());
     for plan in plans {
         let dir = work_dir.join(&plan.label);
         std::fs::create_dir_all(&dir)
             .map_err(|source| RoundTripError::Io { action: "create", path: dir.clone(), source })?;
         let target = format!("target_{}", plan.label);
-        reports.push(run_round_trip(cluster, "source", &target, plan, client_major, &dir)?);
+        reports.push(run_round_trip_from(cluster, &source, &target, plan, &dir)?);
     }
-    Ok(MatrixRun { major: cluster.major(), fixtures, setup, reports })
+    Ok(MatrixRun { major: cluster.major(), fixtures, setup, source_snapshot: source.elapsed, reports })
 }

@@ -63,6 +63,11 @@ impl CommandTemplate {
             .collect()
     }
 
+    /// A copy-pasteable rendering of the filled-in command line.
+    pub fn command_line(&self, cluster: &Cluster, db: &str, archive: &Path) -> String {
+        shell_words(&self.program, &self.render(cluster, db, archive))
+    }
+
     /// Runs the command against `cluster`; returns what ran and how long it took.
     pub fn run(&self, what: &str, cluster: &Cluster, db: &str, archive: &Path) -> Result<CommandRun, RoundTripError> {
         let argv = self.render(cluster, db, archive);
@@ -203,6 +208,8 @@ pub struct Comparison {
     pub rows: u64,
     pub large_objects: usize,
     pub sequences: usize,
+    /// How long reading the target's schema text and checksums took.
+    pub target_snapshot_time: Duration,
     pub mismatches: Vec<Mismatch>,
 }
 
@@ -245,21 +252,32 @@ pub fn run_round_trip(
     client_major: u32,
     work_dir: &Path,
 ) -> Result<RoundTripReport, RoundTripError> {
+    let source = DatabaseSnapshot::take(cluster, source_db, client_major)?;
+    run_round_trip_from(cluster, &source, target_db, plan, work_dir)
+}
+
+/// Like [`run_round_trip`] with the source already snapshotted, so several round trips of
+/// one source database pay for its checksums once. The source must not change in between.
+pub fn run_round_trip_from(
+    cluster: &Cluster,
+    source: &DatabaseSnapshot,
+    target_db: &str,
+    plan: &RoundTrip,
+    work_dir: &Path,
+) -> Result<RoundTripReport, RoundTripError> {
     let archive = work_dir.join(&plan.archive_name);
-    let dump = plan.dump.run(&format!("dump ({})", plan.label), cluster, source_db, &archive)?;
+    let dump = plan.dump.run(&format!("dump ({})", plan.label), cluster, &source.db, &archive)?;
     let archive_bytes = disk_size(&archive)?;
     if plan.create_target {
         create_database(cluster, target_db)?;
     }
     let restore = plan.restore.run(&format!("restore ({})", plan.label), cluster, target_db, &archive)?;
-    let comparison = compare_databases(cluster, source_db, target_db, client_major, &work_dir.join(&plan.label))?;
+    let target = DatabaseSnapshot::take(cluster, target_db, source.client_major)?;
+    let comparison = compare_snapshots(source, &target, &work_dir.join(format!("{}.compare", plan.label)))?;
     Ok(RoundTripReport { label: plan.label.clone(), archive, archive_bytes, dump, restore, comparison })
 }
 
-/// Compares two databases of one cluster. Listings are written to
-/// `listing_dir/{source,target}.<aspect file>`; the schema text comes from stock
-/// `pg_dump --schema-only` of `client_major`, without the `-- Dumped from/by` lines and the
-/// `\restrict` / `\unrestrict` key lines (the only lines that differ between equal databases).
+/// Compares two databases of one cluster; see [`compare_snapshots`].
 pub fn compare_databases(
     cluster: &Cluster,
     source_db: &str,
@@ -267,10 +285,20 @@ pub fn compare_databases(
     client_major: u32,
     listing_dir: &Path,
 ) -> Result<Comparison, RoundTripError> {
+    let source = DatabaseSnapshot::take(cluster, source_db, client_major)?;
+    let target = DatabaseSnapshot::take(cluster, target_db, client_major)?;
+    compare_snapshots(&source, &target, listing_dir)
+}
+
+/// Compares two snapshots aspect by aspect. Both listings of every aspect are written to
+/// `listing_dir/{source,target}.<aspect file>`, so a mismatch can be inspected in full.
+pub fn compare_snapshots(
+    source: &DatabaseSnapshot,
+    target: &DatabaseSnapshot,
+    listing_dir: &Path,
+) -> Result<Comparison, RoundTripError> {
     std::fs::create_dir_all(listing_dir)
         .map_err(|source| RoundTripError::Io { action: "create", path: listing_dir.to_path_buf(), source })?;
-    let source = Snapshot::take(cluster, source_db, client_major)?;
-    let target = Snapshot::take(cluster, target_db, client_major)?;
     let mut mismatches = Vec::new();
     for aspect in Aspect::ALL {
         let (left, right) = (source.text(aspect), target.text(aspect));
@@ -281,21 +309,27 @@ pub fn compare_databases(
         if left != right {
             mismatches.push(Mismatch {
                 aspect,
-                diff: unified_diff(left, right, &format!("{source_db} (source)"), &format!("{target_db} (target)")),
+                diff: unified_diff(
+                    left,
+                    right,
+                    &format!("{} (source)", source.db),
+                    &format!("{} (target)", target.db),
+                ),
                 source_file,
                 target_file,
             });
         }
     }
     Ok(Comparison {
-        source_db: source_db.to_string(),
-        target_db: target_db.to_string(),
-        client_major,
+        source_db: source.db.clone(),
+        target_db: target.db.clone(),
+        client_major: source.client_major,
         schema_lines: source.schema.lines().count(),
         tables: source.tables.lines().count(),
         rows: source.rows,
         large_objects: source.large_objects.lines().count(),
         sequences: source.sequences.lines().count(),
+        target_snapshot_time: target.elapsed,
         mismatches,
     })
 }
@@ -320,7 +354,13 @@ pub fn unified_diff(left: &str, right: &str, left_name: &str, right_name: &str) 
 }
 
 /// Everything compared about one database, each aspect as deterministic text.
-struct Snapshot {
+#[derive(Debug, Clone)]
+pub struct DatabaseSnapshot {
+    pub db: String,
+    /// Major of the pg_dump that produced the schema text.
+    pub client_major: u32,
+    /// How long taking the snapshot took.
+    pub elapsed: Duration,
     schema: String,
     tables: String,
     rows: u64,
@@ -367,8 +407,11 @@ WHERE c.relkind = 'S' AND n.nspname NOT IN ('pg_catalog', 'information_schema')
 ORDER BY n.nspname COLLATE "C", c.relname COLLATE "C";
 "#;
 
-impl Snapshot {
-    fn take(cluster: &Cluster, db: &str, client_major: u32) -> Result<Snapshot, RoundTripError> {
+impl DatabaseSnapshot {
+    /// Reads the schema text (stock pg_dump of `client_major`), per-table checksums, large
+    /// objects and sequence states of `db`.
+    pub fn take(cluster: &Cluster, db: &str, client_major: u32) -> Result<DatabaseSnapshot, RoundTripError> {
+        let started = Instant::now();
         let schema = schema_text(cluster, db, client_major)?;
         let data = psql(cluster, db, DATA_QUERIES)?;
         let mut sections: [String; 3] = Default::default();
@@ -389,10 +432,38 @@ impl Snapshot {
         let [tables, large_objects, sequences] = sections;
         // Lines are name|relkind|count|md5.
         let rows = tables.lines().filter_map(|l| l.split('|').nth(2)).filter_map(|n| n.parse::<u64>().ok()).sum();
-        Ok(Snapshot { schema, tables, rows, large_objects, sequences })
+        Ok(DatabaseSnapshot {
+            db: db.to_string(),
+            client_major,
+            elapsed: started.elapsed(),
+            schema,
+            tables,
+            rows,
+            large_objects,
+            sequences,
+        })
     }
 
-    fn text(&self, aspect: Aspect) -> &str {
+    /// Tables (and materialized views) checksummed.
+    pub fn tables(&self) -> usize {
+        self.tables.lines().count()
+    }
+
+    /// Rows over all checksummed tables.
+    pub fn rows(&self) -> u64 {
+        self.rows
+    }
+
+    pub fn large_objects(&self) -> usize {
+        self.large_objects.lines().count()
+    }
+
+    pub fn sequences(&self) -> usize {
+        self.sequences.lines().count()
+    }
+
+    /// The listing of one aspect, as compared.
+    pub fn text(&self, aspect: Aspect) -> &str {
         match aspect {
             Aspect::Schema => &self.schema,
             Aspect::TableData => &self.tables,
