@@ -3,3 +3,4 @@
 //! throwaway clusters from `pgark-testkit`.
 
 mod cli;
+mod conn;

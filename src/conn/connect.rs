@@ -479,8 +479,9 @@ fn describe_error(err: &tokio_postgres::Error, tls_started: bool, tls_wanted: bo
         }
         return ConnectFailure { sqlstate: Some(db.code().code().to_string()), ..failure(reason) };
     }
-    let text = err.to_string();
-    // tokio-postgres reports "the server wants a password, we have none" only as this text.
+    let text = error_chain(err);
+    // tokio-postgres reports "the server wants a password, we have none" only as this text
+    // (a configuration error whose cause reads "password missing").
     if text.ends_with("password missing") {
         return ConnectFailure { needs_password: true, ..failure("fe_sendauth: no password supplied".into()) };
     }
@@ -507,6 +508,21 @@ fn describe_error(err: &tokio_postgres::Error, tls_started: bool, tls_wanted: bo
         source = cause.source();
     }
     failure(text)
+}
+
+/// An error and its causes, joined with ": ".
+fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.ends_with(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
 }
 
 /// An OS error without Rust's " (os error N)" suffix, as libpq's strerror text.

@@ -489,7 +489,7 @@ fn build(
         "require" => ChannelBinding::Require,
         other => return Err(invalid_value("channel_binding", other)),
     };
-    let keepalives = parse_int(info, "keepalives")?.map_or(true, |v| v != 0);
+    let keepalives = parse_int(info, "keepalives")? != Some(0);
     let keepalives_count = parse_int(info, "keepalives_count")?.filter(|v| *v > 0).map(|v| v as u32);
     let tcp_user_timeout = parse_int(info, "tcp_user_timeout")?
         .filter(|ms| *ms > 0)
@@ -638,7 +638,7 @@ fn build_ssl(info: &ConnInfo, env: &impl Env) -> Result<SslOptions> {
         root_certs,
         cert: nonempty("sslcert").map(PathBuf::from).or_else(|| home_file("postgresql.crt")),
         key: nonempty("sslkey").map(PathBuf::from).or_else(|| home_file("postgresql.key")),
-        sni: nonempty("sslsni").map_or(true, |v| v != "0"),
+        sni: nonempty("sslsni") != Some("0"),
         direct,
         tls12,
         tls13,

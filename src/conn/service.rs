@@ -51,12 +51,12 @@ fn apply_file(path: &Path, service: &str, info: &mut ConnInfo) -> Result<bool> {
                 index + 1
             ))
         };
-        if line.starts_with('[') {
+        if let Some(header) = line.strip_prefix('[') {
             if in_section {
                 break; // end of the wanted section
             }
             // libpq compares the name and then wants ']' right after it.
-            in_section = line[1..].strip_prefix(service).is_some_and(|rest| rest.starts_with(']'));
+            in_section = header.strip_prefix(service).is_some_and(|rest| rest.starts_with(']'));
             found |= in_section;
             continue;
         }
