@@ -121,11 +121,21 @@ async fn connects_over_socket_tcp_uri_and_service() {
     let env = env_for(&cluster);
 
     // -h SOCKETDIR -p PORT -U postgres
-    let conn = must_connect(&args(Some(&socket(&cluster)), Some(port), Some("postgres")), Some("postgres"), &env).await;
+    let mut conn = must_connect(&args(Some(&socket(&cluster)), Some(port), Some("postgres")), Some("postgres"), &env).await;
     assert_eq!(value(&conn, "SELECT current_database()").await, "postgres");
     assert_eq!(value(&conn, "SHOW application_name").await, "pg_dump");
     assert!(matches!(conn.server.target.kind, HostKind::Socket(_)));
     assert!(!conn.server.tls);
+    // Server notices arrive on the notices channel.
+    conn.client
+        .batch_execute("DO $$BEGIN RAISE NOTICE 'hello from the server'; END$$")
+        .await
+        .expect("raise a notice");
+    let notice = tokio::time::timeout(Duration::from_secs(5), conn.notices.recv())
+        .await
+        .expect("a notice within 5 s")
+        .expect("the notice channel is open");
+    assert_eq!(notice.message(), "hello from the server");
 
     // No -h: the default socket directory; user and port from the environment; dbname = user.
     let env_vars = env.clone().with("PGPORT", &port.to_string()).with("PGUSER", "postgres");
@@ -226,6 +236,21 @@ async fn failures_read_like_stock_pg_dump() {
     let err = must_fail(&args(Some("nosuchhost.invalid"), Some(port), Some("postgres")), Some("postgres"), &env).await;
     let stock = stock_failure(&cluster, &["-h", "nosuchhost.invalid", "-p", &port_text, "-U", "postgres", "postgres"], &[]);
     assert_eq!(err.to_string(), stock);
+
+    // A server that accepts the TCP connection and then says nothing: connect_timeout.
+    let silent = std::net::TcpListener::bind(("127.0.0.1", DEAD_PORT - 1)).expect("bind a silent listener");
+    let silent_port = (DEAD_PORT - 1).to_string();
+    let started = Instant::now();
+    let err = must_fail(&args(Some("127.0.0.1"), Some(DEAD_PORT - 1), Some("postgres")), Some("connect_timeout=2 dbname=postgres"), &env).await;
+    assert!(started.elapsed() >= Duration::from_secs(2) && started.elapsed() < Duration::from_secs(10));
+    let stock = stock_failure(
+        &cluster,
+        &["-h", "127.0.0.1", "-p", &silent_port, "-U", "postgres", "connect_timeout=2 dbname=postgres"],
+        &[],
+    );
+    assert_eq!(err.to_string(), stock);
+    assert!(stock.ends_with("failed: timeout expired"), "{stock}");
+    drop(silent);
 
     // Bad connection strings are refused before connecting, in libpq's words.
     let err = must_fail(&ConnectionArgs::default(), Some("host=x nosuch=1"), &env).await;
@@ -344,9 +369,21 @@ async fn password_authentication_pgpass_and_prompts() {
 
 /// A CA, and a server certificate for `localhost` and 127.0.0.1 signed by it.
 struct TestPki {
+    ca: rcgen::CertifiedIssuer<'static, rcgen::KeyPair>,
     ca_pem: String,
     server_cert_pem: String,
     server_key_pem: String,
+}
+
+impl TestPki {
+    /// A client certificate for `user` (its CN) signed by the CA, and its key.
+    fn client_cert(&self, user: &str) -> (String, String) {
+        let key = rcgen::KeyPair::generate().expect("client key");
+        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
+        params.distinguished_name.push(rcgen::DnType::CommonName, user);
+        let cert = params.signed_by(&key, &self.ca).expect("client cert");
+        (cert.pem(), key.serialize_pem())
+    }
 }
 
 fn make_pki(names: &[&str]) -> TestPki {
@@ -360,7 +397,7 @@ fn make_pki(names: &[&str]) -> TestPki {
         rcgen::CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>()).expect("params");
     params.distinguished_name.push(rcgen::DnType::CommonName, "localhost");
     let cert = params.signed_by(&server_key, &ca).expect("server cert");
-    TestPki { ca_pem: ca.pem(), server_cert_pem: cert.pem(), server_key_pem: server_key.serialize_pem() }
+    TestPki { ca_pem: ca.pem(), server_cert_pem: cert.pem(), server_key_pem: server_key.serialize_pem(), ca }
 }
 
 async fn wait_for_ssl(cluster: &Cluster) {
@@ -482,14 +519,77 @@ async fn sslmodes_with_rustls() {
     assert!(!ssl_of(&conn));
 
     // The stock client agrees on what verify-full accepts.
+    stock_psql_works(&cluster, &string("localhost", "tls_only", &format!("sslmode=verify-full {root}")));
+
+    // A root certificate in ~/.postgresql/root.crt makes even sslmode=require check the chain.
+    let home = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir(home.path().join(".postgresql")).expect("mkdir");
+    let mut with_home = env.clone();
+    with_home.home = Some(home.path().to_path_buf());
+    std::fs::copy(&other_ca, home.path().join(".postgresql/root.crt")).expect("copy");
+    let err = must_fail(&none, Some(&string("127.0.0.1", "tls_only", "sslmode=require")), &with_home).await;
+    assert!(err.to_string().contains("failed: SSL error"), "{err}");
+    std::fs::copy(&ca_file, home.path().join(".postgresql/root.crt")).expect("copy");
+    let conn = must_connect(&none, Some(&string("127.0.0.1", "tls_only", "sslmode=require")), &with_home).await;
+    assert!(ssl_of(&conn));
+
+    // Client certificates: `cert` authentication with sslcert/sslkey.
+    write_server_file(&cluster, "root.crt", &pki.ca_pem);
+    cluster.psql("postgres", "ALTER SYSTEM SET ssl_ca_file = 'root.crt'");
+    cluster.psql("postgres", "CREATE ROLE cert_user LOGIN");
+    set_hba(
+        &cluster,
+        "hostssl all tls_only 127.0.0.1/32 trust\nhostssl all cert_user 127.0.0.1/32 cert\nhost all postgres 127.0.0.1/32 trust",
+    );
+    let (client_cert, client_key) = pki.client_cert("cert_user");
+    let cert_file = write_private(dir.path(), "client.crt", &client_cert, 0o644);
+    let key_file = write_private(dir.path(), "client.key", &client_key, 0o600);
+    let client = format!("sslmode=require sslcert={} sslkey={}", cert_file.display(), key_file.display());
+    let conn = must_connect(&none, Some(&string("127.0.0.1", "cert_user", &client)), &env).await;
+    assert_eq!(value(&conn, "SELECT current_user").await, "cert_user");
+    stock_psql_works(&cluster, &string("127.0.0.1", "cert_user", &client));
+    let err = must_fail(&none, Some(&string("127.0.0.1", "cert_user", "sslmode=require")), &env).await;
+    assert!(err.to_string().contains("certificate"), "{err}");
+    std::fs::set_permissions(&key_file, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    let err = must_fail(&none, Some(&string("127.0.0.1", "cert_user", &client)), &env).await;
+    assert!(err.to_string().contains("has group or world access"), "{err}");
+
+    // A self-signed server certificate given as sslrootcert, as many setups do (OpenSSL
+    // accepts it; webpki alone would refuse a CA certificate as the server's).
+    let (self_signed, self_signed_key) = self_signed_ca_cert(&["localhost"]);
+    write_server_file(&cluster, "server.crt", &self_signed);
+    write_server_file(&cluster, "server.key", &self_signed_key);
+    cluster.psql("postgres", "SELECT pg_reload_conf()");
+    std::thread::sleep(Duration::from_millis(1000));
+    let pinned = write_private(dir.path(), "pinned.crt", &self_signed, 0o644);
+    let pinned_root = format!("sslrootcert={}", pinned.display());
+    let full = string("localhost", "tls_only", &format!("sslmode=verify-full {pinned_root}"));
+    stock_psql_works(&cluster, &full);
+    let conn = must_connect(&none, Some(&full), &env).await;
+    assert!(ssl_of(&conn));
+    let err = must_fail(
+        &none,
+        Some(&string("wrong.example", "tls_only", &format!("hostaddr=127.0.0.1 sslmode=verify-full {pinned_root}"))),
+        &env,
+    )
+    .await;
+    assert!(err.to_string().contains("does not match host name \"wrong.example\""), "{err}");
+}
+
+fn stock_psql_works(cluster: &Cluster, conninfo: &str) {
     let mut stock = cluster.tool("psql");
-    stock.args([
-        "-X",
-        "-At",
-        "-c",
-        "SELECT 1",
-        &string("localhost", "tls_only", &format!("sslmode=verify-full {root}")),
-    ]);
+    stock.args(["-X", "-At", "-c", "SELECT 1", conninfo]);
     let out = stock.output().expect("run stock psql");
-    assert!(out.status.success(), "stock psql verify-full: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "stock psql {conninfo}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// A self-signed certificate with CA:true (what `openssl req -x509` makes), and its key.
+fn self_signed_ca_cert(names: &[&str]) -> (String, String) {
+    let key = rcgen::KeyPair::generate().expect("key");
+    let mut params =
+        rcgen::CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>()).expect("params");
+    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    params.distinguished_name.push(rcgen::DnType::CommonName, names[0]);
+    let cert = params.self_signed(&key).expect("self-signed cert");
+    (cert.pem(), key.serialize_pem())
 }

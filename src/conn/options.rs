@@ -828,6 +828,46 @@ mod tests {
     }
 
     #[test]
+    fn ssl_and_address_settings_come_from_the_environment() {
+        let env = MapEnv::new()
+            .with("PGHOSTADDR", "127.0.0.1")
+            .with("PGSSLMODE", "verify-ca")
+            .with("PGSSLROOTCERT", "/certs/ca.crt")
+            .with("PGSSLCERT", "/certs/me.crt")
+            .with("PGSSLKEY", "/certs/me.key")
+            .with("PGSSLSNI", "0");
+        let opts = resolve(&ConnectionArgs::default(), None, &env);
+        assert_eq!(opts.targets, vec![Target {
+            kind: HostKind::Tcp { host: None, hostaddr: Some("127.0.0.1".parse().expect("ip")) },
+            port: 5432
+        }]);
+        assert_eq!(opts.targets[0].pgpass_host(), "127.0.0.1");
+        assert_eq!(opts.ssl.mode, SslMode::VerifyCa);
+        assert_eq!(opts.ssl.root_certs, RootCerts::File { path: "/certs/ca.crt".into(), explicit: true });
+        assert_eq!(opts.ssl.cert, Some(PathBuf::from("/certs/me.crt")));
+        assert_eq!(opts.ssl.key, Some(PathBuf::from("/certs/me.key")));
+        assert!(!opts.ssl.sni);
+        // The deprecated PGREQUIRESSL applies only when PGSSLMODE does not.
+        let env = MapEnv::new().with("PGREQUIRESSL", "1");
+        assert_eq!(resolve(&ConnectionArgs::default(), None, &env).ssl.mode, SslMode::Require);
+        let env = env.with("PGSSLMODE", "disable");
+        assert_eq!(resolve(&ConnectionArgs::default(), None, &env).ssl.mode, SslMode::Disable);
+        // TLS version bounds.
+        let opts = resolve(&ConnectionArgs::default(), Some("ssl_min_protocol_version=TLSv1.3"), &MapEnv::new());
+        assert!(!opts.ssl.tls12 && opts.ssl.tls13);
+        let opts = resolve(&ConnectionArgs::default(), Some("ssl_max_protocol_version=TLSv1.2"), &MapEnv::new());
+        assert!(opts.ssl.tls12 && !opts.ssl.tls13);
+    }
+
+    #[test]
+    fn connecting_is_sendable() {
+        fn assert_send<T: Send>(_: &T) {}
+        let opts = resolve(&ConnectionArgs::default(), None, &MapEnv::new());
+        let future = opts.connect();
+        assert_send(&future);
+    }
+
+    #[test]
     fn for_database_keeps_everything_else() {
         let env = MapEnv::new();
         let opts = resolve(&args(Some("h"), Some("5"), Some("u")), Some("one"), &env);
