@@ -534,6 +534,17 @@ fn entry_reqs<'a>(
     if sel.no_comments && *desc == Desc::Comment {
         return Reqs::NONE;
     }
+    // Comments and security labels of skipped publications, subscriptions and
+    // policies go with them (stock matches the tag's leading word).
+    if matches!(desc, Desc::Comment | Desc::SecurityLabel) {
+        let about = |word: &[u8]| tag_starts_with(entry, word);
+        if (sel.no_publications && about(b"PUBLICATION"))
+            || (sel.no_subscriptions && about(b"SUBSCRIPTION"))
+            || (*desc == Desc::Comment && sel.no_policies && about(b"POLICY"))
+        {
+            return Reqs::NONE;
+        }
+    }
     if sel.no_policies && matches!(desc, Desc::Policy | Desc::RowSecurity) {
         return Reqs::NONE;
     }

@@ -393,3 +393,20 @@ fn implied_no_schema() {
     assert!(!plan(&t, &sel).has_schema_entries());
     assert!(plan(&t, &Selection::default()).has_schema_entries());
 }
+
+#[test]
+fn comments_of_skipped_publications_subscriptions_and_policies_go_too() {
+    let t = toc(vec![
+        e(1, "PUBLICATION", Post, None, "pub"),
+        e(2, "COMMENT", N, None, "PUBLICATION pub").deps(&[1]),
+        e(3, "SUBSCRIPTION", Post, None, "sub"),
+        e(4, "COMMENT", N, None, "SUBSCRIPTION sub").deps(&[3]),
+        e(5, "SECURITY LABEL", N, None, "SUBSCRIPTION sub").deps(&[3]),
+        e(6, "POLICY", Post, Some("s"), "t p"),
+        e(7, "COMMENT", N, Some("s"), "POLICY p ON t").deps(&[6]),
+    ]);
+    assert_eq!(wanted(&t, &Selection::default()), vec![1, 2, 3, 4, 5, 6, 7]);
+    assert_eq!(wanted(&t, &Selection { no_publications: true, ..Selection::default() }), vec![3, 4, 5, 6, 7]);
+    assert_eq!(wanted(&t, &Selection { no_subscriptions: true, ..Selection::default() }), vec![1, 2, 6, 7]);
+    assert_eq!(wanted(&t, &Selection { no_policies: true, ..Selection::default() }), vec![1, 2, 3, 4, 5]);
+}

@@ -1,5 +1,7 @@
 //! What each command does once its arguments are parsed.
 
+pub mod list;
+pub mod restore;
 pub mod restore_options;
 
 use crate::cli::{Cli, Command};
@@ -9,8 +11,8 @@ use crate::{Error, Result};
 pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Dump(_) => Err(Error::NotImplemented { what: "pgark dump".into() }),
-        Command::Restore(_) => Err(Error::NotImplemented { what: "pgark restore".into() }),
+        Command::Restore(args) => restore::run(&args),
         Command::Dumpall(_) => Err(Error::NotImplemented { what: "pgark dumpall".into() }),
-        Command::List(_) => Err(Error::NotImplemented { what: "pgark list".into() }),
+        Command::List(args) => list::run_list(&args),
     }
 }
