@@ -375,8 +375,10 @@ SET client_min_messages = warning;
 CREATE FUNCTION pg_temp.pgark_table_digest(rel regclass) RETURNS text LANGUAGE plpgsql AS $f$
 DECLARE n bigint; h text;
 BEGIN
-  -- (t.*) and not t: a column named t would win over the table alias.
-  EXECUTE format('SELECT count(*), md5(coalesce(string_agg((t.*)::text, E''\n'' ORDER BY (t.*)::text COLLATE "C"), '''')) FROM ONLY %s t', rel)
+  -- (t.*) and not t: a column named t would win over the table alias. The subquery turns
+  -- each row into text once (sorting on the expression would convert it twice).
+  EXECUTE format('SELECT count(*), md5(coalesce(string_agg(r, E''\n'' ORDER BY r COLLATE "C"), '''')) '
+                 'FROM (SELECT (t.*)::text AS r FROM ONLY %s t) AS rows_as_text', rel)
     INTO n, h;
   RETURN n || '|' || h;
 END $f$;
