@@ -472,3 +472,13 @@ fn detection_rejects_text_dumps_and_short_files() {
         Ok(_) => panic!("short file accepted"),
     }
 }
+
+#[test]
+fn readers_are_shareable_and_writers_movable_across_threads() {
+    fn send_sync<T: Send + Sync>() {}
+    fn send<T: Send>() {}
+    send_sync::<ArchiveReader>();
+    send::<ArchiveWriter>();
+    send::<pgark_formats::directory::DirectoryDataFile>();
+    send::<CompressedMember>();
+}
