@@ -9,9 +9,9 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 pub use pgark_testkit::roundtrip::{
-    compare_databases, compare_snapshots, create_database, run_round_trip, run_round_trip_from, Aspect,
-    CommandRun, CommandTemplate, Comparison, DatabaseSnapshot, Mismatch, RoundTrip, RoundTripError,
-    RoundTripReport,
+    compare_databases, compare_snapshots, create_database, run_round_trip, run_round_trip_from,
+    Aspect, CommandRun, CommandTemplate, Comparison, DatabaseSnapshot, Mismatch, RoundTrip,
+    RoundTripError, RoundTripReport,
 };
 use pgark_testkit::Cluster;
 
@@ -29,7 +29,12 @@ pub enum StockFormat {
 }
 
 impl StockFormat {
-    pub const ALL: [StockFormat; 4] = [StockFormat::Plain, StockFormat::Custom, StockFormat::Directory, StockFormat::Tar];
+    pub const ALL: [StockFormat; 4] = [
+        StockFormat::Plain,
+        StockFormat::Custom,
+        StockFormat::Directory,
+        StockFormat::Tar,
+    ];
 
     pub fn label(self) -> &'static str {
         match self {
@@ -62,7 +67,11 @@ impl StockFormat {
     /// Stock `pg_dump -F<letter> -f {archive} {db}` of `major`.
     pub fn stock_dump(self, major: u32) -> CommandTemplate {
         let format = format!("-F{}", self.letter());
-        CommandTemplate::stock(major, "pg_dump", &[&format, "-f", "{archive}", "-d", "{db}"])
+        CommandTemplate::stock(
+            major,
+            "pg_dump",
+            &[&format, "-f", "{archive}", "-d", "{db}"],
+        )
     }
 
     /// Stock restore of `major`: psql for plain, `pg_restore -j 2` for directory,
@@ -72,14 +81,29 @@ impl StockFormat {
             StockFormat::Plain => CommandTemplate::stock(
                 major,
                 "psql",
-                &["-X", "-q", "-v", "ON_ERROR_STOP=1", "-o", "/dev/null", "-d", "{db}", "-f", "{archive}"],
+                &[
+                    "-X",
+                    "-q",
+                    "-v",
+                    "ON_ERROR_STOP=1",
+                    "-o",
+                    "/dev/null",
+                    "-d",
+                    "{db}",
+                    "-f",
+                    "{archive}",
+                ],
             ),
-            StockFormat::Directory => {
-                CommandTemplate::stock(major, "pg_restore", &["-j", "2", "--exit-on-error", "-d", "{db}", "{archive}"])
-            }
-            StockFormat::Custom | StockFormat::Tar => {
-                CommandTemplate::stock(major, "pg_restore", &["--exit-on-error", "-d", "{db}", "{archive}"])
-            }
+            StockFormat::Directory => CommandTemplate::stock(
+                major,
+                "pg_restore",
+                &["-j", "2", "--exit-on-error", "-d", "{db}", "{archive}"],
+            ),
+            StockFormat::Custom | StockFormat::Tar => CommandTemplate::stock(
+                major,
+                "pg_restore",
+                &["--exit-on-error", "-d", "{db}", "{archive}"],
+            ),
         }
     }
 
@@ -150,16 +174,29 @@ pub fn run_matrix(
     work_dir: &Path,
 ) -> Result<MatrixRun, RoundTripError> {
     let started = Instant::now();
-    let fixtures = cluster.load_all_fixtures("source").into_iter().map(|f| f.name).collect();
+    let fixtures = cluster
+        .load_all_fixtures("source")
+        .into_iter()
+        .map(|f| f.name)
+        .collect();
     let setup = started.elapsed();
     let source = DatabaseSnapshot::take(cluster, "source", client_major)?;
     let mut reports = Vec::with_capacity(plans.len());
     for plan in plans {
         let dir = work_dir.join(&plan.label);
-        std::fs::create_dir_all(&dir)
-            .map_err(|source| RoundTripError::Io { action: "create", path: dir.clone(), source })?;
+        std::fs::create_dir_all(&dir).map_err(|source| RoundTripError::Io {
+            action: "create",
+            path: dir.clone(),
+            source,
+        })?;
         let target = format!("target_{}", plan.label);
         reports.push(run_round_trip_from(cluster, &source, &target, plan, &dir)?);
     }
-    Ok(MatrixRun { major: cluster.major(), fixtures, setup, source_snapshot: source.elapsed, reports })
+    Ok(MatrixRun {
+        major: cluster.major(),
+        fixtures,
+        setup,
+        source_snapshot: source.elapsed,
+        reports,
+    })
 }

@@ -25,15 +25,31 @@ fn stock_formats_round_trip(major: u32) {
     let started = Instant::now();
     let cluster = Cluster::start(major);
     let work = scratch_dir();
-    let plans: Vec<_> = StockFormat::ALL.iter().map(|f| f.stock_round_trip(major)).collect();
-    let run = run_matrix(&cluster, &plans, major, work.path()).unwrap_or_else(|e| panic!("PostgreSQL {major}: {e}"));
+    let plans: Vec<_> = StockFormat::ALL
+        .iter()
+        .map(|f| f.stock_round_trip(major))
+        .collect();
+    let run = run_matrix(&cluster, &plans, major, work.path())
+        .unwrap_or_else(|e| panic!("PostgreSQL {major}: {e}"));
     eprintln!("{}  total {:.1?}", run.summary(), started.elapsed());
     if !run.all_equal() {
         let kept = work.keep();
-        let details: String = run.reports.iter().filter(|r| !r.is_equal()).map(|r| r.to_string()).collect();
-        panic!("PostgreSQL {major}: stock round trip differs (files kept in {}):\n{details}", kept.display());
+        let details: String = run
+            .reports
+            .iter()
+            .filter(|r| !r.is_equal())
+            .map(|r| r.to_string())
+            .collect();
+        panic!(
+            "PostgreSQL {major}: stock round trip differs (files kept in {}):\n{details}",
+            kept.display()
+        );
     }
-    assert!(run.reports.iter().all(|r| r.comparison.tables > 0), "no tables were compared:\n{}", run.summary());
+    assert!(
+        run.reports.iter().all(|r| r.comparison.tables > 0),
+        "no tables were compared:\n{}",
+        run.summary()
+    );
 }
 
 #[test]
@@ -65,7 +81,9 @@ fn stock_round_trip_pg18() {
 /// target in one way per aspect; each change must show up as that aspect's mismatch.
 #[test]
 fn check_reports_each_kind_of_difference() {
-    let major = *available_majors().last().expect("no PostgreSQL provisioned (run scripts/postgres.sh)");
+    let major = *available_majors()
+        .last()
+        .expect("no PostgreSQL provisioned (run scripts/postgres.sh)");
     let cluster = Cluster::start(major);
     cluster.create_database("src");
     cluster.psql(
@@ -80,25 +98,58 @@ fn check_reports_each_kind_of_difference() {
     let work = scratch_dir();
     let plan = StockFormat::Custom.stock_round_trip(major);
     let mutations: [(Aspect, &str, &str); 5] = [
-        (Aspect::TableData, "UPDATE items SET label = 'changed' WHERE id = 7", "-public.items|r|50|"),
-        (Aspect::Schema, "DROP INDEX items_label", "-CREATE INDEX items_label ON public.items USING btree (label);"),
-        (Aspect::Sequences, "SELECT setval('counter', 18)", "+public.counter|18|true"),
-        (Aspect::LargeObjects, "SELECT lo_put(424242, 0, 'L')", "-424242|owner=postgres"),
-        (Aspect::TableData, "DELETE FROM items WHERE id = 50", "+public.items|r|49|"),
+        (
+            Aspect::TableData,
+            "UPDATE items SET label = 'changed' WHERE id = 7",
+            "-public.items|r|50|",
+        ),
+        (
+            Aspect::Schema,
+            "DROP INDEX items_label",
+            "-CREATE INDEX items_label ON public.items USING btree (label);",
+        ),
+        (
+            Aspect::Sequences,
+            "SELECT setval('counter', 18)",
+            "+public.counter|18|true",
+        ),
+        (
+            Aspect::LargeObjects,
+            "SELECT lo_put(424242, 0, 'L')",
+            "-424242|owner=postgres",
+        ),
+        (
+            Aspect::TableData,
+            "DELETE FROM items WHERE id = 50",
+            "+public.items|r|49|",
+        ),
     ];
     for (index, (aspect, change, expected_line)) in mutations.iter().enumerate() {
         let dir = work.path().join(format!("case{index}"));
         std::fs::create_dir_all(&dir).expect("mkdir");
         let target = format!("dst{index}");
-        let report = run_round_trip(&cluster, "src", &target, &plan, major, &dir).expect("round trip runs");
-        assert!(report.is_equal(), "faithful restore must compare equal:\n{report}");
+        let report =
+            run_round_trip(&cluster, "src", &target, &plan, major, &dir).expect("round trip runs");
+        assert!(
+            report.is_equal(),
+            "faithful restore must compare equal:\n{report}"
+        );
         cluster.psql(&target, change);
-        let after = compare_databases(&cluster, "src", &target, major, &dir.join("after")).expect("compare runs");
+        let after = compare_databases(&cluster, "src", &target, major, &dir.join("after"))
+            .expect("compare runs");
         let mismatch = after
             .mismatch(*aspect)
             .unwrap_or_else(|| panic!("`{change}` not reported as {aspect}:\n{after}"));
-        assert_eq!(after.mismatches.len(), 1, "only {aspect} should differ after `{change}`:\n{after}");
-        assert!(mismatch.diff.contains(expected_line), "diff for `{change}` lacks {expected_line:?}:\n{}", mismatch.diff);
+        assert_eq!(
+            after.mismatches.len(),
+            1,
+            "only {aspect} should differ after `{change}`:\n{after}"
+        );
+        assert!(
+            mismatch.diff.contains(expected_line),
+            "diff for `{change}` lacks {expected_line:?}:\n{}",
+            mismatch.diff
+        );
         assert!(mismatch.source_file.is_file() && mismatch.target_file.is_file());
         assert!(after.to_string().contains("DIFFERENT"));
     }
@@ -107,14 +158,20 @@ fn check_reports_each_kind_of_difference() {
 /// A restore command that fails is an error of the check, not a silent pass.
 #[test]
 fn failing_restore_command_is_an_error() {
-    let major = *available_majors().last().expect("no PostgreSQL provisioned (run scripts/postgres.sh)");
+    let major = *available_majors()
+        .last()
+        .expect("no PostgreSQL provisioned (run scripts/postgres.sh)");
     let cluster = Cluster::start(major);
     cluster.create_database("src");
     cluster.psql("src", "CREATE TABLE t (a int)");
     let work = scratch_dir();
     let mut plan = StockFormat::Custom.stock_round_trip(major);
     plan.restore.args = vec!["-d".into(), "{db}".into(), "{archive}.missing".into()];
-    let err = run_round_trip(&cluster, "src", "dst", &plan, major, work.path()).expect_err("restore must fail");
+    let err = run_round_trip(&cluster, "src", "dst", &plan, major, work.path())
+        .expect_err("restore must fail");
     let text = err.to_string();
-    assert!(text.contains("restore (custom) failed") && text.contains("dump.custom.missing"), "{text}");
+    assert!(
+        text.contains("restore (custom) failed") && text.contains("dump.custom.missing"),
+        "{text}"
+    );
 }

@@ -37,6 +37,11 @@ pub struct Cluster {
 impl Cluster {
     /// initdb + start a cluster of `major`. Panics with the tool output and server log on failure.
     pub fn start(major: u32) -> Cluster {
+        Cluster::start_on(major, &mut free_port)
+    }
+
+    /// [`Cluster::start`] taking candidate ports from `next_port`, one per attempt.
+    fn start_on(major: u32, next_port: &mut dyn FnMut() -> u16) -> Cluster {
         let bin = pg_bin_dir(major);
         if !bin.join("postgres").is_file() {
             panic!(
@@ -49,21 +54,35 @@ impl Cluster {
             .prefix(&format!("pgark-pg{major}-"))
             .tempdir()
             .unwrap_or_else(|e| {
-                panic!("testkit: cannot create a cluster dir in {}: {e}", std::env::temp_dir().display())
+                panic!(
+                    "testkit: cannot create a cluster dir in {}: {e}",
+                    std::env::temp_dir().display()
+                )
             });
         std::fs::set_permissions(root.path(), std::fs::Permissions::from_mode(0o755))
             .unwrap_or_else(|e| panic!("testkit: cannot chmod {}: {e}", root.path().display()));
         if as_root {
             let (uid, gid) = os_user_ids(SERVER_OS_USER);
-            std::os::unix::fs::chown(root.path(), Some(uid), Some(gid))
-                .unwrap_or_else(|e| panic!("testkit: cannot chown {} to {SERVER_OS_USER}: {e}", root.path().display()));
+            std::os::unix::fs::chown(root.path(), Some(uid), Some(gid)).unwrap_or_else(|e| {
+                panic!(
+                    "testkit: cannot chown {} to {SERVER_OS_USER}: {e}",
+                    root.path().display()
+                )
+            });
             check_traversable(root.path());
         }
         let data_dir = root.path().join("data");
         let log_file = root.path().join("server.log");
-        let mut cluster = Cluster { major, port: 0, root, data_dir, log_file, running: false };
+        let mut cluster = Cluster {
+            major,
+            port: 0,
+            root,
+            data_dir,
+            log_file,
+            running: false,
+        };
         cluster.initdb();
-        cluster.start_server();
+        cluster.start_server(next_port);
         cluster
     }
 
@@ -147,19 +166,24 @@ impl Cluster {
     /// Runs a SQL file with `psql -X -q -v ON_ERROR_STOP=1 -d db -f file`. Panics with stderr on failure.
     pub fn psql_file(&self, db: &str, file: &Path) {
         let mut cmd = self.tool("psql");
-        cmd.args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", db, "-f"]).arg(file);
+        cmd.args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", db, "-f"])
+            .arg(file);
         run(&mut cmd, &format!("psql -d {db} -f {}", file.display()));
     }
 
     /// `CREATE DATABASE name` (from template0, so nothing from template1 leaks in).
     pub fn create_database(&self, name: &str) {
-        self.psql("postgres", &format!("CREATE DATABASE {} TEMPLATE template0", quote_ident(name)));
+        self.psql(
+            "postgres",
+            &format!("CREATE DATABASE {} TEMPLATE template0", quote_ident(name)),
+        );
     }
 
     /// Creates `db` and loads `fixtures/<name>.sql` for each name, in the given order.
     /// Panics if a fixture needs a newer major than this cluster's.
     pub fn load_fixtures(&self, db: &str, names: &[&str]) {
-        let wanted: Vec<fixtures::Fixture> = names.iter().map(|name| fixtures::by_name(name)).collect();
+        let wanted: Vec<fixtures::Fixture> =
+            names.iter().map(|name| fixtures::by_name(name)).collect();
         self.load_fixture_files(db, &wanted);
     }
 
@@ -202,7 +226,10 @@ impl Cluster {
             .connect(tokio_postgres::NoTls)
             .await
             .unwrap_or_else(|e| {
-                panic!("testkit: cannot connect to db {db} on PostgreSQL {} port {}: {e}", self.major, self.port)
+                panic!(
+                    "testkit: cannot connect to db {db} on PostgreSQL {} port {}: {e}",
+                    self.major, self.port
+                )
             });
         tokio::spawn(async move {
             if let Err(e) = connection.await {
@@ -214,9 +241,16 @@ impl Cluster {
 
     fn initdb(&self) {
         let mut cmd = self.server_command("initdb");
-        cmd.arg("-D")
-            .arg(&self.data_dir)
-            .args(["-A", "trust", "-U", SUPERUSER, "--locale=C.UTF-8", "-E", "UTF8", "--no-sync"]);
+        cmd.arg("-D").arg(&self.data_dir).args([
+            "-A",
+            "trust",
+            "-U",
+            SUPERUSER,
+            "--locale=C.UTF-8",
+            "-E",
+            "UTF8",
+            "--no-sync",
+        ]);
         run(&mut cmd, &format!("initdb (PostgreSQL {})", self.major));
         append(
             &self.data_dir.join("postgresql.conf"),
@@ -226,10 +260,12 @@ impl Cluster {
     }
 
     /// Picks a free port and starts the server, retrying when another process grabbed the port.
-    fn start_server(&mut self) {
+    fn start_server(&mut self, next_port: &mut dyn FnMut() -> u16) {
         for attempt in 1..=PORT_ATTEMPTS {
-            self.port = free_port();
+            self.port = next_port();
             self.write_settings();
+            // pg_ctl appends to the log: look only at what this attempt wrote.
+            let log_start = std::fs::metadata(&self.log_file).map_or(0, |m| m.len() as usize);
             let mut cmd = self.server_command("pg_ctl");
             cmd.arg("start")
                 .arg("-w")
@@ -244,8 +280,10 @@ impl Cluster {
                 self.running = true;
                 return;
             }
-            let log = std::fs::read_to_string(&self.log_file).unwrap_or_default();
-            let port_taken = log.contains("could not bind") || log.contains("Address already in use");
+            let full_log = std::fs::read_to_string(&self.log_file).unwrap_or_default();
+            let log = full_log.get(log_start..).unwrap_or(&full_log);
+            let port_taken =
+                log.contains("could not bind") || log.contains("Address already in use");
             if port_taken && attempt < PORT_ATTEMPTS {
                 continue;
             }
@@ -276,7 +314,8 @@ impl Cluster {
             socket = quote_literal(&self.socket_dir().display().to_string()),
         );
         let path = self.data_dir.join("pgark-testkit.conf");
-        std::fs::write(&path, text).unwrap_or_else(|e| panic!("testkit: cannot write {}: {e}", path.display()));
+        std::fs::write(&path, text)
+            .unwrap_or_else(|e| panic!("testkit: cannot write {}: {e}", path.display()));
     }
 
     /// A server-side program (initdb, pg_ctl) of this major, run as the `postgres` OS user when
@@ -302,7 +341,10 @@ impl Drop for Cluster {
             return;
         }
         let mut cmd = self.server_command("pg_ctl");
-        cmd.arg("stop").args(["-m", "immediate", "-w"]).arg("-D").arg(&self.data_dir);
+        cmd.arg("stop")
+            .args(["-m", "immediate", "-w"])
+            .arg("-D")
+            .arg(&self.data_dir);
         cmd.stdin(Stdio::null());
         match cmd.output() {
             Ok(out) if out.status.success() => {}
@@ -313,7 +355,10 @@ impl Drop for Cluster {
                 out.status,
                 String::from_utf8_lossy(&out.stderr)
             ),
-            Err(e) => eprintln!("testkit: cannot run pg_ctl stop for {}: {e}", self.data_dir.display()),
+            Err(e) => eprintln!(
+                "testkit: cannot run pg_ctl stop for {}: {e}",
+                self.data_dir.display()
+            ),
         }
         // The TempDir field removes the directory after this.
     }
@@ -341,7 +386,9 @@ fn clear_pg_env(cmd: &mut Command) {
 
 /// Effective uid 0? Read from the owner of `/proc/self`, which is the process's effective uid.
 fn running_as_root() -> bool {
-    std::fs::metadata("/proc/self").map(|m| m.uid() == 0).unwrap_or(false)
+    std::fs::metadata("/proc/self")
+        .map(|m| m.uid() == 0)
+        .unwrap_or(false)
 }
 
 /// uid and gid of an OS account, from /etc/passwd.
@@ -390,7 +437,8 @@ fn free_port() -> u16 {
 
 fn output(cmd: &mut Command, what: &str) -> Output {
     cmd.stdin(Stdio::null());
-    cmd.output().unwrap_or_else(|e| panic!("testkit: cannot run {what} ({:?}): {e}", cmd.get_program()))
+    cmd.output()
+        .unwrap_or_else(|e| panic!("testkit: cannot run {what} ({:?}): {e}", cmd.get_program()))
 }
 
 /// Runs a command, panicking with its stdout/stderr when it fails.
@@ -428,4 +476,27 @@ pub(crate) fn quote_ident(name: &str) -> String {
 /// SQL / postgresql.conf string literal quoting.
 pub(crate) fn quote_literal(value: &str) -> String {
     format!("'{}'", value.replace('\'', "''"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_taken_port_is_retried_with_another() {
+        let Some(major) = crate::available_majors().first().copied() else {
+            panic!("no PostgreSQL provisioned (run scripts/postgres.sh)");
+        };
+        let taken = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let taken_port = taken.local_addr().expect("addr").port();
+        let mut candidates = vec![taken_port, taken_port, free_port()].into_iter();
+        let cluster = Cluster::start_on(major, &mut || candidates.next().expect("a third port"));
+        assert_ne!(cluster.port(), taken_port);
+        assert_eq!(cluster.psql("postgres", "select 1"), "1");
+        let log = std::fs::read_to_string(cluster.log_file()).expect("server log");
+        assert!(
+            log.contains("could not bind"),
+            "the first attempts should have failed to bind:\n{log}"
+        );
+    }
 }

@@ -36,7 +36,9 @@ pub fn all_in(dir: &Path) -> Vec<Fixture> {
     let mut fixtures: Vec<Fixture> = entries
         .map(|entry| {
             entry
-                .unwrap_or_else(|e| panic!("testkit: cannot list fixtures in {}: {e}", dir.display()))
+                .unwrap_or_else(|e| {
+                    panic!("testkit: cannot list fixtures in {}: {e}", dir.display())
+                })
                 .path()
         })
         .filter(|path| path.extension().is_some_and(|ext| ext == "sql") && path.is_file())
@@ -55,7 +57,10 @@ pub fn for_major(major: u32) -> Vec<Fixture> {
 pub fn by_name(name: &str) -> Fixture {
     let path = dir().join(format!("{name}.sql"));
     if !path.is_file() {
-        panic!("testkit: no fixture named {name:?} ({} does not exist)", path.display());
+        panic!(
+            "testkit: no fixture named {name:?} ({} does not exist)",
+            path.display()
+        );
     }
     parse(&path)
 }
@@ -67,24 +72,43 @@ pub fn parse(path: &Path) -> Fixture {
     let name = path
         .file_stem()
         .and_then(|s| s.to_str())
-        .unwrap_or_else(|| panic!("testkit: fixture file name is not UTF-8: {}", path.display()))
+        .unwrap_or_else(|| {
+            panic!(
+                "testkit: fixture file name is not UTF-8: {}",
+                path.display()
+            )
+        })
         .to_string();
     let mut min_major = None;
     let mut description = String::new();
     // The headers are the leading comment lines; stop at the first line of SQL.
-    for line in text.lines().take_while(|l| l.trim().is_empty() || l.trim_start().starts_with("--")) {
+    for line in text
+        .lines()
+        .take_while(|l| l.trim().is_empty() || l.trim_start().starts_with("--"))
+    {
         let comment = line.trim_start().trim_start_matches('-').trim();
         if let Some(value) = comment.strip_prefix("min-version:") {
             let value = value.trim();
             min_major = Some(value.parse::<u32>().unwrap_or_else(|_| {
-                panic!("testkit: fixture {}: min-version {value:?} is not a major number", path.display())
+                panic!(
+                    "testkit: fixture {}: min-version {value:?} is not a major number",
+                    path.display()
+                )
             }));
         } else if let Some(value) = comment.strip_prefix("description:") {
             description = value.trim().to_string();
         }
     }
     let min_major = min_major.unwrap_or_else(|| {
-        panic!("testkit: fixture {} has no `-- min-version: NN` header line", path.display())
+        panic!(
+            "testkit: fixture {} has no `-- min-version: NN` header line",
+            path.display()
+        )
     });
-    Fixture { name, path: path.to_path_buf(), min_major, description }
+    Fixture {
+        name,
+        path: path.to_path_buf(),
+        min_major,
+        description,
+    }
 }

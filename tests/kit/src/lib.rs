@@ -15,4 +15,6 @@ mod paths;
 pub mod roundtrip;
 
 pub use cluster::Cluster;
-pub use paths::{available_majors, pg_bin_dir, repo_root, scratch_dir, stock_tool, SUPPORTED_MAJORS};
+pub use paths::{
+    available_majors, pg_bin_dir, repo_root, scratch_dir, stock_tool, SUPPORTED_MAJORS,
+};

@@ -13,7 +13,12 @@ pub fn repo_root() -> PathBuf {
     kit.parent()
         .and_then(|tests| tests.parent())
         .map(PathBuf::from)
-        .unwrap_or_else(|| panic!("testkit: cannot derive the repository root from {}", kit.display()))
+        .unwrap_or_else(|| {
+            panic!(
+                "testkit: cannot derive the repository root from {}",
+                kit.display()
+            )
+        })
 }
 
 /// `$PGARK_PG_CACHE/<major>/bin`, by default `<repo>/target/pg/<major>/bin`
@@ -52,7 +57,12 @@ pub fn scratch_dir() -> tempfile::TempDir {
     let dir = tempfile::Builder::new()
         .prefix("pgark-scratch-")
         .tempdir()
-        .unwrap_or_else(|e| panic!("testkit: cannot create a scratch dir in {}: {e}", std::env::temp_dir().display()));
+        .unwrap_or_else(|e| {
+            panic!(
+                "testkit: cannot create a scratch dir in {}: {e}",
+                std::env::temp_dir().display()
+            )
+        });
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777))
         .unwrap_or_else(|e| panic!("testkit: cannot chmod {}: {e}", dir.path().display()));
     dir

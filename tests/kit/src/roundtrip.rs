@@ -21,11 +21,24 @@ const DIFF_LINES_SHOWN: usize = 120;
 #[derive(Debug, thiserror::Error)]
 pub enum RoundTripError {
     #[error("cannot start {what} ({program}): {source}")]
-    Spawn { what: String, program: String, source: std::io::Error },
+    Spawn {
+        what: String,
+        program: String,
+        source: std::io::Error,
+    },
     #[error("{what} failed ({status}): {command}\n{stderr}")]
-    Failed { what: String, command: String, status: std::process::ExitStatus, stderr: String },
+    Failed {
+        what: String,
+        command: String,
+        status: std::process::ExitStatus,
+        stderr: String,
+    },
     #[error("cannot {action} {path}: {source}")]
-    Io { action: &'static str, path: PathBuf, source: std::io::Error },
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 /// A command line with placeholders, run with PGHOST/PGPORT/PGUSER of the cluster set.
@@ -41,7 +54,10 @@ pub struct CommandTemplate {
 
 impl CommandTemplate {
     pub fn new(program: impl Into<PathBuf>, args: &[&str]) -> CommandTemplate {
-        CommandTemplate { program: program.into(), args: args.iter().map(|a| a.to_string()).collect() }
+        CommandTemplate {
+            program: program.into(),
+            args: args.iter().map(|a| a.to_string()).collect(),
+        }
     }
 
     /// A stock PostgreSQL program of `major`, e.g. `stock(18, "pg_restore", &["-d", "{db}", "{archive}"])`.
@@ -69,7 +85,13 @@ impl CommandTemplate {
     }
 
     /// Runs the command against `cluster`; returns what ran and how long it took.
-    pub fn run(&self, what: &str, cluster: &Cluster, db: &str, archive: &Path) -> Result<CommandRun, RoundTripError> {
+    pub fn run(
+        &self,
+        what: &str,
+        cluster: &Cluster,
+        db: &str,
+        archive: &Path,
+    ) -> Result<CommandRun, RoundTripError> {
         let argv = self.render(cluster, db, archive);
         let mut cmd = Command::new(&self.program);
         cmd.args(&argv);
@@ -139,9 +161,22 @@ impl RoundTripReport {
 impl fmt::Display for RoundTripReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "round trip {}:", self.label)?;
-        writeln!(f, "  dump    ({:.2?}): {}", self.dump.elapsed, self.dump.command_line)?;
-        writeln!(f, "  archive: {} ({} bytes)", self.archive.display(), self.archive_bytes)?;
-        writeln!(f, "  restore ({:.2?}): {}", self.restore.elapsed, self.restore.command_line)?;
+        writeln!(
+            f,
+            "  dump    ({:.2?}): {}",
+            self.dump.elapsed, self.dump.command_line
+        )?;
+        writeln!(
+            f,
+            "  archive: {} ({} bytes)",
+            self.archive.display(),
+            self.archive_bytes
+        )?;
+        writeln!(
+            f,
+            "  restore ({:.2?}): {}",
+            self.restore.elapsed, self.restore.command_line
+        )?;
         write!(f, "{}", self.comparison)
     }
 }
@@ -160,7 +195,12 @@ pub enum Aspect {
 }
 
 impl Aspect {
-    pub const ALL: [Aspect; 4] = [Aspect::Schema, Aspect::TableData, Aspect::LargeObjects, Aspect::Sequences];
+    pub const ALL: [Aspect; 4] = [
+        Aspect::Schema,
+        Aspect::TableData,
+        Aspect::LargeObjects,
+        Aspect::Sequences,
+    ];
 
     /// File-name stem for this aspect's listing.
     pub fn file_stem(self) -> &'static str {
@@ -225,12 +265,43 @@ impl Comparison {
 
 impl fmt::Display for Comparison {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let verdict = |aspect: Aspect| if self.mismatch(aspect).is_some() { "DIFFERENT" } else { "equal" };
-        writeln!(f, "  compare {} -> {} (schema text by pg_dump {}):", self.source_db, self.target_db, self.client_major)?;
-        writeln!(f, "    schema:        {} ({} lines)", verdict(Aspect::Schema), self.schema_lines)?;
-        writeln!(f, "    table data:    {} ({} tables, {} rows checksummed)", verdict(Aspect::TableData), self.tables, self.rows)?;
-        writeln!(f, "    large objects: {} ({})", verdict(Aspect::LargeObjects), self.large_objects)?;
-        writeln!(f, "    sequences:     {} ({})", verdict(Aspect::Sequences), self.sequences)?;
+        let verdict = |aspect: Aspect| {
+            if self.mismatch(aspect).is_some() {
+                "DIFFERENT"
+            } else {
+                "equal"
+            }
+        };
+        writeln!(
+            f,
+            "  compare {} -> {} (schema text by pg_dump {}):",
+            self.source_db, self.target_db, self.client_major
+        )?;
+        writeln!(
+            f,
+            "    schema:        {} ({} lines)",
+            verdict(Aspect::Schema),
+            self.schema_lines
+        )?;
+        writeln!(
+            f,
+            "    table data:    {} ({} tables, {} rows checksummed)",
+            verdict(Aspect::TableData),
+            self.tables,
+            self.rows
+        )?;
+        writeln!(
+            f,
+            "    large objects: {} ({})",
+            verdict(Aspect::LargeObjects),
+            self.large_objects
+        )?;
+        writeln!(
+            f,
+            "    sequences:     {} ({})",
+            verdict(Aspect::Sequences),
+            self.sequences
+        )?;
         for mismatch in &self.mismatches {
             writeln!(f, "  {} differs; full listings kept:", mismatch.aspect)?;
             writeln!(f, "    {}", mismatch.source_file.display())?;
@@ -266,15 +337,36 @@ pub fn run_round_trip_from(
     work_dir: &Path,
 ) -> Result<RoundTripReport, RoundTripError> {
     let archive = work_dir.join(&plan.archive_name);
-    let dump = plan.dump.run(&format!("dump ({})", plan.label), cluster, &source.db, &archive)?;
+    let dump = plan.dump.run(
+        &format!("dump ({})", plan.label),
+        cluster,
+        &source.db,
+        &archive,
+    )?;
     let archive_bytes = disk_size(&archive)?;
     if plan.create_target {
         create_database(cluster, target_db)?;
     }
-    let restore = plan.restore.run(&format!("restore ({})", plan.label), cluster, target_db, &archive)?;
+    let restore = plan.restore.run(
+        &format!("restore ({})", plan.label),
+        cluster,
+        target_db,
+        &archive,
+    )?;
     let target = DatabaseSnapshot::take(cluster, target_db, source.client_major)?;
-    let comparison = compare_snapshots(source, &target, &work_dir.join(format!("{}.compare", plan.label)))?;
-    Ok(RoundTripReport { label: plan.label.clone(), archive, archive_bytes, dump, restore, comparison })
+    let comparison = compare_snapshots(
+        source,
+        &target,
+        &work_dir.join(format!("{}.compare", plan.label)),
+    )?;
+    Ok(RoundTripReport {
+        label: plan.label.clone(),
+        archive,
+        archive_bytes,
+        dump,
+        restore,
+        comparison,
+    })
 }
 
 /// Compares two databases of one cluster; see [`compare_snapshots`].
@@ -297,8 +389,11 @@ pub fn compare_snapshots(
     target: &DatabaseSnapshot,
     listing_dir: &Path,
 ) -> Result<Comparison, RoundTripError> {
-    std::fs::create_dir_all(listing_dir)
-        .map_err(|source| RoundTripError::Io { action: "create", path: listing_dir.to_path_buf(), source })?;
+    std::fs::create_dir_all(listing_dir).map_err(|source| RoundTripError::Io {
+        action: "create",
+        path: listing_dir.to_path_buf(),
+        source,
+    })?;
     let mut mismatches = Vec::new();
     for aspect in Aspect::ALL {
         let (left, right) = (source.text(aspect), target.text(aspect));
@@ -336,20 +431,35 @@ pub fn compare_snapshots(
 
 /// `CREATE DATABASE name TEMPLATE template0` with stock psql.
 pub fn create_database(cluster: &Cluster, name: &str) -> Result<(), RoundTripError> {
-    psql(cluster, "postgres", &format!("CREATE DATABASE {} TEMPLATE template0;", quote_ident(name)))?;
+    psql(
+        cluster,
+        "postgres",
+        &format!("CREATE DATABASE {} TEMPLATE template0;", quote_ident(name)),
+    )?;
     Ok(())
 }
 
 /// A unified diff of two texts (3 lines of context), cut after a fixed number of lines.
 pub fn unified_diff(left: &str, right: &str, left_name: &str, right_name: &str) -> String {
     let diff = similar::TextDiff::from_lines(left, right);
-    let full = diff.unified_diff().context_radius(3).header(left_name, right_name).to_string();
+    let full = diff
+        .unified_diff()
+        .context_radius(3)
+        .header(left_name, right_name)
+        .to_string();
     let total = full.lines().count();
     if total <= DIFF_LINES_SHOWN {
         return full;
     }
-    let mut shown: String = full.lines().take(DIFF_LINES_SHOWN).flat_map(|l| [l, "\n"]).collect();
-    shown.push_str(&format!("... ({} more diff lines)\n", total - DIFF_LINES_SHOWN));
+    let mut shown: String = full
+        .lines()
+        .take(DIFF_LINES_SHOWN)
+        .flat_map(|l| [l, "\n"])
+        .collect();
+    shown.push_str(&format!(
+        "... ({} more diff lines)\n",
+        total - DIFF_LINES_SHOWN
+    ));
     shown
 }
 
@@ -412,7 +522,11 @@ ORDER BY n.nspname COLLATE "C", c.relname COLLATE "C";
 impl DatabaseSnapshot {
     /// Reads the schema text (stock pg_dump of `client_major`), per-table checksums, large
     /// objects and sequence states of `db`.
-    pub fn take(cluster: &Cluster, db: &str, client_major: u32) -> Result<DatabaseSnapshot, RoundTripError> {
+    pub fn take(
+        cluster: &Cluster,
+        db: &str,
+        client_major: u32,
+    ) -> Result<DatabaseSnapshot, RoundTripError> {
         let started = Instant::now();
         let schema = schema_text(cluster, db, client_major)?;
         let data = psql(cluster, db, DATA_QUERIES)?;
@@ -433,7 +547,11 @@ impl DatabaseSnapshot {
         }
         let [tables, large_objects, sequences] = sections;
         // Lines are name|relkind|count|md5.
-        let rows = tables.lines().filter_map(|l| l.split('|').nth(2)).filter_map(|n| n.parse::<u64>().ok()).sum();
+        let rows = tables
+            .lines()
+            .filter_map(|l| l.split('|').nth(2))
+            .filter_map(|n| n.parse::<u64>().ok())
+            .sum();
         Ok(DatabaseSnapshot {
             db: db.to_string(),
             client_major,
@@ -516,7 +634,9 @@ fn psql(cluster: &Cluster, db: &str, sql: &str) -> Result<String, RoundTripError
     let mut cmd = Command::new(&program);
     cmd.args(["-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-d", db]);
     cluster.apply_env(&mut cmd);
-    cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    cmd.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     let what = format!("psql -d {db}");
     let mut child = cmd.spawn().map_err(|source| RoundTripError::Spawn {
         what: what.clone(),
@@ -526,11 +646,19 @@ fn psql(cluster: &Cluster, db: &str, sql: &str) -> Result<String, RoundTripError
     if let Some(mut stdin) = child.stdin.take() {
         stdin
             .write_all(sql.as_bytes())
-            .map_err(|source| RoundTripError::Io { action: "write SQL to", path: program.clone(), source })?;
+            .map_err(|source| RoundTripError::Io {
+                action: "write SQL to",
+                path: program.clone(),
+                source,
+            })?;
     }
     let out = child
         .wait_with_output()
-        .map_err(|source| RoundTripError::Io { action: "wait for", path: program.clone(), source })?;
+        .map_err(|source| RoundTripError::Io {
+            action: "wait for",
+            path: program.clone(),
+            source,
+        })?;
     if !out.status.success() {
         return Err(RoundTripError::Failed {
             what,
@@ -553,23 +681,37 @@ fn output(cmd: &mut Command, what: &str) -> Result<std::process::Output, RoundTr
 
 /// Size of a file, or the sum of the files in a directory (one level deep, as archives are).
 pub fn disk_size(path: &Path) -> Result<u64, RoundTripError> {
-    let meta = std::fs::metadata(path)
-        .map_err(|source| RoundTripError::Io { action: "stat", path: path.to_path_buf(), source })?;
+    let meta = std::fs::metadata(path).map_err(|source| RoundTripError::Io {
+        action: "stat",
+        path: path.to_path_buf(),
+        source,
+    })?;
     if !meta.is_dir() {
         return Ok(meta.len());
     }
-    let entries = std::fs::read_dir(path)
-        .map_err(|source| RoundTripError::Io { action: "list", path: path.to_path_buf(), source })?;
+    let entries = std::fs::read_dir(path).map_err(|source| RoundTripError::Io {
+        action: "list",
+        path: path.to_path_buf(),
+        source,
+    })?;
     let mut total = 0;
     for entry in entries {
-        let entry = entry.map_err(|source| RoundTripError::Io { action: "list", path: path.to_path_buf(), source })?;
+        let entry = entry.map_err(|source| RoundTripError::Io {
+            action: "list",
+            path: path.to_path_buf(),
+            source,
+        })?;
         total += disk_size(&entry.path())?;
     }
     Ok(total)
 }
 
 fn write_file(path: &Path, text: &str) -> Result<(), RoundTripError> {
-    std::fs::write(path, text).map_err(|source| RoundTripError::Io { action: "write", path: path.to_path_buf(), source })
+    std::fs::write(path, text).map_err(|source| RoundTripError::Io {
+        action: "write",
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 /// A copy-pasteable rendering of a command line.
@@ -584,7 +726,9 @@ fn shell_words(program: &Path, args: &[String]) -> String {
 
 fn quote_word(word: &str) -> String {
     let plain = !word.is_empty()
-        && word.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c));
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c));
     if plain {
         word.to_string()
     } else {
@@ -616,7 +760,10 @@ mod tests {
 
     #[test]
     fn shell_words_quotes_what_needs_it() {
-        let line = shell_words(Path::new("/bin/pg_dump"), &["-Fc".into(), "my db".into(), "it's".into()]);
+        let line = shell_words(
+            Path::new("/bin/pg_dump"),
+            &["-Fc".into(), "my db".into(), "it's".into()],
+        );
         assert_eq!(line, "/bin/pg_dump -Fc 'my db' 'it'\\''s'");
     }
 }

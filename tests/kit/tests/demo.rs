@@ -13,8 +13,15 @@ fn demo_round_trip_verifies_equal() {
         .expect("run pgark-demo");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "pgark-demo failed ({}):\n{stdout}\n{stderr}", out.status);
-    assert!(stdout.contains("STOCK pg_dump"), "the demo must say the dump is stock:\n{stdout}");
+    assert!(
+        out.status.success(),
+        "pgark-demo failed ({}):\n{stdout}\n{stderr}",
+        out.status
+    );
+    assert!(
+        stdout.contains("STOCK pg_dump"),
+        "the demo must say the dump is stock:\n{stdout}"
+    );
     assert!(stdout.contains("identical, diff empty"), "{stdout}");
     assert!(stdout.contains("RESULT: OK"), "{stdout}");
 }

@@ -9,7 +9,8 @@ use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};
 
 use pgark_testkit::roundtrip::{
-    compare_snapshots, create_database, disk_size, Aspect, CommandTemplate, DatabaseSnapshot, RoundTripError,
+    compare_snapshots, create_database, disk_size, Aspect, CommandTemplate, DatabaseSnapshot,
+    RoundTripError,
 };
 use pgark_testkit::{available_majors, fixtures, scratch_dir, stock_tool, Cluster};
 
@@ -85,11 +86,18 @@ fn main() -> ExitCode {
 }
 
 fn parse_args(args: impl Iterator<Item = String>) -> Result<Option<Options>, DemoError> {
-    let mut options = Options { major: 18, dump_with: Tool::Stock, restore_with: Tool::Stock, keep: false };
+    let mut options = Options {
+        major: 18,
+        dump_with: Tool::Stock,
+        restore_with: Tool::Stock,
+        keep: false,
+    };
     let mut args = args.peekable();
     while let Some(arg) = args.next() {
         let (flag, inline) = match arg.split_once('=') {
-            Some((flag, value)) if flag.starts_with("--") => (flag.to_string(), Some(value.to_string())),
+            Some((flag, value)) if flag.starts_with("--") => {
+                (flag.to_string(), Some(value.to_string()))
+            }
             _ => (arg.clone(), None),
         };
         let mut value = |name: &str| {
@@ -103,12 +111,14 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Option<Options>, Dem
             "--keep" => options.keep = true,
             "--major" => {
                 let text = value("--major")?;
-                options.major = text
-                    .parse()
-                    .map_err(|_| DemoError::Usage(format!("--major {text:?} is not a PostgreSQL major number")))?;
+                options.major = text.parse().map_err(|_| {
+                    DemoError::Usage(format!("--major {text:?} is not a PostgreSQL major number"))
+                })?;
             }
             "--dump-with" => options.dump_with = parse_tool("--dump-with", &value("--dump-with")?)?,
-            "--restore-with" => options.restore_with = parse_tool("--restore-with", &value("--restore-with")?)?,
+            "--restore-with" => {
+                options.restore_with = parse_tool("--restore-with", &value("--restore-with")?)?
+            }
             other => return Err(DemoError::Usage(format!("unknown argument {other:?}"))),
         }
     }
@@ -126,7 +136,9 @@ fn parse_tool(flag: &str, value: &str) -> Result<Tool, DemoError> {
     match value {
         "stock" => Ok(Tool::Stock),
         "pgark" => Ok(Tool::Pgark),
-        other => Err(DemoError::Usage(format!("{flag} {other:?}: expected stock or pgark"))),
+        other => Err(DemoError::Usage(format!(
+            "{flag} {other:?}: expected stock or pgark"
+        ))),
     }
 }
 
@@ -146,18 +158,29 @@ fn run(options: &Options) -> Result<bool, DemoError> {
         secs(started.elapsed())
     ));
 
-    step(2, &format!("load every fixture for PostgreSQL {major} into database {SOURCE_DB:?}"));
+    step(
+        2,
+        &format!("load every fixture for PostgreSQL {major} into database {SOURCE_DB:?}"),
+    );
     let started = Instant::now();
     let applicable = fixtures::for_major(major);
     cluster.create_database(SOURCE_DB);
     for fixture in &applicable {
         let one = Instant::now();
         cluster.psql_file(SOURCE_DB, &fixture.path);
-        detail(&format!("{:<16} {:>7}  {}", fixture.name, secs(one.elapsed()), fixture.description));
+        detail(&format!(
+            "{:<16} {:>7}  {}",
+            fixture.name,
+            secs(one.elapsed()),
+            fixture.description
+        ));
     }
     let source = DatabaseSnapshot::take(&cluster, SOURCE_DB, major)?;
     let db_size: u64 = cluster
-        .psql(SOURCE_DB, &format!("select pg_database_size('{SOURCE_DB}')"))
+        .psql(
+            SOURCE_DB,
+            &format!("select pg_database_size('{SOURCE_DB}')"),
+        )
         .trim()
         .parse()
         .unwrap_or(0);
@@ -186,9 +209,21 @@ fn run(options: &Options) -> Result<bool, DemoError> {
         }
         Tool::Pgark => CommandTemplate::new(&pgark, &["dump", "-Fc", "-f", "{archive}", "{db}"]),
     };
-    let ran = run_step(&dump, "dump", options.dump_with, &cluster, SOURCE_DB, &archive)?;
+    let ran = run_step(
+        &dump,
+        "dump",
+        options.dump_with,
+        &cluster,
+        SOURCE_DB,
+        &archive,
+    )?;
     let archive_bytes = disk_size(&archive)?;
-    detail(&format!("archive {} ({}) in {}", archive.display(), human_bytes(archive_bytes), secs(ran)));
+    detail(&format!(
+        "archive {} ({}) in {}",
+        archive.display(),
+        human_bytes(archive_bytes),
+        secs(ran)
+    ));
 
     step(4, "list the archive with pgark list");
     show_pgark_list(&pgark, &cluster, &archive, major);
@@ -202,18 +237,33 @@ fn run(options: &Options) -> Result<bool, DemoError> {
             ));
             CommandTemplate::stock(major, "pg_restore", &["-j", "2", "-d", "{db}", "{archive}"])
         }
-        Tool::Pgark => CommandTemplate::new(&pgark, &["restore", "-j", "2", "-d", "{db}", "{archive}"]),
+        Tool::Pgark => {
+            CommandTemplate::new(&pgark, &["restore", "-j", "2", "-d", "{db}", "{archive}"])
+        }
     };
     create_database(&cluster, TARGET_DB)?;
     detail(&format!("created database {TARGET_DB:?} from template0"));
-    let ran = run_step(&restore, "restore", options.restore_with, &cluster, TARGET_DB, &archive)?;
+    let ran = run_step(
+        &restore,
+        "restore",
+        options.restore_with,
+        &cluster,
+        TARGET_DB,
+        &archive,
+    )?;
     detail(&format!("restored in {}", secs(ran)));
 
     step(6, &format!("verify {TARGET_DB:?} against {SOURCE_DB:?}"));
     let target = DatabaseSnapshot::take(&cluster, TARGET_DB, major)?;
     let listings = work.path().join("compare");
     let comparison = compare_snapshots(&source, &target, &listings)?;
-    let verdict = |aspect: Aspect| if comparison.mismatch(aspect).is_some() { "DIFFERENT" } else { "equal" };
+    let verdict = |aspect: Aspect| {
+        if comparison.mismatch(aspect).is_some() {
+            "DIFFERENT"
+        } else {
+            "equal"
+        }
+    };
     detail(&format!(
         "schema (stock pg_dump {major} --schema-only, {} lines): {}",
         comparison.schema_lines,
@@ -284,7 +334,10 @@ fn run_step(
             template.program.display()
         )));
     }
-    detail(&format!("$ {}", template.command_line(cluster, db, archive)));
+    detail(&format!(
+        "$ {}",
+        template.command_line(cluster, db, archive)
+    ));
     match template.run(what, cluster, db, archive) {
         Ok(ran) => {
             for line in ran.stderr.lines() {
@@ -293,7 +346,9 @@ fn run_step(
             Ok(ran.elapsed)
         }
         Err(RoundTripError::Failed { status, stderr, .. })
-            if tool == Tool::Pgark && status.code() == Some(2) && stderr.contains("not implemented") =>
+            if tool == Tool::Pgark
+                && status.code() == Some(2)
+                && stderr.contains("not implemented") =>
         {
             Err(DemoError::Step(format!(
                 "pgark {what} is not implemented yet (pgark said: {}); use --{what}-with stock",
@@ -308,7 +363,10 @@ fn run_step(
 /// whether it matches stock `pg_restore -l`, or why it did not run. Never fakes output.
 fn show_pgark_list(pgark: &Path, cluster: &Cluster, archive: &Path, major: u32) {
     if !pgark.is_file() {
-        detail(&format!("skipped: no pgark binary at {} (build it: cargo build -p pgark)", pgark.display()));
+        detail(&format!(
+            "skipped: no pgark binary at {} (build it: cargo build -p pgark)",
+            pgark.display()
+        ));
         return;
     }
     let mut cmd = Command::new(pgark);
@@ -342,7 +400,10 @@ fn show_pgark_list(pgark: &Path, cluster: &Cluster, archive: &Path, major: u32) 
         detail(&format!("| ... ({} more lines)", total - LIST_LINES_SHOWN));
     }
     detail(&format!("{total} lines in {}", secs(started.elapsed())));
-    let stock = Command::new(stock_tool(major, "pg_restore")).arg("-l").arg(archive).output();
+    let stock = Command::new(stock_tool(major, "pg_restore"))
+        .arg("-l")
+        .arg(archive)
+        .output();
     match stock {
         Ok(stock) if stock.status.success() => {
             if stock.stdout == out.stdout {
@@ -354,10 +415,15 @@ fn show_pgark_list(pgark: &Path, cluster: &Cluster, archive: &Path, major: u32) 
                     .zip(listing.lines())
                     .position(|(a, b)| a != b)
                     .map_or_else(|| stock_text.lines().count().min(total) + 1, |i| i + 1);
-                detail(&format!("differs from stock pg_restore {major} -l (first difference at line {line})"));
+                detail(&format!(
+                    "differs from stock pg_restore {major} -l (first difference at line {line})"
+                ));
             }
         }
-        Ok(stock) => detail(&format!("stock pg_restore -l failed ({}), not compared", stock.status)),
+        Ok(stock) => detail(&format!(
+            "stock pg_restore -l failed ({}), not compared",
+            stock.status
+        )),
         Err(e) => detail(&format!("could not run stock pg_restore -l: {e}")),
     }
 }
