@@ -175,3 +175,34 @@ fn failing_restore_command_is_an_error() {
         "{text}"
     );
 }
+
+/// The schema text can come from a newer client than the server (pg_dump 18 against the
+/// oldest provisioned major), as the check's `client_major` promises.
+#[test]
+fn schema_text_from_a_newer_pg_dump() {
+    let majors = available_majors();
+    let (Some(&oldest), Some(&newest)) = (majors.first(), majors.last()) else {
+        panic!("no PostgreSQL provisioned (run scripts/postgres.sh)");
+    };
+    let cluster = Cluster::start(oldest);
+    cluster.create_database("src");
+    cluster.psql(
+        "src",
+        "CREATE TABLE t (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY, v text);
+         INSERT INTO t (v) VALUES ('a'), ('b');",
+    );
+    let work = scratch_dir();
+    let plan = StockFormat::Tar.stock_round_trip(oldest);
+    let report =
+        run_round_trip(&cluster, "src", "dst", &plan, newest, work.path()).expect("round trip");
+    assert!(report.is_equal(), "{report}");
+    assert_eq!(report.comparison.client_major, newest);
+    assert_eq!(
+        (
+            report.comparison.tables,
+            report.comparison.rows,
+            report.comparison.sequences
+        ),
+        (1, 2, 1)
+    );
+}
