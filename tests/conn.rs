@@ -472,10 +472,9 @@ async fn sslmodes_with_rustls() {
         &env,
     )
     .await;
-    assert!(
-        err.to_string().contains("does not match host name \"wrong.example\""),
-        "verify-full with a wrong name: {err}"
-    );
+    let wrong = string("wrong.example", "tls_only", &format!("hostaddr=127.0.0.1 sslmode=verify-full {root}"));
+    assert_eq!(err.to_string(), stock_failure(&cluster, &[&wrong], &[]));
+    assert!(err.to_string().contains("does not match host name \"wrong.example\""), "{err}");
 
     // A missing root file: verify modes refuse, require does not care.
     let missing = format!("sslrootcert={}/absent.crt", dir.path().display());
@@ -555,25 +554,31 @@ async fn sslmodes_with_rustls() {
     assert!(err.to_string().contains("has group or world access"), "{err}");
 
     // A self-signed server certificate given as sslrootcert, as many setups do (OpenSSL
-    // accepts it; webpki alone would refuse a CA certificate as the server's).
-    let (self_signed, self_signed_key) = self_signed_ca_cert(&["localhost"]);
-    write_server_file(&cluster, "server.crt", &self_signed);
-    write_server_file(&cluster, "server.key", &self_signed_key);
-    cluster.psql("postgres", "SELECT pg_reload_conf()");
-    std::thread::sleep(Duration::from_millis(1000));
-    let pinned = write_private(dir.path(), "pinned.crt", &self_signed, 0o644);
-    let pinned_root = format!("sslrootcert={}", pinned.display());
-    let full = string("localhost", "tls_only", &format!("sslmode=verify-full {pinned_root}"));
-    stock_psql_works(&cluster, &full);
-    let conn = must_connect(&none, Some(&full), &env).await;
-    assert!(ssl_of(&conn));
-    let err = must_fail(
-        &none,
-        Some(&string("wrong.example", "tls_only", &format!("hostaddr=127.0.0.1 sslmode=verify-full {pinned_root}"))),
-        &env,
-    )
-    .await;
-    assert!(err.to_string().contains("does not match host name \"wrong.example\""), "{err}");
+    // accepts it; webpki alone would refuse a CA certificate as the server's): once with a
+    // subjectAltName, once with only a Common Name (the PostgreSQL documentation's
+    // `openssl req -x509 -subj "/CN=..."` recipe, which libpq matches by CN).
+    for with_alt_name in [true, false] {
+        let (self_signed, self_signed_key) = self_signed_ca_cert("localhost", with_alt_name);
+        write_server_file(&cluster, "server.crt", &self_signed);
+        write_server_file(&cluster, "server.key", &self_signed_key);
+        cluster.psql("postgres", "SELECT pg_reload_conf()");
+        std::thread::sleep(Duration::from_millis(1000));
+        let pinned = write_private(dir.path(), "pinned.crt", &self_signed, 0o644);
+        let pinned_root = format!("sslrootcert={}", pinned.display());
+        let full = string("localhost", "tls_only", &format!("sslmode=verify-full {pinned_root}"));
+        stock_psql_works(&cluster, &full);
+        let conn = must_connect(&none, Some(&full), &env).await;
+        assert!(ssl_of(&conn));
+        let err = must_fail(
+            &none,
+            Some(&string("wrong.example", "tls_only", &format!("hostaddr=127.0.0.1 sslmode=verify-full {pinned_root}"))),
+            &env,
+        )
+        .await;
+        let wrong = string("wrong.example", "tls_only", &format!("hostaddr=127.0.0.1 sslmode=verify-full {pinned_root}"));
+        assert_eq!(err.to_string(), stock_failure(&cluster, &[&wrong], &[]));
+        assert!(err.to_string().ends_with("server certificate for \"localhost\" does not match host name \"wrong.example\""), "{err}");
+    }
 }
 
 fn stock_psql_works(cluster: &Cluster, conninfo: &str) {
@@ -583,13 +588,14 @@ fn stock_psql_works(cluster: &Cluster, conninfo: &str) {
     assert!(out.status.success(), "stock psql {conninfo}: {}", String::from_utf8_lossy(&out.stderr));
 }
 
-/// A self-signed certificate with CA:true (what `openssl req -x509` makes), and its key.
-fn self_signed_ca_cert(names: &[&str]) -> (String, String) {
+/// A self-signed certificate with CA:true (what `openssl req -x509` makes) for `name`, as
+/// Common Name and, if asked, subjectAltName; and its key.
+fn self_signed_ca_cert(name: &str, with_alt_name: bool) -> (String, String) {
     let key = rcgen::KeyPair::generate().expect("key");
-    let mut params =
-        rcgen::CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>()).expect("params");
+    let alt_names = if with_alt_name { vec![name.to_string()] } else { Vec::new() };
+    let mut params = rcgen::CertificateParams::new(alt_names).expect("params");
     params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    params.distinguished_name.push(rcgen::DnType::CommonName, names[0]);
+    params.distinguished_name.push(rcgen::DnType::CommonName, name);
     let cert = params.self_signed(&key).expect("self-signed cert");
     (cert.pem(), key.serialize_pem())
 }

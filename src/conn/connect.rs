@@ -493,7 +493,8 @@ fn describe_error(err: &tokio_postgres::Error, tls_started: bool, tls_wanted: bo
         if let Some(io) = cause.downcast_ref::<io::Error>() {
             if let Some(tls) = io.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>()) {
                 return failure(match tls {
-                    rustls::Error::General(message) => format!("SSL error: {message}"),
+                    // Our own verifier's messages, already in libpq's words.
+                    rustls::Error::General(message) => message.clone(),
                     other => format!("SSL error: {other}"),
                 });
             }

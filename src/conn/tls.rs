@@ -17,6 +17,7 @@ use rustls::{CertificateError, ClientConfig, DigitallySignedStruct, RootCertStor
 use tokio_postgres::tls::{MakeTlsConnect, TlsConnect};
 use tokio_postgres::Socket;
 use tokio_postgres_rustls::MakeRustlsConnect;
+use x509_cert::der::Decode;
 
 use super::options::{RootCerts, SslMode, SslOptions};
 use crate::{Error, Result};
@@ -194,7 +195,9 @@ impl ServerCertVerifier for PgVerifier {
         match webpki.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now) {
             Err(rustls::Error::InvalidCertificate(
                 CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
-            )) if !self.check_name => Ok(ServerCertVerified::assertion()),
+            )) if !self.check_name || common_name_matches(end_entity, server_name) => {
+                Ok(ServerCertVerified::assertion())
+            }
             Err(rustls::Error::InvalidCertificate(CertificateError::NotValidForNameContext { presented, .. })) => {
                 Err(rustls::Error::General(name_mismatch(&presented, server_name)))
             }
@@ -235,9 +238,93 @@ fn check_name_of_pinned(
 ) -> std::result::Result<ServerCertVerified, rustls::Error> {
     let cert = webpki::EndEntityCert::try_from(end_entity)
         .map_err(|e| rustls::Error::General(format!("could not parse server certificate: {e}")))?;
-    cert.verify_is_valid_for_subject_name(server_name)
-        .map(|()| ServerCertVerified::assertion())
-        .map_err(|_| rustls::Error::General(name_mismatch(&[], server_name)))
+    match cert.verify_is_valid_for_subject_name(server_name) {
+        Ok(()) => Ok(ServerCertVerified::assertion()),
+        Err(_) if common_name_matches(end_entity, server_name) => Ok(ServerCertVerified::assertion()),
+        Err(_) => Err(rustls::Error::General(name_mismatch(&certificate_names(end_entity), server_name))),
+    }
+}
+
+/// libpq's fallback that webpki lacks: when the certificate has no dNSName in its
+/// subjectAltName, the host name is compared with the subject's Common Name (with a
+/// leading `*.` matching one label), as in the PostgreSQL documentation's
+/// `openssl req -x509 -subj "/CN=dbhost.yourdomain.com"` recipe.
+fn common_name_matches(end_entity: &CertificateDer<'_>, server_name: &ServerName<'_>) -> bool {
+    let Ok(cert) = x509_cert::Certificate::from_der(end_entity.as_ref()) else {
+        return false;
+    };
+    if !dns_alt_names(&cert).is_empty() {
+        return false;
+    }
+    let host = server_name.to_str();
+    common_names(&cert).iter().any(|cn| host_matches(cn, &host))
+}
+
+/// The names a certificate shows, for mismatch messages: dNSNames, else Common Names.
+fn certificate_names(end_entity: &CertificateDer<'_>) -> Vec<String> {
+    let Ok(cert) = x509_cert::Certificate::from_der(end_entity.as_ref()) else {
+        return Vec::new();
+    };
+    let dns = dns_alt_names(&cert);
+    if dns.is_empty() {
+        common_names(&cert)
+    } else {
+        dns
+    }
+}
+
+fn dns_alt_names(cert: &x509_cert::Certificate) -> Vec<String> {
+    use x509_cert::ext::pkix::name::GeneralName;
+    use x509_cert::ext::pkix::SubjectAltName;
+    let san_oid = x509_cert::der::oid::db::rfc5280::ID_CE_SUBJECT_ALT_NAME;
+    cert.tbs_certificate
+        .extensions
+        .iter()
+        .flatten()
+        .filter(|ext| ext.extn_id == san_oid)
+        .filter_map(|ext| SubjectAltName::from_der(ext.extn_value.as_bytes()).ok())
+        .flat_map(|san| san.0)
+        .filter_map(|name| match name {
+            GeneralName::DnsName(dns) => Some(dns.to_string()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn common_names(cert: &x509_cert::Certificate) -> Vec<String> {
+    use x509_cert::der::Encode;
+    use x509_cert::ext::pkix::name::DirectoryString;
+    let cn_oid = x509_cert::der::oid::db::rfc4519::CN;
+    let mut names = Vec::new();
+    for rdn in &cert.tbs_certificate.subject.0 {
+        for attribute in rdn.0.iter().filter(|a| a.oid == cn_oid) {
+            let decoded = attribute.value.to_der().ok().and_then(|der| DirectoryString::from_der(&der).ok());
+            match decoded {
+                Some(DirectoryString::Utf8String(text)) => names.push(text),
+                Some(DirectoryString::PrintableString(text)) => names.push(text.to_string()),
+                Some(DirectoryString::TeletexString(text)) => names.push(text.to_string()),
+                None => {}
+            }
+        }
+    }
+    names
+}
+
+/// Case-insensitive equality, or a `*.` wildcard standing for exactly one label
+/// (libpq's `wildcard_certificate_match`).
+fn host_matches(pattern: &str, host: &str) -> bool {
+    let pattern = pattern.to_ascii_lowercase();
+    let host = host.to_ascii_lowercase();
+    if pattern == host {
+        return true;
+    }
+    match pattern.strip_prefix('*') {
+        Some(suffix) if suffix.starts_with('.') && host.len() > suffix.len() && host.ends_with(suffix) => {
+            let label = &host[..host.len() - suffix.len()];
+            !label.contains('.')
+        }
+        _ => false,
+    }
 }
 
 /// libpq's wording: `server certificate for "a" (and 2 other names) does not match host name "b"`.
@@ -334,6 +421,32 @@ mod tests {
             err.to_string(),
             format!("root certificate file \"/nonexistent/root.crt\" does not exist\n{ROOT_HINT}")
         );
+    }
+
+    #[test]
+    fn common_name_is_used_only_without_dns_alt_names() {
+        let key = rcgen::KeyPair::generate().expect("key");
+        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
+        params.distinguished_name.push(rcgen::DnType::CommonName, "db.example.com");
+        let cn_only = params.self_signed(&key).expect("cert");
+        let name = |n: &str| ServerName::try_from(n.to_string()).expect("name");
+        assert!(common_name_matches(cn_only.der(), &name("DB.example.com")));
+        assert!(!common_name_matches(cn_only.der(), &name("other.example.com")));
+        assert_eq!(certificate_names(cn_only.der()), vec!["db.example.com".to_string()]);
+
+        let mut params = rcgen::CertificateParams::new(vec!["alt.example.com".to_string()]).expect("params");
+        params.distinguished_name.push(rcgen::DnType::CommonName, "db.example.com");
+        let with_san = params.self_signed(&key).expect("cert");
+        assert!(!common_name_matches(with_san.der(), &name("db.example.com")));
+        assert_eq!(certificate_names(with_san.der()), vec!["alt.example.com".to_string()]);
+    }
+
+    #[test]
+    fn wildcards_stand_for_one_label() {
+        assert!(host_matches("*.example.com", "db.example.com"));
+        assert!(!host_matches("*.example.com", "a.b.example.com"));
+        assert!(!host_matches("*.example.com", "example.com"));
+        assert!(host_matches("Example.COM", "example.com"));
     }
 
     #[test]
