@@ -366,7 +366,9 @@ impl ConnectOptions {
                         failure.reason.push_str(&format!("\npassword retrieved from file \"{}\"", passfile.display()));
                     }
                 }
-                let server_refused = failure.sqlstate.is_some() || failure.needs_password;
+                // Only an error the server sent counts as a refusal (libpq retries sslmode
+                // allow/prefer on those alone); a missing password is a client-side failure.
+                let server_refused = failure.sqlstate.is_some();
                 return Err(AttemptError { failure, tls_started: connector.handshake_started(), server_refused });
             }
         };

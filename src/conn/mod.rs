@@ -17,8 +17,10 @@
 //!   (Debian's libpq default) and `/tmp` (upstream's); only that directory counts as
 //!   `localhost` in the password file.
 //! - Service files: PGSYSCONFDIR defaults to Debian's `/etc/postgresql-common`.
-//! - TLS 1.2 and 1.3 only; `verify-full` checks subjectAltNames only (rustls/webpki do not
-//!   fall back to the certificate's common name as OpenSSL-based libpq does).
+//! - TLS 1.2 and 1.3 only (rustls). A server certificate that is itself the configured root
+//!   (self-signed) is trusted as is, without the validity-period check OpenSSL would do.
+//! - Failure lines are libpq's first lines; its hint lines ("\tIs the server running...")
+//!   are left out.
 //! - Options pgark cannot honour (`require_auth`, `sslcrl`, `sslcrldir`, `requirepeer`,
 //!   `replication`, GSSAPI encryption required, ...) are refused rather than ignored.
 //! - `client_encoding` is not sent at connection time (tokio-postgres always starts in
