@@ -288,6 +288,8 @@ pub struct PlannedEntry {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plan {
     items: Vec<PlannedEntry>,
+    /// `reqs` by index into `Toc::entries`.
+    by_index: Vec<Reqs>,
     /// Per name list of the selection, whether each name matched some entry.
     touched: NameHits,
 }
@@ -314,7 +316,7 @@ impl Plan {
 
     /// What is wanted of `toc.entries[index]`.
     pub fn reqs_of(&self, index: usize) -> Reqs {
-        self.items.iter().find(|i| i.index == index).map(|i| i.reqs).unwrap_or(Reqs::NONE)
+        self.by_index.get(index).copied().unwrap_or(Reqs::NONE)
     }
 
     /// Stock's "implied no-schema restore": no wanted entry has a schema part, so the
@@ -465,7 +467,7 @@ pub fn plan(toc: &Toc, selection: &Selection) -> Plan {
         marked[index] = reqs;
         items.push(PlannedEntry { index, reqs, pass: restore_pass(entry) });
     }
-    Plan { items, touched }
+    Plan { items, by_index: marked, touched }
 }
 
 /// The `-t/-I/-P/-T` groups of descs.
