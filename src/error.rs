@@ -25,6 +25,9 @@ pub enum Error {
     /// shape (`connection to server at "h", port 5432 failed: ...`).
     #[error("{}", failures.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
     Connect { failures: Vec<crate::conn::ConnectFailure> },
+    /// A restore into a database failed, or ended with errors ignored.
+    #[error("{0}")]
+    Restore(String),
     /// Reading or writing a file outside an archive.
     #[error("{path}: {source}")]
     Io {

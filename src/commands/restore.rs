@@ -30,7 +30,7 @@ pub fn run(args: &RestoreArgs) -> Result<()> {
         return run_restore_list(args);
     }
     if args.dbname.is_some() {
-        return Err(Error::NotImplemented { what: "pgark restore -d".into() });
+        return crate::restore::run_database(args);
     }
     run_script(args)
 }
