@@ -325,6 +325,16 @@ async fn password_authentication_pgpass_and_prompts() {
     must_connect(&always, Some("postgres"), &forced).await;
     assert_eq!(terminal.prompts(), vec!["Password: ".to_string()]);
 
+    // The real terminal: under a pseudo-terminal the process prompts on /dev/tty and reads
+    // the answer there; with stdin not a terminal it does not prompt at all.
+    let transcript = run_prompt_helper(port, "scram_user", Some("scram pw:1"));
+    assert!(transcript.contains("Password: "), "{transcript}");
+    assert!(transcript.contains("helper connected as scram_user"), "{transcript}");
+    assert!(!transcript.contains("scram pw:1"), "the password was echoed: {transcript}");
+    let transcript = run_prompt_helper(port, "scram_user", None);
+    assert!(!transcript.contains("Password: "), "{transcript}");
+    assert!(transcript.contains("fe_sendauth: no password supplied"), "{transcript}");
+
     // ~/.pgpass: used when 0600, with escapes and wildcards.
     let home = tempfile::tempdir().expect("tempdir");
     let mut with_home = base.clone();
@@ -365,6 +375,100 @@ async fn password_authentication_pgpass_and_prompts() {
         .args(["-w", "--schema-only", "-f", "/dev/null", "-h", "127.0.0.1", "-p", &port_text, "-U", "scram_user", "postgres"]);
     let out = stock.output().expect("run stock pg_dump");
     assert!(String::from_utf8_lossy(&out.stderr).lines().any(|line| line == warning));
+}
+
+/// Runs [`prompt_helper`] in a child process: under `script` (a pseudo-terminal) typing
+/// `answer` once "Password: " shows, or with stdin not a terminal when `answer` is None.
+/// Returns everything the child printed.
+fn run_prompt_helper(port: u16, user: &str, answer: Option<&str>) -> String {
+    use std::io::{Read, Write};
+    use std::process::{Command, Stdio};
+    let exe = std::env::current_exe().expect("test executable");
+    let helper = format!("{} conn::prompt_helper --exact --ignored --nocapture --test-threads=1", exe.display());
+    let mut cmd = match answer {
+        Some(_) => {
+            let mut cmd = Command::new("script");
+            cmd.args(["-qec", &helper, "/dev/null"]);
+            cmd
+        }
+        None => {
+            let mut cmd = Command::new(&exe);
+            cmd.args(["conn::prompt_helper", "--exact", "--ignored", "--nocapture", "--test-threads=1"]);
+            cmd
+        }
+    };
+    for (name, _) in std::env::vars() {
+        if name.starts_with("PG") && !name.starts_with("PGARK_") {
+            cmd.env_remove(name);
+        }
+    }
+    cmd.env("PGARK_CONN_PROMPT_PORT", port.to_string())
+        .env("PGARK_CONN_PROMPT_USER", user)
+        .env("PGPASSFILE", "/nonexistent/pgpass")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("spawn the prompt helper");
+    let mut stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel::<Vec<u8>>();
+    let reader = std::thread::spawn(move || {
+        let mut buf = [0u8; 1024];
+        while let Ok(n) = stdout.read(&mut buf) {
+            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    let mut stdin = child.stdin.take().expect("stdin");
+    let mut seen = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut answered = answer.is_none();
+    loop {
+        match rx.recv_timeout(Duration::from_millis(100)) {
+            Ok(chunk) => seen.extend(chunk),
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+        }
+        if !answered && String::from_utf8_lossy(&seen).contains("Password: ") {
+            // Let the prompt switch echo off before typing.
+            std::thread::sleep(Duration::from_millis(300));
+            stdin.write_all(format!("{}\n", answer.unwrap_or("")).as_bytes()).expect("type the password");
+            stdin.flush().expect("flush");
+            answered = true;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("prompt helper did not finish: {}", String::from_utf8_lossy(&seen));
+        }
+    }
+    drop(stdin);
+    let _ = reader.join();
+    let status = child.wait().expect("wait for the prompt helper");
+    let mut stderr = String::new();
+    if let Some(mut err) = child.stderr.take() {
+        let _ = err.read_to_string(&mut stderr);
+    }
+    format!("{}{}\n(exit: {status})", String::from_utf8_lossy(&seen), stderr)
+}
+
+/// Not a test: the child process of [`run_prompt_helper`], connecting with the real process
+/// environment and terminal. Does nothing unless PGARK_CONN_PROMPT_PORT is set.
+#[tokio::test]
+#[ignore = "helper run in a child process by password_authentication_pgpass_and_prompts"]
+async fn prompt_helper() {
+    let Ok(port) = std::env::var("PGARK_CONN_PROMPT_PORT") else { return };
+    let user = std::env::var("PGARK_CONN_PROMPT_USER").expect("PGARK_CONN_PROMPT_USER");
+    let args = ConnectionArgs {
+        host: Some("127.0.0.1".into()),
+        port: Some(port),
+        username: Some(user),
+        ..ConnectionArgs::default()
+    };
+    let options = ConnectOptions::resolve(&args, Some("postgres"), "pg_dump", &pgark::conn::SystemEnv).expect("resolve");
+    match options.connect().await {
+        Ok(conn) => println!("helper connected as {}", value(&conn, "SELECT current_user").await),
+        Err(e) => println!("helper failed: {e}"),
+    }
 }
 
 /// A CA, and a server certificate for `localhost` and 127.0.0.1 signed by it.
