@@ -10,11 +10,11 @@ use std::path::Path;
 
 use crate::compress::member::CompressedMember;
 use crate::compress::{CompressionSpec, Container};
-use crate::custom::{CustomBlobs, CustomReader, CustomWriter};
+use crate::custom::{CustomBlobs, CustomReader, CustomStreamBlobs, CustomStreamReader, CustomWriter};
 use crate::directory::{DirectoryBlobs, DirectoryReader, DirectoryWriter};
 use crate::error::{EntryRef, Error, Result};
 use crate::model::{ArchiveTime, DumpId, FormatCode, Header, Toc, TocEntry};
-use crate::tar::{TarBlobs, TarReader, TarWriter};
+use crate::tar::{TarBlobs, TarReader, TarStreamBlobs, TarStreamReader, TarWriter};
 use crate::version::ArchiveVersion;
 
 /// An entry's data: decompressed bytes, streamed. Errors name file and entry.
@@ -76,6 +76,10 @@ pub enum ArchiveReader {
     Custom(CustomReader),
     Directory(DirectoryReader),
     Tar(TarReader),
+    /// A custom archive read from a non-seekable stream: forward only.
+    CustomStream(CustomStreamReader),
+    /// A tar archive read from a non-seekable stream: forward only.
+    TarStream(TarStreamReader),
 }
 
 impl ArchiveReader {
@@ -94,11 +98,34 @@ impl ArchiveReader {
         })
     }
 
+    /// Reads an archive from a non-seekable stream (pg_restore reading stdin): custom or
+    /// tar, detected from the first bytes. Entries must then be read in archive order.
+    pub fn from_stream(mut input: Box<dyn Read + Send>, label: &str) -> Result<Self> {
+        let mut start = vec![0u8; crate::tar::BLOCK];
+        let mut got = 0;
+        while got < start.len() {
+            match input.read(&mut start[got..]) {
+                Ok(0) => break,
+                Ok(n) => got += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(Error::io(label, e)),
+            }
+        }
+        start.truncate(got);
+        let format = crate::detect::detect_bytes(&start).map_err(|detail| Error::BadMagic { file: label.into(), detail })?;
+        let whole: Box<dyn Read + Send> = Box::new(io::Cursor::new(start).chain(input));
+        Ok(match format {
+            ArchiveFormat::Custom => ArchiveReader::CustomStream(CustomStreamReader::new(whole, label)?),
+            ArchiveFormat::Tar => ArchiveReader::TarStream(TarStreamReader::new(whole, label)?),
+            ArchiveFormat::Directory => return Err(Error::Unsupported(format!("{label}: a directory archive cannot be read from a stream"))),
+        })
+    }
+
     pub fn format(&self) -> ArchiveFormat {
         match self {
-            ArchiveReader::Custom(_) => ArchiveFormat::Custom,
+            ArchiveReader::Custom(_) | ArchiveReader::CustomStream(_) => ArchiveFormat::Custom,
             ArchiveReader::Directory(_) => ArchiveFormat::Directory,
-            ArchiveReader::Tar(_) => ArchiveFormat::Tar,
+            ArchiveReader::Tar(_) | ArchiveReader::TarStream(_) => ArchiveFormat::Tar,
         }
     }
 
@@ -107,6 +134,8 @@ impl ArchiveReader {
             ArchiveReader::Custom(r) => r.toc(),
             ArchiveReader::Directory(r) => r.toc(),
             ArchiveReader::Tar(r) => r.toc(),
+            ArchiveReader::CustomStream(r) => r.toc(),
+            ArchiveReader::TarStream(r) => r.toc(),
         }
     }
 
@@ -129,6 +158,8 @@ impl ArchiveReader {
             ArchiveReader::Custom(r) => r.open_data(dump_id),
             ArchiveReader::Directory(r) => r.open_data(dump_id),
             ArchiveReader::Tar(r) => r.open_data(dump_id),
+            ArchiveReader::CustomStream(r) => r.open_data(dump_id),
+            ArchiveReader::TarStream(r) => r.open_data(dump_id),
         }
     }
 
@@ -139,6 +170,8 @@ impl ArchiveReader {
             ArchiveReader::Custom(r) => Blobs::Custom(r.open_blobs(dump_id)?),
             ArchiveReader::Directory(r) => Blobs::Directory(r.open_blobs(dump_id)?),
             ArchiveReader::Tar(r) => Blobs::Tar(r.open_blobs(dump_id)?),
+            ArchiveReader::CustomStream(r) => Blobs::CustomStream(r.open_blobs(dump_id)?),
+            ArchiveReader::TarStream(r) => Blobs::TarStream(r.open_blobs(dump_id)?),
         })
     }
 
@@ -148,13 +181,19 @@ impl ArchiveReader {
             ArchiveReader::Custom(r) => r.size_estimate(dump_id),
             ArchiveReader::Directory(r) => r.size_estimate(dump_id),
             ArchiveReader::Tar(r) => r.size_estimate(dump_id),
+            ArchiveReader::CustomStream(_) | ArchiveReader::TarStream(_) => None,
         }
     }
 
     /// Whether entries can be read concurrently and in any order (pg_restore `-j`):
     /// custom files and directories yes, tar no (stock refuses parallel tar restore).
     pub fn supports_parallel_restore(&self) -> bool {
-        !matches!(self, ArchiveReader::Tar(_))
+        matches!(self, ArchiveReader::Custom(_) | ArchiveReader::Directory(_))
+    }
+
+    /// Whether entries can be read in any order (false for streams: forward only).
+    pub fn is_seekable(&self) -> bool {
+        !matches!(self, ArchiveReader::CustomStream(_) | ArchiveReader::TarStream(_))
     }
 }
 
@@ -163,6 +202,8 @@ pub enum Blobs<'a> {
     Custom(CustomBlobs),
     Directory(DirectoryBlobs<'a>),
     Tar(TarBlobs<'a>),
+    CustomStream(CustomStreamBlobs),
+    TarStream(TarStreamBlobs),
 }
 
 impl Blobs<'_> {
@@ -172,6 +213,8 @@ impl Blobs<'_> {
             Blobs::Custom(b) => b.next_blob(),
             Blobs::Directory(b) => b.next_blob(),
             Blobs::Tar(b) => b.next_blob(),
+            Blobs::CustomStream(b) => b.next_blob(),
+            Blobs::TarStream(b) => b.next_blob(),
         }
     }
 }

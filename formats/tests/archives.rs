@@ -482,3 +482,47 @@ fn readers_are_shareable_and_writers_movable_across_threads() {
     send::<pgark_formats::directory::DirectoryDataFile>();
     send::<CompressedMember>();
 }
+
+#[test]
+fn streams_read_forward_and_refuse_out_of_order_requests() {
+    let dir = tempfile::tempdir().expect("tmp");
+    for version in [ArchiveVersion::V1_14, ArchiveVersion::V1_16] {
+        for (format, spec) in [
+            (ArchiveFormat::Custom, CompressionSpec::gzip_default()),
+            (ArchiveFormat::Custom, CompressionSpec::none()),
+            (ArchiveFormat::Tar, CompressionSpec::none()),
+        ] {
+            let path = dir.path().join(format!("s-{version}-{format:?}-{}", spec.algorithm.name()));
+            write_archive(format, &path, version, spec, false);
+            let what = path.display().to_string();
+            let open = || ArchiveReader::from_stream(Box::new(fs::File::open(&path).expect("open")), "stdin").expect("stream");
+            // In order: table data, then large objects.
+            let r = open();
+            assert_eq!(r.format(), format, "{what}");
+            assert!(!r.is_seekable() && !r.supports_parallel_restore());
+            assert!(read_all(r.open_data(3).expect("data")).expect("read") == TABLE_DATA, "{what}");
+            let mut blobs = r.open_blobs(6).expect("blobs");
+            let mut got = Vec::new();
+            while let Some(b) = blobs.next_blob().expect("next") {
+                let oid = b.oid;
+                got.push((oid, read_all(b.data).expect("lo")));
+            }
+            assert_eq!(got, vec![(880001, LO.to_vec()), (3_000_000_000, Vec::new())], "{what}");
+            drop(blobs);
+            // Backwards: refused with the entry named.
+            match r.open_data(3) {
+                Err(e @ Error::OutOfOrder { .. }) => assert!(e.to_string().contains("entry 3 (TABLE DATA t)"), "{e}"),
+                other => panic!("{what}: expected OutOfOrder, got {:?}", other.err()),
+            }
+            // A reader left behind by a later open fails instead of reading other bytes.
+            let r = open();
+            let mut stale = r.open_data(3).expect("data");
+            let mut first = [0u8; 2];
+            stale.read_exact(&mut first).expect("two bytes");
+            let mut blobs = r.open_blobs(6).expect("blobs");
+            assert_eq!(blobs.next_blob().expect("next").expect("lo").oid, 880001, "{what}");
+            drop(blobs);
+            assert!(read_all(stale).is_err(), "{what}: stale reader must fail");
+        }
+    }
+}

@@ -2,9 +2,11 @@
 //! blocks of chunk-framed compressed streams.
 
 pub mod reader;
+pub mod stream;
 pub mod writer;
 
 pub use reader::{CustomBlobs, CustomReader};
+pub use stream::{CustomStreamBlobs, CustomStreamReader};
 pub use writer::CustomWriter;
 
 /// Block type byte of table data (§4.2).

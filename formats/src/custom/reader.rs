@@ -289,13 +289,19 @@ impl<R: Read> ChunkReader<R> {
         Ok(())
     }
 
+    /// Marks the current stream as ended (nothing to drain).
+    pub(crate) fn mark_done(&mut self) {
+        self.left = 0;
+        self.done = true;
+    }
+
     /// Starts the next stream of the same block (large objects).
     pub(crate) fn restart(&mut self) {
         self.left = 0;
         self.done = false;
     }
 
-    pub(crate) fn bytes(&mut self) -> &mut ByteReader<R> {
+    pub(crate) fn byte_reader(&mut self) -> &mut ByteReader<R> {
         &mut self.r
     }
 }
@@ -334,7 +340,7 @@ impl CustomBlobs {
             if self.started {
                 chunks.drain()?;
             }
-            chunks.bytes().read_oid_int("large object OID")?
+            chunks.byte_reader().read_oid_int("large object OID")?
         };
         if oid == 0 {
             self.chunks = None;

@@ -3,9 +3,11 @@
 
 pub mod header;
 pub mod reader;
+pub mod stream;
 pub mod writer;
 
 pub use reader::{TarBlobs, TarReader};
+pub use stream::{TarStreamBlobs, TarStreamReader};
 pub use writer::TarWriter;
 
 /// Tar block size.
