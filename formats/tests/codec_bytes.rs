@@ -261,3 +261,24 @@ fn adler32_combine_matches_direct_computation() {
     }
     assert_eq!(adler32(1, b"Wikipedia"), 0x11E6_0398);
 }
+
+#[test]
+fn stream_headers_match_pg_dump() {
+    use pgark_formats::compress::{Container, Encoder};
+    use std::io::Write;
+    let finish = |spec: &str, container: Container| {
+        let mut e = Encoder::new(&CompressionSpec::parse(spec).expect("spec"), container, Vec::new()).expect("encoder");
+        e.write_all(b"1\tone\n\\.\n\n\n").expect("write");
+        e.finish().expect("finish")
+    };
+    // LZ4 frame with pg_dump's preferences: FLG 0x40, BD 0x40, header checksum 0xc0.
+    assert_eq!(&finish("lz4", Container::CustomStream)[..7], &[0x04, 0x22, 0x4d, 0x18, 0x40, 0x40, 0xc0]);
+    // zlib stream in custom archives, level visible in the header.
+    assert_eq!(&finish("gzip", Container::CustomStream)[..2], &[0x78, 0x9c]);
+    assert_eq!(&finish("gzip:9", Container::CustomStream)[..2], &[0x78, 0xda]);
+    assert_eq!(&finish("1", Container::CustomStream)[..2], &[0x78, 0x01]);
+    // gzip file in directory archives: mtime 0, OS Unix.
+    assert_eq!(&finish("gzip", Container::DirectoryFile)[..10], &[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]);
+    // zstd frame magic.
+    assert_eq!(&finish("zstd", Container::CustomStream)[..4], &[0x28, 0xb5, 0x2f, 0xfd]);
+}

@@ -14,6 +14,7 @@ pub fn encoder<W: Write>(spec: &CompressionSpec, w: W) -> io::Result<lz4::Encode
         .block_size(lz4::BlockSize::Max64KB)
         .block_mode(lz4::BlockMode::Linked)
         .checksum(lz4::ContentChecksum::NoChecksum)
+        .block_checksum(lz4::liblz4::BlockChecksum::NoBlockChecksum)
         .build(w)
 }
 
