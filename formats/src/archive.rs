@@ -297,11 +297,27 @@ impl ArchiveWriter {
     }
 
     /// A custom archive written to a non-seekable stream (stdout).
-    pub fn custom_to_stream(out: Box<dyn Write + Send>, label: &str, mut toc: Toc, options: WriteOptions) -> Result<Self> {
+    pub fn custom_to_stream(out: Box<dyn Write + Send>, label: &str, toc: Toc, options: WriteOptions) -> Result<Self> {
+        Self::to_stream(ArchiveFormat::Custom, out, label, toc, options)
+    }
+
+    /// A custom or tar archive written to a non-seekable stream (pg_dump -Fc/-Ft to
+    /// stdout): custom offsets stay "not set", tar members are spooled to temporary files.
+    pub fn to_stream(
+        format: ArchiveFormat,
+        out: Box<dyn Write + Send>,
+        label: &str,
+        mut toc: Toc,
+        options: WriteOptions,
+    ) -> Result<Self> {
         if let Some(v) = options.version {
             toc.header.version = v;
         }
-        Ok(ArchiveWriter::Custom(CustomWriter::to_stream(out, label, toc, options.compression)?))
+        match format {
+            ArchiveFormat::Custom => Ok(ArchiveWriter::Custom(CustomWriter::to_stream(out, label, toc, options.compression)?)),
+            ArchiveFormat::Tar => Ok(ArchiveWriter::Tar(TarWriter::to_stream(out, label, toc, options.compression)?)),
+            ArchiveFormat::Directory => Err(Error::Unsupported(format!("{label}: a directory archive cannot be written to a stream"))),
+        }
     }
 
     pub fn begin_data(&mut self, dump_id: DumpId) -> Result<()> {

@@ -526,3 +526,31 @@ fn streams_read_forward_and_refuse_out_of_order_requests() {
         }
     }
 }
+
+#[test]
+fn tar_written_to_a_stream_reads_back() {
+    let dir = tempfile::tempdir().expect("tmp");
+    for version in [ArchiveVersion::V1_14, ArchiveVersion::V1_16] {
+        let spec = CompressionSpec::none();
+        let path = dir.path().join(format!("stream-{version}.tar"));
+        let out = fs::File::create(&path).expect("create");
+        let mut w = ArchiveWriter::to_stream(ArchiveFormat::Tar, Box::new(out), "stdout", appendix_a(version, &spec),
+            WriteOptions { compression: spec, sync: false, version: None }).expect("writer");
+        w.begin_data(3).expect("b");
+        w.write_data(TABLE_DATA).expect("w");
+        w.end_data().expect("e");
+        w.begin_blobs(6).expect("b");
+        w.start_lo(880001).expect("lo");
+        w.write_data(LO).expect("w");
+        w.end_lo().expect("e");
+        w.start_lo(3_000_000_000).expect("lo");
+        w.end_lo().expect("e");
+        w.end_blobs().expect("e");
+        w.finish().expect("finish");
+        check_archive(&path, ArchiveFormat::Tar, version, &spec);
+        // Same bytes as the file writer, apart from member mtimes.
+        let file = dir.path().join(format!("file-{version}.tar"));
+        write_archive(ArchiveFormat::Tar, &file, version, spec, false);
+        assert_eq!(fs::metadata(&file).expect("m").len(), fs::metadata(&path).expect("m").len());
+    }
+}

@@ -1,12 +1,13 @@
 //! Writes tar archives: `toc.dat` first, then data members in TOC order (pg_restore
 //! reads tar strictly forward), large objects as `blob_<oid>.dat` followed by the LO TOC
-//! member, a placeholder `restore.sql`, and two zero blocks. Each member's header is
-//! patched with its size once its data is written (positional write). The file is
-//! written under a temporary name and renamed by `finish`.
+//! member, a placeholder `restore.sql`, and two zero blocks. In a file, each member's
+//! header is patched with its size once its data is written (positional write), and the
+//! file is written under a temporary name renamed by `finish`. On a non-seekable stream
+//! (stdout) each member is spooled to an unlinked temporary file first, as pg_dump does.
 
 use std::collections::HashSet;
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::{BufWriter, Seek, SeekFrom, Write};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -28,6 +29,39 @@ struct OpenMember {
     header_pos: u64,
     name: String,
     size: u64,
+    /// Stream output: the member's data, spooled until its size is known.
+    spool: Option<BufWriter<File>>,
+}
+
+enum Out {
+    File(BufWriter<File>),
+    Stream(Box<dyn Write + Send>),
+}
+
+impl Write for Out {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Out::File(f) => f.write(buf),
+            Out::Stream(s) => s.write(buf),
+        }
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Out::File(f) => f.flush(),
+            Out::Stream(s) => s.flush(),
+        }
+    }
+}
+
+/// An anonymous temporary file (created and unlinked at once).
+fn spool_file() -> std::io::Result<File> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let path = std::env::temp_dir()
+        .join(format!("pgark-tar-spool-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed)));
+    let f = std::fs::OpenOptions::new().read(true).write(true).create_new(true).open(&path)?;
+    std::fs::remove_file(&path)?;
+    Ok(f)
 }
 
 enum Current {
@@ -37,10 +71,10 @@ enum Current {
 }
 
 pub struct TarWriter {
-    out: BufWriter<File>,
+    out: Out,
     pos: u64,
-    tmp: PathBuf,
-    final_path: PathBuf,
+    /// (temporary, final) paths when writing a file.
+    paths: Option<(PathBuf, PathBuf)>,
     label: String,
     header: Header,
     entries: Vec<TocEntry>,
@@ -55,7 +89,26 @@ pub struct TarWriter {
 }
 
 impl TarWriter {
-    pub fn create(path: impl AsRef<Path>, mut toc: Toc, spec: CompressionSpec, sync: bool) -> Result<Self> {
+    pub fn create(path: impl AsRef<Path>, toc: Toc, spec: CompressionSpec, sync: bool) -> Result<Self> {
+        let final_path = path.as_ref().to_path_buf();
+        let label = final_path.display().to_string();
+        let tmp = temp_name(&final_path);
+        let file = File::create(&tmp).map_err(|e| Error::io(tmp.display(), e))?;
+        let mut w = Self::start(Out::File(BufWriter::with_capacity(256 * 1024, file)), label, toc, spec)?;
+        w.paths = Some((tmp, final_path));
+        w.sync = sync;
+        w.write_toc()?;
+        Ok(w)
+    }
+
+    /// Writes to a non-seekable stream (stdout); members are spooled to temporary files.
+    pub fn to_stream(out: Box<dyn Write + Send>, label: impl Into<String>, toc: Toc, spec: CompressionSpec) -> Result<Self> {
+        let mut w = Self::start(Out::Stream(out), label.into(), toc, spec)?;
+        w.write_toc()?;
+        Ok(w)
+    }
+
+    fn start(out: Out, label: String, mut toc: Toc, spec: CompressionSpec) -> Result<Self> {
         if spec.algorithm != CompressionAlgorithm::None {
             return Err(Error::Unsupported("compression is not supported by tar archive format".into()));
         }
@@ -66,17 +119,12 @@ impl TarWriter {
             e.data_location =
                 DataLocation::File(if e.had_dumper { format!("{}.dat", e.dump_id).into_bytes() } else { Vec::new() });
         }
-        let final_path = path.as_ref().to_path_buf();
-        let label = final_path.display().to_string();
-        let tmp = temp_name(&final_path);
-        let file = File::create(&tmp).map_err(|e| Error::io(tmp.display(), e))?;
         let mtime = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
         let data_order = toc.entries.iter().filter(|e| e.had_dumper).map(|e| e.dump_id).collect();
-        let mut w = TarWriter {
-            out: BufWriter::with_capacity(256 * 1024, file),
+        Ok(TarWriter {
+            out,
             pos: 0,
-            tmp,
-            final_path,
+            paths: None,
             label,
             header: toc.header,
             entries: toc.entries,
@@ -86,11 +134,13 @@ impl TarWriter {
             current: Current::Idle,
             mtime,
             finished: false,
-            sync,
-        };
-        let toc_bytes = encode_header_and_toc(&w.header, &w.entries)?;
-        w.whole_member("toc.dat", &toc_bytes)?;
-        Ok(w)
+            sync: false,
+        })
+    }
+
+    fn write_toc(&mut self) -> Result<()> {
+        let toc_bytes = encode_header_and_toc(&self.header, &self.entries)?;
+        self.whole_member("toc.dat", &toc_bytes)
     }
 
     fn misuse(&self, what: &str) -> Error {
@@ -98,7 +148,7 @@ impl TarWriter {
     }
 
     fn raw(&mut self, b: &[u8]) -> Result<()> {
-        self.out.write_all(b).map_err(|e| Error::io(self.tmp.display(), e))?;
+        self.out.write_all(b).map_err(|e| Error::io(&self.label, e))?;
         self.pos += b.len() as u64;
         Ok(())
     }
@@ -112,15 +162,28 @@ impl TarWriter {
 
     fn start_member(&mut self, name: String) -> Result<OpenMember> {
         let header_pos = self.pos;
+        if let Out::Stream(_) = self.out {
+            let spool = spool_file().map_err(|e| Error::io("temporary spool file", e))?;
+            return Ok(OpenMember { header_pos, name, size: 0, spool: Some(BufWriter::with_capacity(128 * 1024, spool)) });
+        }
         self.raw(&[0u8; BLOCK])?;
-        Ok(OpenMember { header_pos, name, size: 0 })
+        Ok(OpenMember { header_pos, name, size: 0, spool: None })
     }
 
     fn end_member(&mut self, m: OpenMember) -> Result<()> {
-        self.raw(&[0u8; BLOCK][..header::padding(m.size)])?;
         let h = header::build(&m.name, m.size, self.mtime).map_err(|e| self.misuse(&e))?;
-        self.out.flush().map_err(|e| Error::io(self.tmp.display(), e))?;
-        self.out.get_ref().write_all_at(&h, m.header_pos).map_err(|e| Error::io(self.tmp.display(), e))
+        if let Some(spool) = m.spool {
+            let mut f = spool.into_inner().map_err(|e| Error::io("temporary spool file", e.into_error()))?;
+            f.seek(SeekFrom::Start(0)).map_err(|e| Error::io("temporary spool file", e))?;
+            self.raw(&h)?;
+            let copied = std::io::copy(&mut f, &mut self.out).map_err(|e| Error::io(&self.label, e))?;
+            self.pos += copied;
+            return self.raw(&[0u8; BLOCK][..header::padding(m.size)]);
+        }
+        self.raw(&[0u8; BLOCK][..header::padding(m.size)])?;
+        self.out.flush().map_err(|e| Error::io(&self.label, e))?;
+        let Out::File(f) = &self.out else { return Err(self.misuse("file output expected")) };
+        f.get_ref().write_all_at(&h, m.header_pos).map_err(|e| Error::io(&self.label, e))
     }
 
     fn take_data_slot(&mut self, dump_id: DumpId, blobs: bool) -> Result<&TocEntry> {
@@ -160,10 +223,14 @@ impl TarWriter {
     }
 
     pub fn write_data(&mut self, buf: &[u8]) -> Result<()> {
-        let n = buf.len() as u64;
-        match &mut self.current {
-            Current::Data { member, .. } | Current::Blobs { lo: Some(member), .. } => member.size += n,
+        let label = self.label.clone();
+        let member = match &mut self.current {
+            Current::Data { member, .. } | Current::Blobs { lo: Some(member), .. } => member,
             _ => return Err(self.misuse("write_data without an open data stream or large object")),
+        };
+        member.size += buf.len() as u64;
+        if let Some(spool) = &mut member.spool {
+            return spool.write_all(buf).map_err(|e| Error::io(format!("{label} (spool)"), e));
         }
         self.raw(buf)
     }
@@ -264,11 +331,13 @@ impl TarWriter {
         }
         self.whole_member("restore.sql", RESTORE_SQL)?;
         self.raw(&[0u8; 2 * BLOCK])?;
-        self.out.flush().map_err(|e| Error::io(self.tmp.display(), e))?;
-        if self.sync {
-            self.out.get_ref().sync_all().map_err(|e| Error::io(self.tmp.display(), e))?;
+        self.out.flush().map_err(|e| Error::io(&self.label, e))?;
+        if let (Out::File(f), Some((tmp, final_path))) = (&self.out, &self.paths) {
+            if self.sync {
+                f.get_ref().sync_all().map_err(|e| Error::io(tmp.display(), e))?;
+            }
+            std::fs::rename(tmp, final_path).map_err(|e| Error::io(final_path.display(), e))?;
         }
-        std::fs::rename(&self.tmp, &self.final_path).map_err(|e| Error::io(self.final_path.display(), e))?;
         self.finished = true;
         Ok(())
     }
@@ -285,7 +354,9 @@ impl TarWriter {
 impl Drop for TarWriter {
     fn drop(&mut self) {
         if !self.finished {
-            let _ = std::fs::remove_file(&self.tmp);
+            if let Some((tmp, _)) = &self.paths {
+                let _ = std::fs::remove_file(tmp);
+            }
         }
     }
 }
