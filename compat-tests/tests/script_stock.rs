@@ -1,0 +1,388 @@
+//! `pgark restore -f` against stock `pg_restore -f` of PostgreSQL 18, byte for byte.
+//!
+//! Archives are made by stock pg_dump 18 (custom, directory, tar) from a database holding
+//! every fixture, and by stock pg_dump 15 (archive version 1.14: single BLOBS entry,
+//! per-object BLOB entries) from a 15 server; each is rendered by stock pg_restore 18 and
+//! by pgark with the same `--restrict-key` and options, and the two scripts must be
+//! identical. A failure prints a unified diff of the first difference of every case.
+//!
+//! Needs the pgark binary: build it first with `cargo build -p pgark`; it is looked up at
+//! `<target dir>/debug/pgark` (`$CARGO_TARGET_DIR`, else `<repo>/target`).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use pgark_testkit::{available_majors, repo_root, scratch_dir, stock_tool, Cluster};
+
+const KEY: &str = "Sc1ptKey0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRS";
+
+fn pgark_bin() -> PathBuf {
+    let target = match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) if !dir.is_empty() => {
+            let dir = PathBuf::from(dir);
+            if dir.is_absolute() {
+                dir
+            } else {
+                repo_root().join(dir)
+            }
+        }
+        _ => repo_root().join("target"),
+    };
+    let bin = target.join("debug").join("pgark");
+    assert!(bin.is_file(), "{} not found: build it first with `cargo build -p pgark`", bin.display());
+    bin
+}
+
+fn run(mut cmd: Command, what: &str) -> Output {
+    cmd.env("TZ", "UTC");
+    let out = cmd.output().unwrap_or_else(|e| panic!("{what}: cannot run: {e}"));
+    out
+}
+
+fn must(cmd: Command, what: &str) -> Output {
+    let out = run(cmd, what);
+    assert!(
+        out.status.success(),
+        "{what} failed ({}):\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// Lines whose text legitimately differs between two runs (the current time).
+fn mask_clock(script: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(script.len());
+    for line in script.split_inclusive(|&b| b == b'\n') {
+        if line.starts_with(b"-- Completed on ") {
+            out.extend_from_slice(b"-- Completed on <now>\n");
+        } else {
+            out.extend_from_slice(line);
+        }
+    }
+    out
+}
+
+/// A unified-diff hunk around the first difference of two texts.
+fn first_difference(expected: &[u8], actual: &[u8]) -> String {
+    let e: Vec<&[u8]> = expected.split(|&b| b == b'\n').collect();
+    let a: Vec<&[u8]> = actual.split(|&b| b == b'\n').collect();
+    let start = e.iter().zip(&a).take_while(|(x, y)| x == y).count();
+    let mut e_end = e.len();
+    let mut a_end = a.len();
+    while e_end > start && a_end > start && e[e_end - 1] == a[a_end - 1] {
+        e_end -= 1;
+        a_end -= 1;
+    }
+    const CONTEXT: usize = 3;
+    const MAX_LINES: usize = 25;
+    let from = start.saturating_sub(CONTEXT);
+    let e_show = (e_end - start).min(MAX_LINES);
+    let a_show = (a_end - start).min(MAX_LINES);
+    let mut s = format!(
+        "--- stock pg_restore 18\n+++ pgark\n@@ -{},{} +{},{} @@\n",
+        from + 1,
+        start - from + (e_end - start),
+        from + 1,
+        start - from + (a_end - start)
+    );
+    for line in &e[from..start] {
+        s.push_str(&format!(" {}\n", String::from_utf8_lossy(line)));
+    }
+    for line in &e[start..start + e_show] {
+        s.push_str(&format!("-{}\n", String::from_utf8_lossy(line)));
+    }
+    if e_end - start > e_show {
+        s.push_str(&format!("-... ({} more lines)\n", e_end - start - e_show));
+    }
+    for line in &a[start..start + a_show] {
+        s.push_str(&format!("+{}\n", String::from_utf8_lossy(line)));
+    }
+    if a_end - start > a_show {
+        s.push_str(&format!("+... ({} more lines)\n", a_end - start - a_show));
+    }
+    for line in e.iter().skip(e_end).take(CONTEXT) {
+        s.push_str(&format!(" {}\n", String::from_utf8_lossy(line)));
+    }
+    s
+}
+
+/// Renders `archive` with stock pg_restore 18 and with pgark (same options and key)
+/// into `work`; returns a failure description, or `None` when identical.
+fn compare(work: &Path, label: &str, archive: &Path, options: &[&str]) -> Option<String> {
+    let stock_out = work.join("stock.sql");
+    let pgark_out = work.join("pgark.sql");
+    let _ = std::fs::remove_file(&stock_out);
+    let _ = std::fs::remove_file(&pgark_out);
+    let key_arg = format!("--restrict-key={KEY}");
+
+    let mut stock = Command::new(stock_tool(18, "pg_restore"));
+    stock.arg("-f").arg(&stock_out).arg(&key_arg).args(options).arg(archive);
+    let stock_run = run(stock, "stock pg_restore");
+    let mut ours = Command::new(pgark_bin());
+    ours.arg("restore").arg("-f").arg(&pgark_out).arg(&key_arg).args(options).arg(archive);
+    let ours_run = run(ours, "pgark restore");
+
+    let case = format!("[{label}] {}", options.join(" "));
+    if !stock_run.status.success() {
+        // Stock refused: pgark must refuse too.
+        if ours_run.status.success() {
+            return Some(format!(
+                "{case}: stock pg_restore failed but pgark succeeded; stock said:\n{}",
+                String::from_utf8_lossy(&stock_run.stderr)
+            ));
+        }
+        return None;
+    }
+    if !ours_run.status.success() {
+        return Some(format!(
+            "{case}: pgark failed ({}):\n{}",
+            ours_run.status,
+            String::from_utf8_lossy(&ours_run.stderr)
+        ));
+    }
+    let expected = mask_clock(&std::fs::read(&stock_out).unwrap_or_default());
+    let actual = mask_clock(&std::fs::read(&pgark_out).unwrap_or_default());
+    if expected == actual {
+        None
+    } else {
+        Some(format!("{case}: scripts differ\n{}", first_difference(&expected, &actual)))
+    }
+}
+
+/// Dumps `db` with stock pg_dump of the cluster's major into custom, directory and tar
+/// archives under `dir`; returns (label, path) pairs.
+fn dump_all_formats(cluster: &Cluster, db: &str, dir: &Path, extra: &[&str]) -> Vec<(String, PathBuf)> {
+    let mut archives = Vec::new();
+    for (label, letter, name) in [("custom", "c", "dump.custom"), ("directory", "d", "dump.dir"), ("tar", "t", "dump.tar")] {
+        let path = dir.join(name);
+        let mut cmd = cluster.tool("pg_dump");
+        cmd.arg("-F").arg(letter).arg("-f").arg(&path).args(extra).arg("-d").arg(db);
+        must(cmd, &format!("pg_dump {} -F{letter}", cluster.major()));
+        archives.push((format!("{label} {}", cluster.major()), path));
+    }
+    archives
+}
+
+/// A `-L` list made from stock's listing: every other entry, in reverse order, plus a
+/// comment line and a blank line.
+fn make_use_list(archive: &Path, path: &Path) {
+    let mut cmd = Command::new(stock_tool(18, "pg_restore"));
+    cmd.arg("-l").arg(archive);
+    let listing = must(cmd, "pg_restore -l");
+    let entries: Vec<&[u8]> = listing
+        .stdout
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty() && !l.starts_with(b";"))
+        .collect();
+    let mut list = b"; chosen by script_stock.rs\n\n".to_vec();
+    for line in entries.iter().step_by(2).rev() {
+        list.extend_from_slice(line);
+        list.push(b'\n');
+    }
+    std::fs::write(path, list).expect("write list file");
+}
+
+fn report(failures: Vec<String>, cases: usize) {
+    if failures.is_empty() {
+        return;
+    }
+    let mut text = format!("{} of {cases} cases differ from stock pg_restore 18:\n\n", failures.len());
+    for f in failures.iter().take(15) {
+        text.push_str(f);
+        text.push('\n');
+    }
+    if failures.len() > 15 {
+        text.push_str(&format!("... and {} more\n", failures.len() - 15));
+    }
+    panic!("{text}");
+}
+
+#[test]
+fn script_matches_stock_pg_restore_18_for_every_option() {
+    let cluster = Cluster::start(18);
+    cluster.load_all_fixtures("src");
+    let dir = scratch_dir();
+    let archives = dump_all_formats(&cluster, "src", dir.path(), &[]);
+    let list_file = dir.path().join("use.list");
+    make_use_list(&archives[0].1, &list_file);
+    let list_arg = list_file.display().to_string();
+
+    let option_sets: Vec<Vec<&str>> = vec![
+        vec![],
+        vec!["-s"],
+        vec!["-a"],
+        vec!["--section=pre-data"],
+        vec!["--section=data"],
+        vec!["--section=post-data"],
+        vec!["--section=pre-data", "--section=post-data"],
+        vec!["-t", "book"],
+        vec!["-t", "book", "-t", "everything", "-x"],
+        vec!["-n", "basic"],
+        vec!["-n", "kinds", "-t", "everything"],
+        vec!["-N", "basic", "-N", "kinds"],
+        vec!["-I", "book_title_idx"],
+        vec!["-P", "float8_diff(double precision, double precision)"],
+        vec!["-T", "everything everything_touch"],
+        vec!["-L", &list_arg],
+        vec!["-O"],
+        vec!["-x"],
+        vec!["--no-comments"],
+        vec!["--no-publications"],
+        vec!["--no-subscriptions"],
+        vec!["--no-security-labels"],
+        vec!["--no-tablespaces"],
+        vec!["--no-policies"],
+        vec!["-c"],
+        vec!["-c", "--if-exists"],
+        vec!["-C"],
+        vec!["-C", "-c", "--if-exists"],
+        vec!["-a", "--disable-triggers"],
+        vec!["-a", "--disable-triggers", "-S", "pgark_owner", "--use-set-session-authorization"],
+        vec!["--use-set-session-authorization"],
+        vec!["-1"],
+        vec!["-v"],
+        vec!["-v", "-C", "-c"],
+        vec!["--role=pgark_owner"],
+        vec!["--enable-row-security"],
+        vec!["--no-table-access-method"],
+        vec!["--transaction-size=7"],
+        vec!["--transaction-size=1", "-c", "--if-exists", "-C"],
+        vec!["-O", "-x", "--no-comments", "-c", "--if-exists"],
+    ];
+
+    let mut failures = Vec::new();
+    let mut cases = 0;
+    for (label, archive) in &archives {
+        for options in &option_sets {
+            cases += 1;
+            if let Some(f) = compare(dir.path(), label, archive, options) {
+                failures.push(f);
+            }
+        }
+    }
+    report(failures, cases);
+}
+
+#[test]
+fn script_matches_stock_for_statistics_archives() {
+    let cluster = Cluster::start(18);
+    cluster.load_fixtures("src", &["basic", "kinds", "partitions"]);
+    cluster.psql("src", "ANALYZE");
+    let dir = scratch_dir();
+    let archives = dump_all_formats(&cluster, "src", dir.path(), &["--statistics"]);
+    let option_sets: Vec<Vec<&str>> = vec![
+        vec![],
+        vec!["--statistics-only"],
+        vec!["--no-statistics"],
+        vec!["-s"],
+        vec!["-a"],
+        vec!["--section=post-data"],
+        vec!["-v"],
+        vec!["--transaction-size=3"],
+    ];
+    let mut failures = Vec::new();
+    let mut cases = 0;
+    for (label, archive) in &archives {
+        for options in &option_sets {
+            cases += 1;
+            if let Some(f) = compare(dir.path(), label, archive, options) {
+                failures.push(f);
+            }
+        }
+    }
+    report(failures, cases);
+}
+
+#[test]
+fn script_matches_stock_for_pg_dump_15_archives() {
+    if !available_majors().contains(&15) {
+        eprintln!("PostgreSQL 15 not provisioned: skipping (run scripts/postgres.sh 15)");
+        return;
+    }
+    let cluster = Cluster::start(15);
+    cluster.load_all_fixtures("src");
+    let dir = scratch_dir();
+    let archives = dump_all_formats(&cluster, "src", dir.path(), &[]);
+    let option_sets: Vec<Vec<&str>> = vec![
+        vec![],
+        vec!["-s"],
+        vec!["-a"],
+        vec!["-c", "--if-exists"],
+        vec!["-c"],
+        vec!["-C", "-c"],
+        vec!["-O", "-x"],
+        vec!["-v"],
+        vec!["-1"],
+        vec!["--transaction-size=5"],
+        vec!["--use-set-session-authorization"],
+    ];
+    let mut failures = Vec::new();
+    let mut cases = 0;
+    for (label, archive) in &archives {
+        for options in &option_sets {
+            cases += 1;
+            if let Some(f) = compare(dir.path(), label, archive, options) {
+                failures.push(f);
+            }
+        }
+    }
+    report(failures, cases);
+}
+
+#[test]
+fn restrict_key_is_random_unless_given_and_validated_like_stock() {
+    let cluster = Cluster::start(18);
+    cluster.load_fixtures("src", &["basic"]);
+    let dir = scratch_dir();
+    let archive = dir.path().join("basic.dump");
+    let mut cmd = cluster.tool("pg_dump");
+    cmd.arg("-Fc").arg("-f").arg(&archive).arg("-d").arg("src");
+    must(cmd, "pg_dump -Fc");
+
+    // Two runs without --restrict-key: each script uses one 63-character alphanumeric
+    // key for \restrict and \unrestrict, and the runs' keys differ.
+    let mut keys = Vec::new();
+    for _ in 0..2 {
+        let mut cmd = Command::new(pgark_bin());
+        cmd.arg("restore").arg("-f").arg("-").arg(&archive);
+        let out = must(cmd, "pgark restore -f -");
+        let text = String::from_utf8(out.stdout).expect("utf8 script");
+        let restrict: Vec<&str> = text.lines().filter_map(|l| l.strip_prefix("\\restrict ")).collect();
+        let unrestrict: Vec<&str> = text.lines().filter_map(|l| l.strip_prefix("\\unrestrict ")).collect();
+        assert_eq!(restrict.len(), 1, "one \\restrict line:\n{text}");
+        assert_eq!(unrestrict, restrict, "\\unrestrict uses the same key");
+        let key = restrict[0].to_string();
+        assert_eq!(key.len(), 63, "key length: {key:?}");
+        assert!(key.bytes().all(|b| b.is_ascii_alphanumeric()), "key characters: {key:?}");
+        keys.push(key);
+    }
+    assert_ne!(keys[0], keys[1], "keys must be random");
+
+    // Invalid keys are refused by both, with stock's message.
+    for bad in ["", "bad-key", "with space", "semi;colon"] {
+        let mut stock = Command::new(stock_tool(18, "pg_restore"));
+        stock.arg("-f").arg("-").arg(format!("--restrict-key={bad}")).arg(&archive);
+        let stock_run = run(stock, "stock pg_restore");
+        let mut ours = Command::new(pgark_bin());
+        ours.arg("restore").arg("-f").arg("-").arg(format!("--restrict-key={bad}")).arg(&archive);
+        let ours_run = run(ours, "pgark restore");
+        assert!(!stock_run.status.success(), "stock accepted {bad:?}");
+        assert!(!ours_run.status.success(), "pgark accepted {bad:?}");
+        let stock_err = String::from_utf8_lossy(&stock_run.stderr);
+        let ours_err = String::from_utf8_lossy(&ours_run.stderr);
+        assert!(stock_err.contains("invalid restrict key"), "stock said {stock_err}");
+        assert!(ours_err.contains("invalid restrict key"), "pgark said {ours_err}");
+        assert!(ours_run.stdout.is_empty(), "nothing written for {bad:?}");
+    }
+
+    // `-f -` and `-f FILE` write the same bytes.
+    let file = dir.path().join("out.sql");
+    let mut to_file = Command::new(pgark_bin());
+    to_file.arg("restore").arg("-f").arg(&file).arg(format!("--restrict-key={KEY}")).arg(&archive);
+    must(to_file, "pgark restore -f FILE");
+    let mut to_stdout = Command::new(pgark_bin());
+    to_stdout.arg("restore").arg("-f").arg("-").arg(format!("--restrict-key={KEY}")).arg(&archive);
+    let out = must(to_stdout, "pgark restore -f -");
+    assert_eq!(std::fs::read(&file).expect("read out.sql"), out.stdout);
+}
