@@ -17,7 +17,8 @@ use pgark_formats::custom::CustomReader;
 use pgark_formats::model::{CompressionAlgorithm, CustomOffset, DataLocation, HeaderCompression};
 use pgark_formats::tar::TarReader;
 use pgark_formats::{
-    ArchiveFormat, ArchiveReader, ArchiveVersion, ArchiveWriter, CompressionSpec, Desc, WriteOptions,
+    ArchiveFormat, ArchiveReader, ArchiveVersion, ArchiveWriter, CompressionSpec, Desc,
+    WriteOptions,
 };
 use pgark_testkit::{available_majors, scratch_dir, stock_tool, Cluster};
 
@@ -33,9 +34,16 @@ fn provisioned(major: u32) -> bool {
 }
 
 fn run(cmd: &mut Command, what: &str) -> Output {
-    let out = cmd.stdin(Stdio::null()).output().unwrap_or_else(|e| panic!("{what}: cannot run: {e}"));
+    let out = cmd
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("{what}: cannot run: {e}"));
     if !out.status.success() {
-        panic!("{what}: failed ({}):\n{}", out.status, String::from_utf8_lossy(&out.stderr));
+        panic!(
+            "{what}: failed ({}):\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     out
 }
@@ -52,7 +60,10 @@ fn normalize(script: &[u8]) -> String {
 fn pg_restore(major: u32, args: &[&str], archive: &Path) -> Output {
     let mut cmd = Command::new(stock_tool(major, "pg_restore"));
     cmd.args(args).arg(archive);
-    run(&mut cmd, &format!("pg_restore {major} {args:?} {}", archive.display()))
+    run(
+        &mut cmd,
+        &format!("pg_restore {major} {args:?} {}", archive.display()),
+    )
 }
 
 fn script(major: u32, args: &[&str], archive: &Path) -> String {
@@ -63,7 +74,10 @@ fn script(major: u32, args: &[&str], archive: &Path) -> String {
 
 /// The database as stock pg_dump (plain) prints it, restrict keys removed.
 fn plain_dump(cluster: &Cluster, db: &str) -> String {
-    let out = run(cluster.tool("pg_dump").args(["-d", db]), &format!("pg_dump {db}"));
+    let out = run(
+        cluster.tool("pg_dump").args(["-d", db]),
+        &format!("pg_dump {db}"),
+    );
     normalize(&out.stdout)
 }
 
@@ -71,22 +85,33 @@ fn plain_dump(cluster: &Cluster, db: &str) -> String {
 fn restore_into(cluster: &Cluster, major: u32, archive: &Path, db: &str, extra: &[&str]) {
     cluster.create_database(db);
     let mut cmd = cluster.tool_of(major, "pg_restore");
-    cmd.args(["-d", db, "--exit-on-error"]).args(extra).arg(archive);
-    run(&mut cmd, &format!("pg_restore {major} -d {db} {extra:?} {}", archive.display()));
+    cmd.args(["-d", db, "--exit-on-error"])
+        .args(extra)
+        .arg(archive);
+    run(
+        &mut cmd,
+        &format!("pg_restore {major} -d {db} {extra:?} {}", archive.display()),
+    );
 }
 
 /// The compression spec an archive header describes (level where 1.14 records it).
 fn spec_of(reader: &ArchiveReader) -> CompressionSpec {
     match reader.header().compression {
         HeaderCompression::Level(0) => CompressionSpec::none(),
-        HeaderCompression::Level(l) => CompressionSpec { level: l, ..CompressionSpec::gzip_default() },
+        HeaderCompression::Level(l) => CompressionSpec {
+            level: l,
+            ..CompressionSpec::gzip_default()
+        },
         HeaderCompression::Algorithm(a) => CompressionSpec::default_for(a),
     }
 }
 
 /// Large objects of the database: oid → contents.
 fn db_large_objects(cluster: &Cluster, db: &str) -> BTreeMap<u32, Vec<u8>> {
-    let out = cluster.psql(db, "SELECT oid, encode(lo_get(oid), 'hex') FROM pg_largeobject_metadata ORDER BY oid");
+    let out = cluster.psql(
+        db,
+        "SELECT oid, encode(lo_get(oid), 'hex') FROM pg_largeobject_metadata ORDER BY oid",
+    );
     out.lines()
         .filter(|l| !l.is_empty())
         .map(|l| {
@@ -97,7 +122,10 @@ fn db_large_objects(cluster: &Cluster, db: &str) -> BTreeMap<u32, Vec<u8>> {
 }
 
 fn decode_hex(s: &str) -> Vec<u8> {
-    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex")).collect()
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex"))
+        .collect()
 }
 
 fn read_all(mut r: impl Read) -> Vec<u8> {
@@ -120,34 +148,52 @@ fn check_reading(major: u32, archive: &Path, cluster: &Cluster, db: &str, expect
         .unwrap_or_else(|| panic!("{what}: no TOC Entries line in\n{listing}"));
     assert_eq!(reader.entries().len(), count, "{what}: TOC entry count");
     let mut listed = 0;
-    for line in listing.lines().filter(|l| !l.starts_with(';') && !l.is_empty()) {
-        let (id, rest) = line.split_once("; ").unwrap_or_else(|| panic!("{what}: odd list line {line}"));
+    for line in listing
+        .lines()
+        .filter(|l| !l.starts_with(';') && !l.is_empty())
+    {
+        let (id, rest) = line
+            .split_once("; ")
+            .unwrap_or_else(|| panic!("{what}: odd list line {line}"));
         let id: i32 = id.parse().expect("dump id");
-        let e = reader.entry(id).unwrap_or_else(|| panic!("{what}: entry {id} listed by pg_restore but not read"));
+        let e = reader
+            .entry(id)
+            .unwrap_or_else(|| panic!("{what}: entry {id} listed by pg_restore but not read"));
         let prefix = format!(
             "{} {} {} ",
             e.catalog_id.table_oid,
             e.catalog_id.oid,
             String::from_utf8_lossy(e.desc.as_bytes())
         );
-        assert!(rest.starts_with(&prefix), "{what}: entry {id}: pg_restore lists {rest:?}, we read {prefix:?}");
+        assert!(
+            rest.starts_with(&prefix),
+            "{what}: entry {id}: pg_restore lists {rest:?}, we read {prefix:?}"
+        );
         listed += 1;
     }
     assert!(listed > 10, "{what}: only {listed} entries listed");
 
-    let data_script = String::from_utf8_lossy(&pg_restore(major, &["-a", "-f", "-"], archive).stdout).into_owned();
+    let data_script =
+        String::from_utf8_lossy(&pg_restore(major, &["-a", "-f", "-"], archive).stdout)
+            .into_owned();
     let mut tables = 0;
     let mut blobs = BTreeMap::new();
     for e in reader.entries().iter().filter(|e| e.had_dumper) {
         if e.desc == Desc::Blobs {
-            let mut it = reader.open_blobs(e.dump_id).unwrap_or_else(|err| panic!("{what}: {err}"));
+            let mut it = reader
+                .open_blobs(e.dump_id)
+                .unwrap_or_else(|err| panic!("{what}: {err}"));
             while let Some(b) = it.next_blob().unwrap_or_else(|err| panic!("{what}: {err}")) {
                 let oid = b.oid;
                 blobs.insert(oid, read_all(b.data));
             }
             continue;
         }
-        let data = read_all(reader.open_data(e.dump_id).unwrap_or_else(|err| panic!("{what}: {err}")));
+        let data = read_all(
+            reader
+                .open_data(e.dump_id)
+                .unwrap_or_else(|err| panic!("{what}: {err}")),
+        );
         let copy = e.copy_stmt.as_deref().expect("COPY-mode dump");
         let mut expected = copy.to_vec();
         expected.extend_from_slice(&data);
@@ -157,7 +203,11 @@ fn check_reading(major: u32, archive: &Path, cluster: &Cluster, db: &str, expect
             e.dump_id,
             data.len()
         );
-        assert!(data.ends_with(b"\\.\n\n\n"), "{what}: entry {} data lacks the COPY terminator", e.dump_id);
+        assert!(
+            data.ends_with(b"\\.\n\n\n"),
+            "{what}: entry {} data lacks the COPY terminator",
+            e.dump_id
+        );
         tables += 1;
         if let Some(size) = reader.size_estimate(e.dump_id) {
             assert!(size > 0, "{what}: zero size estimate");
@@ -165,8 +215,15 @@ fn check_reading(major: u32, archive: &Path, cluster: &Cluster, db: &str, expect
     }
     assert!(tables > 3, "{what}: only {tables} tables");
     let expected_los = db_large_objects(cluster, db);
-    assert_eq!(blobs.len(), expected_los.len(), "{what}: number of large objects");
-    assert!(blobs == expected_los, "{what}: large object contents differ from the database");
+    assert_eq!(
+        blobs.len(),
+        expected_los.len(),
+        "{what}: number of large objects"
+    );
+    assert!(
+        blobs == expected_los,
+        "{what}: large object contents differ from the database"
+    );
 }
 
 /// Reading the archive as a stream (stdin), in TOC order, gives what the file reader gives.
@@ -203,9 +260,16 @@ fn copy_entries(reader: &ArchiveReader, w: &mut ArchiveWriter) {
 }
 
 /// Re-encodes every data entry of `reader` through our writer.
-fn rewrite(reader: &ArchiveReader, format: ArchiveFormat, out: &Path, options: WriteOptions, members: bool) {
+fn rewrite(
+    reader: &ArchiveReader,
+    format: ArchiveFormat,
+    out: &Path,
+    options: WriteOptions,
+    members: bool,
+) {
     let what = out.display().to_string();
-    let mut w = ArchiveWriter::create(format, out, reader.toc().clone(), options).unwrap_or_else(|e| panic!("{what}: {e}"));
+    let mut w = ArchiveWriter::create(format, out, reader.toc().clone(), options)
+        .unwrap_or_else(|e| panic!("{what}: {e}"));
     let container = w.member_container();
     for e in reader.entries().iter().filter(|e| e.had_dumper) {
         if e.desc == Desc::Blobs {
@@ -225,9 +289,16 @@ fn rewrite(reader: &ArchiveReader, format: ArchiveFormat, out: &Path, options: W
             let members: Vec<CompressedMember> = std::thread::scope(|s| {
                 let handles: Vec<_> = data
                     .chunks(1000)
-                    .map(|piece| s.spawn(move || CompressedMember::compress(&spec, container, piece).expect("compress")))
+                    .map(|piece| {
+                        s.spawn(move || {
+                            CompressedMember::compress(&spec, container, piece).expect("compress")
+                        })
+                    })
                     .collect();
-                handles.into_iter().map(|h| h.join().expect("thread")).collect()
+                handles
+                    .into_iter()
+                    .map(|h| h.join().expect("thread"))
+                    .collect()
             });
             w.begin_data_members(e.dump_id).expect("begin_data_members");
             for m in &members {
@@ -249,17 +320,27 @@ fn check_custom_byte_round_trip(stock: &Path, out: &Path, to_stream: bool) {
     let what = stock.display().to_string();
     let reader = CustomReader::open(stock).unwrap_or_else(|e| panic!("{what}: {e}"));
     let any = ArchiveReader::Custom(CustomReader::open(stock).expect("reopen"));
-    let options = WriteOptions { version: None, compression: spec_of(&any), sync: false };
+    let options = WriteOptions {
+        version: None,
+        compression: spec_of(&any),
+        sync: false,
+    };
     let mut w = if to_stream {
         let f = fs::File::create(out).expect("create");
-        ArchiveWriter::custom_to_stream(Box::new(f), "stream", reader.toc().clone(), options).expect("writer")
+        ArchiveWriter::custom_to_stream(Box::new(f), "stream", reader.toc().clone(), options)
+            .expect("writer")
     } else {
-        ArchiveWriter::create(ArchiveFormat::Custom, out, reader.toc().clone(), options).expect("writer")
+        ArchiveWriter::create(ArchiveFormat::Custom, out, reader.toc().clone(), options)
+            .expect("writer")
     };
-    let ArchiveWriter::Custom(cw) = &mut w else { unreachable!() };
+    let ArchiveWriter::Custom(cw) = &mut w else {
+        unreachable!()
+    };
     for e in reader.toc().entries.iter().filter(|e| e.had_dumper) {
-        if let Some((block_type, _len, mut body)) = reader.raw_block(e.dump_id).expect("raw block") {
-            cw.write_raw_block(e.dump_id, block_type, &mut body).expect("write raw block");
+        if let Some((block_type, _len, mut body)) = reader.raw_block(e.dump_id).expect("raw block")
+        {
+            cw.write_raw_block(e.dump_id, block_type, &mut body)
+                .expect("write raw block");
         }
     }
     w.finish().expect("finish");
@@ -271,7 +352,12 @@ fn check_custom_byte_round_trip(stock: &Path, out: &Path, to_stream: bool) {
 
 fn toc_member(tar: &Path) -> Vec<u8> {
     let r = TarReader::open(tar).expect("tar");
-    let m = r.members().iter().find(|m| m.name == "toc.dat").expect("toc.dat member").clone();
+    let m = r
+        .members()
+        .iter()
+        .find(|m| m.name == "toc.dat")
+        .expect("toc.dat member")
+        .clone();
     let bytes = fs::read(tar).expect("read tar");
     bytes[m.offset as usize..(m.offset + m.size) as usize].to_vec()
 }
@@ -281,7 +367,10 @@ fn assert_same_data(a: &ArchiveReader, b: &ArchiveReader, what: &str) {
     assert_eq!(a.entries().len(), b.entries().len(), "{what}");
     for e in a.entries().iter().filter(|e| e.had_dumper) {
         if e.desc == Desc::Blobs {
-            let (mut x, mut y) = (a.open_blobs(e.dump_id).expect("blobs"), b.open_blobs(e.dump_id).expect("blobs"));
+            let (mut x, mut y) = (
+                a.open_blobs(e.dump_id).expect("blobs"),
+                b.open_blobs(e.dump_id).expect("blobs"),
+            );
             loop {
                 match (x.next_blob().expect("blob"), y.next_blob().expect("blob")) {
                     (None, None) => break,
@@ -289,7 +378,10 @@ fn assert_same_data(a: &ArchiveReader, b: &ArchiveReader, what: &str) {
                         assert_eq!(p.oid, q.oid, "{what}");
                         assert!(read_all(p.data) == read_all(q.data), "{what}: LO differs");
                     }
-                    _ => panic!("{what}: different number of large objects in entry {}", e.dump_id),
+                    _ => panic!(
+                        "{what}: different number of large objects in entry {}",
+                        e.dump_id
+                    ),
                 }
             }
         } else {
@@ -309,33 +401,86 @@ struct Stock {
 
 fn make_stock_archives(cluster: &Cluster, major: u32, db: &str, dir: &Path) -> Vec<Stock> {
     let mut list = Vec::new();
-    let algorithms: &[&str] = if major >= 16 { &["none", "gzip", "lz4", "zstd"] } else { &["0", "6"] };
+    let algorithms: &[&str] = if major >= 16 {
+        &["none", "gzip", "lz4", "zstd"]
+    } else {
+        &["0", "6"]
+    };
     for z in algorithms {
         let path = dir.join(format!("stock_c_{z}.dump"));
-        run(cluster.tool("pg_dump").args(["-Fc", "-Z", z, "-f"]).arg(&path).arg(db), "pg_dump -Fc");
-        list.push(Stock { path, format: ArchiveFormat::Custom, seekable: true });
+        run(
+            cluster
+                .tool("pg_dump")
+                .args(["-Fc", "-Z", z, "-f"])
+                .arg(&path)
+                .arg(db),
+            "pg_dump -Fc",
+        );
+        list.push(Stock {
+            path,
+            format: ArchiveFormat::Custom,
+            seekable: true,
+        });
         let path = dir.join(format!("stock_d_{z}"));
-        run(cluster.tool("pg_dump").args(["-Fd", "-Z", z, "-f"]).arg(&path).arg(db), "pg_dump -Fd");
-        list.push(Stock { path, format: ArchiveFormat::Directory, seekable: true });
+        run(
+            cluster
+                .tool("pg_dump")
+                .args(["-Fd", "-Z", z, "-f"])
+                .arg(&path)
+                .arg(db),
+            "pg_dump -Fd",
+        );
+        list.push(Stock {
+            path,
+            format: ArchiveFormat::Directory,
+            seekable: true,
+        });
     }
     // Written to a pipe: offsets never set.
     let path = dir.join("stock_c_pipe.dump");
     let pg_dump = stock_tool(major, "pg_dump");
     let mut sh = Command::new("sh");
     cluster.apply_env(&mut sh);
-    sh.arg("-c").arg(format!("'{}' -Fc '{db}' | cat > '{}'", pg_dump.display(), path.display()));
+    sh.arg("-c").arg(format!(
+        "'{}' -Fc '{db}' | cat > '{}'",
+        pg_dump.display(),
+        path.display()
+    ));
     run(&mut sh, "pg_dump -Fc | cat");
-    list.push(Stock { path, format: ArchiveFormat::Custom, seekable: false });
+    list.push(Stock {
+        path,
+        format: ArchiveFormat::Custom,
+        seekable: false,
+    });
     // stdout redirected to a file (18: TOC rewrite appended after the data).
     let path = dir.join("stock_c_redirect.dump");
     let mut sh = Command::new("sh");
     cluster.apply_env(&mut sh);
-    sh.arg("-c").arg(format!("'{}' -Fc '{db}' > '{}'", pg_dump.display(), path.display()));
+    sh.arg("-c").arg(format!(
+        "'{}' -Fc '{db}' > '{}'",
+        pg_dump.display(),
+        path.display()
+    ));
     run(&mut sh, "pg_dump -Fc > file");
-    list.push(Stock { path, format: ArchiveFormat::Custom, seekable: false });
+    list.push(Stock {
+        path,
+        format: ArchiveFormat::Custom,
+        seekable: false,
+    });
     let path = dir.join("stock_t.tar");
-    run(cluster.tool("pg_dump").args(["-Ft", "-f"]).arg(&path).arg(db), "pg_dump -Ft");
-    list.push(Stock { path, format: ArchiveFormat::Tar, seekable: true });
+    run(
+        cluster
+            .tool("pg_dump")
+            .args(["-Ft", "-f"])
+            .arg(&path)
+            .arg(db),
+        "pg_dump -Ft",
+    );
+    list.push(Stock {
+        path,
+        format: ArchiveFormat::Tar,
+        seekable: true,
+    });
     list
 }
 
@@ -363,7 +508,11 @@ fn stock_matrix(major: u32) {
         let reader = ArchiveReader::open(&s.path).expect("open");
         assert_eq!(reader.header().version, archive_version, "{what}");
         let spec = spec_of(&reader);
-        let same = WriteOptions { version: None, compression: spec, sync: false };
+        let same = WriteOptions {
+            version: None,
+            compression: spec,
+            sync: false,
+        };
         let stock_script = script(major, &[], &s.path);
 
         if s.format != ArchiveFormat::Directory {
@@ -375,10 +524,16 @@ fn stock_matrix(major: u32) {
             ArchiveFormat::Custom => {
                 let out = dir.join(format!("ours_raw_{i}.dump"));
                 let offsets_set = reader.entries().iter().any(|e| {
-                    matches!(e.data_location, DataLocation::Custom(CustomOffset::PosSet(_)))
+                    matches!(
+                        e.data_location,
+                        DataLocation::Custom(CustomOffset::PosSet(_))
+                    )
                 });
                 // 18's `> file` output carries a second TOC after the data: not reproducible.
-                let trailing_garbage = !s.seekable && offsets_set == false && major >= 18 && s.path.ends_with("stock_c_redirect.dump");
+                let trailing_garbage = !s.seekable
+                    && offsets_set == false
+                    && major >= 18
+                    && s.path.ends_with("stock_c_redirect.dump");
                 if !trailing_garbage {
                     check_custom_byte_round_trip(&s.path, &out, !offsets_set);
                 }
@@ -387,7 +542,8 @@ fn stock_matrix(major: u32) {
                 let out = dir.join(format!("ours_dir_{i}"));
                 rewrite(&reader, ArchiveFormat::Directory, &out, same, false);
                 assert!(
-                    fs::read(s.path.join("toc.dat")).expect("toc") == fs::read(out.join("toc.dat")).expect("toc"),
+                    fs::read(s.path.join("toc.dat")).expect("toc")
+                        == fs::read(out.join("toc.dat")).expect("toc"),
                     "{what}: toc.dat differs after a round trip"
                 );
                 assert_same_data(&reader, &ArchiveReader::open(&out).expect("reopen"), &what);
@@ -395,21 +551,36 @@ fn stock_matrix(major: u32) {
             ArchiveFormat::Tar => {
                 let out = dir.join(format!("ours_tar_{i}.tar"));
                 rewrite(&reader, ArchiveFormat::Tar, &out, same, false);
-                assert!(toc_member(&s.path) == toc_member(&out), "{what}: toc.dat member differs after a round trip");
+                assert!(
+                    toc_member(&s.path) == toc_member(&out),
+                    "{what}: toc.dat member differs after a round trip"
+                );
                 assert_same_data(&reader, &ArchiveReader::open(&out).expect("reopen"), &what);
                 // Written to a stream (pg_dump -Ft > file): members spooled, same script.
                 let streamed = dir.join(format!("ours_tar_stream_{i}.tar"));
                 let f = fs::File::create(&streamed).expect("create");
-                let mut w = ArchiveWriter::to_stream(ArchiveFormat::Tar, Box::new(f), "stdout", reader.toc().clone(), same)
-                    .expect("writer");
+                let mut w = ArchiveWriter::to_stream(
+                    ArchiveFormat::Tar,
+                    Box::new(f),
+                    "stdout",
+                    reader.toc().clone(),
+                    same,
+                )
+                .expect("writer");
                 copy_entries(&reader, &mut w);
                 w.finish().expect("finish");
-                assert!(script(major, &[], &streamed) == stock_script, "{what}: tar written to a stream prints differently");
+                assert!(
+                    script(major, &[], &streamed) == stock_script,
+                    "{what}: tar written to a stream prints differently"
+                );
             }
         }
 
         // (c) our archives, read by stock pg_restore of this major: same script output.
-        let mut targets = vec![(ArchiveFormat::Custom, spec, false), (ArchiveFormat::Directory, spec, false)];
+        let mut targets = vec![
+            (ArchiveFormat::Custom, spec, false),
+            (ArchiveFormat::Directory, spec, false),
+        ];
         if s.format == ArchiveFormat::Tar {
             targets = vec![(ArchiveFormat::Tar, CompressionSpec::none(), false)];
         } else if s.seekable && spec.algorithm != CompressionAlgorithm::None {
@@ -419,7 +590,11 @@ fn stock_matrix(major: u32) {
         }
         for (j, (format, compression, members)) in targets.into_iter().enumerate() {
             let out = dir.join(format!("ours_{i}_{j}"));
-            let options = WriteOptions { version: None, compression, sync: false };
+            let options = WriteOptions {
+                version: None,
+                compression,
+                sync: false,
+            };
             rewrite(&reader, format, &out, options, members);
             let ours = script(major, &[], &out);
             assert!(

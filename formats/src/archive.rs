@@ -10,7 +10,9 @@ use std::path::Path;
 
 use crate::compress::member::CompressedMember;
 use crate::compress::{CompressionSpec, Container};
-use crate::custom::{CustomBlobs, CustomReader, CustomStreamBlobs, CustomStreamReader, CustomWriter};
+use crate::custom::{
+    CustomBlobs, CustomReader, CustomStreamBlobs, CustomStreamReader, CustomWriter,
+};
 use crate::directory::{DirectoryBlobs, DirectoryReader, DirectoryWriter};
 use crate::error::{EntryRef, Error, Result};
 use crate::model::{ArchiveTime, DumpId, FormatCode, Header, Toc, TocEntry};
@@ -66,7 +68,12 @@ impl<R: Read> Read for WithContext<R> {
                 Some(inner) => inner.to_string(),
                 None => format!("could not read data: {e}"),
             };
-            Error::Data { file: self.file.clone(), entry: self.entry.clone(), detail }.into_io()
+            Error::Data {
+                file: self.file.clone(),
+                entry: self.entry.clone(),
+                detail,
+            }
+            .into_io()
         })
     }
 }
@@ -112,12 +119,21 @@ impl ArchiveReader {
             }
         }
         start.truncate(got);
-        let format = crate::detect::detect_bytes(&start).map_err(|detail| Error::BadMagic { file: label.into(), detail })?;
+        let format = crate::detect::detect_bytes(&start).map_err(|detail| Error::BadMagic {
+            file: label.into(),
+            detail,
+        })?;
         let whole: Box<dyn Read + Send> = Box::new(io::Cursor::new(start).chain(input));
         Ok(match format {
-            ArchiveFormat::Custom => ArchiveReader::CustomStream(CustomStreamReader::new(whole, label)?),
+            ArchiveFormat::Custom => {
+                ArchiveReader::CustomStream(CustomStreamReader::new(whole, label)?)
+            }
             ArchiveFormat::Tar => ArchiveReader::TarStream(TarStreamReader::new(whole, label)?),
-            ArchiveFormat::Directory => return Err(Error::Unsupported(format!("{label}: a directory archive cannot be read from a stream"))),
+            ArchiveFormat::Directory => {
+                return Err(Error::Unsupported(format!(
+                    "{label}: a directory archive cannot be read from a stream"
+                )))
+            }
         })
     }
 
@@ -193,7 +209,10 @@ impl ArchiveReader {
 
     /// Whether entries can be read in any order (false for streams: forward only).
     pub fn is_seekable(&self) -> bool {
-        !matches!(self, ArchiveReader::CustomStream(_) | ArchiveReader::TarStream(_))
+        !matches!(
+            self,
+            ArchiveReader::CustomStream(_) | ArchiveReader::TarStream(_)
+        )
     }
 }
 
@@ -231,7 +250,11 @@ pub struct WriteOptions {
 
 impl Default for WriteOptions {
     fn default() -> Self {
-        WriteOptions { version: None, compression: CompressionSpec::gzip_default(), sync: true }
+        WriteOptions {
+            version: None,
+            compression: CompressionSpec::gzip_default(),
+            sync: true,
+        }
     }
 }
 
@@ -283,21 +306,44 @@ impl ArchiveWriter {
     /// Creates an archive at `path` with the given TOC. Format code, compression field
     /// and each entry's data location are set by the writer; custom and tar files get
     /// header and TOC written now, directories get `toc.dat` at `finish`.
-    pub fn create(format: ArchiveFormat, path: impl AsRef<Path>, mut toc: Toc, options: WriteOptions) -> Result<Self> {
+    pub fn create(
+        format: ArchiveFormat,
+        path: impl AsRef<Path>,
+        mut toc: Toc,
+        options: WriteOptions,
+    ) -> Result<Self> {
         if let Some(v) = options.version {
             toc.header.version = v;
         }
         Ok(match format {
-            ArchiveFormat::Custom => ArchiveWriter::Custom(CustomWriter::create(path, toc, options.compression, options.sync)?),
-            ArchiveFormat::Directory => {
-                ArchiveWriter::Directory(DirectoryWriter::create(path, toc, options.compression, options.sync)?)
-            }
-            ArchiveFormat::Tar => ArchiveWriter::Tar(TarWriter::create(path, toc, options.compression, options.sync)?),
+            ArchiveFormat::Custom => ArchiveWriter::Custom(CustomWriter::create(
+                path,
+                toc,
+                options.compression,
+                options.sync,
+            )?),
+            ArchiveFormat::Directory => ArchiveWriter::Directory(DirectoryWriter::create(
+                path,
+                toc,
+                options.compression,
+                options.sync,
+            )?),
+            ArchiveFormat::Tar => ArchiveWriter::Tar(TarWriter::create(
+                path,
+                toc,
+                options.compression,
+                options.sync,
+            )?),
         })
     }
 
     /// A custom archive written to a non-seekable stream (stdout).
-    pub fn custom_to_stream(out: Box<dyn Write + Send>, label: &str, toc: Toc, options: WriteOptions) -> Result<Self> {
+    pub fn custom_to_stream(
+        out: Box<dyn Write + Send>,
+        label: &str,
+        toc: Toc,
+        options: WriteOptions,
+    ) -> Result<Self> {
         Self::to_stream(ArchiveFormat::Custom, out, label, toc, options)
     }
 
@@ -314,9 +360,21 @@ impl ArchiveWriter {
             toc.header.version = v;
         }
         match format {
-            ArchiveFormat::Custom => Ok(ArchiveWriter::Custom(CustomWriter::to_stream(out, label, toc, options.compression)?)),
-            ArchiveFormat::Tar => Ok(ArchiveWriter::Tar(TarWriter::to_stream(out, label, toc, options.compression)?)),
-            ArchiveFormat::Directory => Err(Error::Unsupported(format!("{label}: a directory archive cannot be written to a stream"))),
+            ArchiveFormat::Custom => Ok(ArchiveWriter::Custom(CustomWriter::to_stream(
+                out,
+                label,
+                toc,
+                options.compression,
+            )?)),
+            ArchiveFormat::Tar => Ok(ArchiveWriter::Tar(TarWriter::to_stream(
+                out,
+                label,
+                toc,
+                options.compression,
+            )?)),
+            ArchiveFormat::Directory => Err(Error::Unsupported(format!(
+                "{label}: a directory archive cannot be written to a stream"
+            ))),
         }
     }
 

@@ -79,7 +79,11 @@ impl<R: Read> ByteReader<R> {
     }
 
     pub fn corrupt(&self, offset: u64, detail: impl Into<String>) -> Error {
-        Error::Corrupt { file: self.file.clone(), offset, detail: detail.into() }
+        Error::Corrupt {
+            file: self.file.clone(),
+            offset,
+            detail: detail.into(),
+        }
     }
 
     fn fill(&mut self, buf: &mut [u8], what: &str) -> Result<()> {
@@ -133,7 +137,11 @@ impl<R: Read> ByteReader<R> {
     /// `int` writer produces does.
     pub fn read_int(&mut self, what: &str) -> Result<i64> {
         let start = self.pos;
-        let negative = if self.version > ArchiveVersion::V1_0 { self.read_byte(what)? != 0 } else { false };
+        let negative = if self.version > ArchiveVersion::V1_0 {
+            self.read_byte(what)? != 0
+        } else {
+            false
+        };
         let mut magnitude: u64 = 0;
         for i in 0..self.int_size as u32 {
             let b = self.read_byte(what)?;
@@ -151,7 +159,8 @@ impl<R: Read> ByteReader<R> {
     pub fn read_i32(&mut self, what: &str) -> Result<i32> {
         let start = self.pos;
         let v = self.read_int(what)?;
-        i32::try_from(v).map_err(|_| self.corrupt(start, format!("integer {v} out of range in {what}")))
+        i32::try_from(v)
+            .map_err(|_| self.corrupt(start, format!("integer {v} out of range in {what}")))
     }
 
     /// A large-object OID passed through Int: signed on the wire, wrapped to `u32` (§1.2).
@@ -207,9 +216,15 @@ impl<R: Read> ByteReader<R> {
         let start = self.pos;
         match self.read_str(what)? {
             None => Ok(None),
-            Some(text) => parse_decimal(&text)
-                .map(Some)
-                .ok_or_else(|| self.corrupt(start, format!("invalid number \"{}\" in {what}", String::from_utf8_lossy(&text)))),
+            Some(text) => parse_decimal(&text).map(Some).ok_or_else(|| {
+                self.corrupt(
+                    start,
+                    format!(
+                        "invalid number \"{}\" in {what}",
+                        String::from_utf8_lossy(&text)
+                    ),
+                )
+            }),
         }
     }
 
@@ -238,7 +253,10 @@ impl<R: Read> ByteReader<R> {
             1 => Ok(CustomOffset::PosNotSet),
             2 => Ok(CustomOffset::PosSet(pos)),
             3 => Ok(CustomOffset::NoData),
-            other => Err(self.corrupt(start, format!("unexpected data offset flag {other} in {what}"))),
+            other => Err(self.corrupt(
+                start,
+                format!("unexpected data offset flag {other} in {what}"),
+            )),
         }
     }
 }
@@ -261,7 +279,13 @@ pub struct ByteWriter<W> {
 
 impl<W: Write> ByteWriter<W> {
     pub fn new(inner: W, file: impl Into<String>, start: u64) -> Self {
-        ByteWriter { inner, pos: start, file: file.into(), int_size: 4, off_size: 8 }
+        ByteWriter {
+            inner,
+            pos: start,
+            file: file.into(),
+            int_size: 4,
+            off_size: 8,
+        }
     }
 
     pub fn position(&self) -> u64 {
@@ -277,7 +301,9 @@ impl<W: Write> ByteWriter<W> {
     }
 
     pub fn write_bytes(&mut self, b: &[u8]) -> Result<()> {
-        self.inner.write_all(b).map_err(|e| Error::io(&self.file, e))?;
+        self.inner
+            .write_all(b)
+            .map_err(|e| Error::io(&self.file, e))?;
         self.pos += b.len() as u64;
         Ok(())
     }
@@ -290,12 +316,19 @@ impl<W: Write> ByteWriter<W> {
     pub fn write_int(&mut self, v: i64) -> Result<()> {
         let magnitude = v.unsigned_abs();
         if magnitude > u64::from(u32::MAX) {
-            return Err(Error::Unsupported(format!("{}: integer {v} does not fit an archive Int", self.file)));
+            return Err(Error::Unsupported(format!(
+                "{}: integer {v} does not fit an archive Int",
+                self.file
+            )));
         }
         let mut buf = [0u8; 33];
         buf[0] = u8::from(v < 0);
         for i in 0..self.int_size as usize {
-            buf[1 + i] = if i < 8 { (magnitude >> (8 * i)) as u8 } else { 0 };
+            buf[1 + i] = if i < 8 {
+                (magnitude >> (8 * i)) as u8
+            } else {
+                0
+            };
         }
         self.write_bytes(&buf[..1 + self.int_size as usize])
     }
@@ -342,16 +375,29 @@ pub fn read_header<R: Read>(r: &mut ByteReader<R>) -> Result<Header> {
     }
     let major = r.read_byte("header version")?;
     let minor = r.read_byte("header version")?;
-    let rev = if major > 1 || (major == 1 && minor > 0) { r.read_byte("header version")? } else { 0 };
+    let rev = if major > 1 || (major == 1 && minor > 0) {
+        r.read_byte("header version")?
+    } else {
+        0
+    };
     let version = ArchiveVersion::new(major, minor, rev);
-    if version < ArchiveVersion::V1_0 || (version.major, version.minor) > (ArchiveVersion::CURRENT.major, ArchiveVersion::CURRENT.minor) {
-        return Err(Error::UnsupportedVersion { file: r.file.clone(), version: format!("{major}.{minor}") });
+    if version < ArchiveVersion::V1_0
+        || (version.major, version.minor)
+            > (ArchiveVersion::CURRENT.major, ArchiveVersion::CURRENT.minor)
+    {
+        return Err(Error::UnsupportedVersion {
+            file: r.file.clone(),
+            version: format!("{major}.{minor}"),
+        });
     }
     r.version = version;
     let at = r.position();
     let int_size = r.read_byte("header integer size")?;
     if int_size == 0 || int_size > 32 {
-        return Err(r.corrupt(at, format!("sanity check on integer size ({int_size}) failed")));
+        return Err(r.corrupt(
+            at,
+            format!("sanity check on integer size ({int_size}) failed"),
+        ));
     }
     r.int_size = int_size;
     let off_size = if version >= ArchiveVersion::V1_7 {
@@ -373,7 +419,12 @@ pub fn read_header<R: Read>(r: &mut ByteReader<R>) -> Result<Header> {
             1 => CompressionAlgorithm::Gzip,
             2 => CompressionAlgorithm::Lz4,
             3 => CompressionAlgorithm::Zstd,
-            other => return Err(r.corrupt(at, format!("invalid compression algorithm {other} in header"))),
+            other => {
+                return Err(r.corrupt(
+                    at,
+                    format!("invalid compression algorithm {other} in header"),
+                ))
+            }
         })
     } else if version >= ArchiveVersion::V1_4 {
         HeaderCompression::Level(r.read_i32("header compression level")?)
@@ -387,25 +438,54 @@ pub fn read_header<R: Read>(r: &mut ByteReader<R>) -> Result<Header> {
         for v in &mut t {
             *v = r.read_i32("header creation time")?;
         }
-        let created = ArchiveTime { sec: t[0], min: t[1], hour: t[2], mday: t[3], mon: t[4], year: t[5], isdst: t[6] };
+        let created = ArchiveTime {
+            sec: t[0],
+            min: t[1],
+            hour: t[2],
+            mday: t[3],
+            mon: t[4],
+            year: t[5],
+            isdst: t[6],
+        };
         (Some(created), r.read_str("header database name")?)
     } else {
         (None, None)
     };
     let (server_version, dump_version) = if version >= ArchiveVersion::V1_10 {
-        (r.read_str("header server version")?, r.read_str("header pg_dump version")?)
+        (
+            r.read_str("header server version")?,
+            r.read_str("header pg_dump version")?,
+        )
     } else {
         (None, None)
     };
-    Ok(Header { version, int_size, off_size, format, compression, created, database_name, server_version, dump_version })
+    Ok(Header {
+        version,
+        int_size,
+        off_size,
+        format,
+        compression,
+        created,
+        database_name,
+        server_version,
+        dump_version,
+    })
 }
 
 /// The versions this crate writes.
 pub fn check_writable_version(v: ArchiveVersion) -> Result<()> {
-    if [ArchiveVersion::V1_14, ArchiveVersion::V1_15, ArchiveVersion::V1_16].contains(&ArchiveVersion::new(v.major, v.minor, 0)) {
+    if [
+        ArchiveVersion::V1_14,
+        ArchiveVersion::V1_15,
+        ArchiveVersion::V1_16,
+    ]
+    .contains(&ArchiveVersion::new(v.major, v.minor, 0))
+    {
         Ok(())
     } else {
-        Err(Error::Unsupported(format!("writing archive version {v} is not supported (1.14, 1.15 and 1.16 are)")))
+        Err(Error::Unsupported(format!(
+            "writing archive version {v} is not supported (1.14, 1.15 and 1.16 are)"
+        )))
     }
 }
 
@@ -413,7 +493,14 @@ pub fn check_writable_version(v: ArchiveVersion) -> Result<()> {
 pub fn write_header<W: Write>(w: &mut ByteWriter<W>, h: &Header) -> Result<()> {
     check_writable_version(h.version)?;
     w.write_bytes(MAGIC)?;
-    w.write_bytes(&[h.version.major, h.version.minor, h.version.rev, h.int_size, h.off_size, h.format.to_byte()])?;
+    w.write_bytes(&[
+        h.version.major,
+        h.version.minor,
+        h.version.rev,
+        h.int_size,
+        h.off_size,
+        h.format.to_byte(),
+    ])?;
     w.int_size = h.int_size;
     w.off_size = h.off_size;
     match (h.version >= ArchiveVersion::V1_15, h.compression) {
@@ -453,9 +540,12 @@ fn section_from_desc(desc: &Desc) -> Section {
     match desc {
         Desc::Comment | Desc::Acl | Desc::AclLanguage => Section::None,
         Desc::TableData | Desc::Blobs | Desc::BlobComments => Section::Data,
-        Desc::Constraint | Desc::CheckConstraint | Desc::FkConstraint | Desc::Index | Desc::Rule | Desc::Trigger => {
-            Section::PostData
-        }
+        Desc::Constraint
+        | Desc::CheckConstraint
+        | Desc::FkConstraint
+        | Desc::Index
+        | Desc::Rule
+        | Desc::Trigger => Section::PostData,
         _ => Section::PreData,
     }
 }
@@ -465,12 +555,22 @@ pub fn read_toc<R: Read>(r: &mut ByteReader<R>, extra: ExtraKind) -> Result<Vec<
     let at = r.position();
     let count = r.read_int("TOC entry count")?;
     if count < 0 {
-        return Err(Error::AbsurdLength { file: r.file.clone(), offset: at, length: count, what: "TOC entry count".into() });
+        return Err(Error::AbsurdLength {
+            file: r.file.clone(),
+            offset: at,
+            length: count,
+            what: "TOC entry count".into(),
+        });
     }
     // An entry takes well over 20 bytes; a count the input cannot hold is corrupt.
     if let Some(rem) = r.remaining() {
         if count as u64 > rem / 20 + 1 {
-            return Err(Error::AbsurdLength { file: r.file.clone(), offset: at, length: count, what: "TOC entry count".into() });
+            return Err(Error::AbsurdLength {
+                file: r.file.clone(),
+                offset: at,
+                length: count,
+                what: "TOC entry count".into(),
+            });
         }
     }
     let mut entries = Vec::with_capacity((count as usize).min(4096));
@@ -486,12 +586,19 @@ fn read_entry<R: Read>(r: &mut ByteReader<R>, extra: ExtraKind, index: i64) -> R
     let what = |field: &str| format!("TOC entry #{} {field}", index + 1);
     let dump_id = r.read_i32(&what("dump ID"))?;
     if dump_id <= 0 {
-        return Err(r.corrupt(at, format!("entry ID {dump_id} out of range -- perhaps a corrupt TOC")));
+        return Err(r.corrupt(
+            at,
+            format!("entry ID {dump_id} out of range -- perhaps a corrupt TOC"),
+        ));
     }
     let what = |field: &str| format!("TOC entry {dump_id} {field}");
     let had_dumper = r.read_int(&what("hadDumper"))? != 0;
     let oid_at = r.position();
-    let table_oid = if v >= ArchiveVersion::V1_8 { r.read_decimal(&what("table OID"))?.unwrap_or(0) } else { 0 };
+    let table_oid = if v >= ArchiveVersion::V1_8 {
+        r.read_decimal(&what("table OID"))?.unwrap_or(0)
+    } else {
+        0
+    };
     let oid = r.read_decimal(&what("OID"))?.unwrap_or(0);
     let (table_oid, oid) = match (u32::try_from(table_oid), u32::try_from(oid)) {
         (Ok(t), Ok(o)) => (t, o),
@@ -500,39 +607,65 @@ fn read_entry<R: Read>(r: &mut ByteReader<R>, extra: ExtraKind, index: i64) -> R
     let tag = r.read_str(&what("tag"))?;
     let desc_at = r.position();
     let desc = Desc::from_bytes(
-        &r.read_str(&what("desc"))?.ok_or_else(|| r.corrupt(desc_at, format!("NULL desc in TOC entry {dump_id}")))?,
+        &r.read_str(&what("desc"))?
+            .ok_or_else(|| r.corrupt(desc_at, format!("NULL desc in TOC entry {dump_id}")))?,
     );
     let section = if v >= ArchiveVersion::V1_11 {
         let at = r.position();
         let s = r.read_i32(&what("section"))?;
-        Section::from_int(s).ok_or_else(|| r.corrupt(at, format!("invalid section {s} in TOC entry {dump_id}")))?
+        Section::from_int(s)
+            .ok_or_else(|| r.corrupt(at, format!("invalid section {s} in TOC entry {dump_id}")))?
     } else {
         section_from_desc(&desc)
     };
     let defn = r.read_str(&what("defn"))?;
     let drop_stmt = r.read_str(&what("dropStmt"))?;
-    let copy_stmt = if v >= ArchiveVersion::V1_3 { r.read_str(&what("copyStmt"))? } else { None };
-    let namespace = if v >= ArchiveVersion::V1_6 { r.read_str(&what("namespace"))? } else { None };
-    let tablespace = if v >= ArchiveVersion::V1_10 { r.read_str(&what("tablespace"))? } else { None };
-    let table_am = if v >= ArchiveVersion::V1_14 { r.read_str(&what("tableam"))? } else { None };
+    let copy_stmt = if v >= ArchiveVersion::V1_3 {
+        r.read_str(&what("copyStmt"))?
+    } else {
+        None
+    };
+    let namespace = if v >= ArchiveVersion::V1_6 {
+        r.read_str(&what("namespace"))?
+    } else {
+        None
+    };
+    let tablespace = if v >= ArchiveVersion::V1_10 {
+        r.read_str(&what("tablespace"))?
+    } else {
+        None
+    };
+    let table_am = if v >= ArchiveVersion::V1_14 {
+        r.read_str(&what("tableam"))?
+    } else {
+        None
+    };
     let relkind = if v >= ArchiveVersion::V1_16 {
         let at = r.position();
         let k = r.read_int(&what("relkind"))?;
-        u8::try_from(k).map_err(|_| r.corrupt(at, format!("invalid relkind {k} in TOC entry {dump_id}")))?
+        u8::try_from(k)
+            .map_err(|_| r.corrupt(at, format!("invalid relkind {k} in TOC entry {dump_id}")))?
     } else {
         0
     };
     let owner = r.read_str(&what("owner"))?;
-    let with_oids = if v >= ArchiveVersion::V1_9 { r.read_str(&what("withOids"))? } else { None };
+    let with_oids = if v >= ArchiveVersion::V1_9 {
+        r.read_str(&what("withOids"))?
+    } else {
+        None
+    };
     let mut dependencies = Vec::new();
     if v >= ArchiveVersion::V1_5 {
         loop {
             let at = r.position();
             match r.read_decimal(&what("dependency"))? {
                 None => break,
-                Some(d) => dependencies.push(
-                    i32::try_from(d).map_err(|_| r.corrupt(at, format!("dependency ID {d} out of range in TOC entry {dump_id}")))?,
-                ),
+                Some(d) => dependencies.push(i32::try_from(d).map_err(|_| {
+                    r.corrupt(
+                        at,
+                        format!("dependency ID {d} out of range in TOC entry {dump_id}"),
+                    )
+                })?),
             }
         }
     }
@@ -544,7 +677,9 @@ fn read_entry<R: Read>(r: &mut ByteReader<R>, extra: ExtraKind, index: i64) -> R
             }
             DataLocation::Custom(o)
         }
-        ExtraKind::FileName => DataLocation::File(r.read_str(&what("file name"))?.unwrap_or_default()),
+        ExtraKind::FileName => {
+            DataLocation::File(r.read_str(&what("file name"))?.unwrap_or_default())
+        }
     };
     Ok(TocEntry {
         dump_id,
@@ -568,7 +703,11 @@ fn read_entry<R: Read>(r: &mut ByteReader<R>, extra: ExtraKind, index: i64) -> R
 }
 
 /// Writes the TOC (§3) at the version of `header` (1.14 – 1.16).
-pub fn write_toc<W: Write>(w: &mut ByteWriter<W>, header: &Header, entries: &[TocEntry]) -> Result<()> {
+pub fn write_toc<W: Write>(
+    w: &mut ByteWriter<W>,
+    header: &Header,
+    entries: &[TocEntry],
+) -> Result<()> {
     let v = header.version;
     check_writable_version(v)?;
     w.write_int(entries.len() as i64)?;
@@ -612,7 +751,11 @@ pub fn encode_header_and_toc(header: &Header, entries: &[TocEntry]) -> Result<Ve
 }
 
 /// Reads header and TOC from a byte slice (tests, fuzzing).
-pub fn decode_header_and_toc(bytes: &[u8], file: &str, extra: ExtraKind) -> Result<(Header, Vec<TocEntry>, u64)> {
+pub fn decode_header_and_toc(
+    bytes: &[u8],
+    file: &str,
+    extra: ExtraKind,
+) -> Result<(Header, Vec<TocEntry>, u64)> {
     let mut r = ByteReader::new(bytes, file, 0, Some(bytes.len() as u64));
     let header = read_header(&mut r)?;
     let entries = read_toc(&mut r, extra)?;
@@ -628,7 +771,11 @@ impl<R: Read> ByteReader<R> {
         loop {
             match self.inner.read(buf) {
                 Ok(0) => {
-                    return Err(Error::Truncated { file: self.file.clone(), offset: self.pos, what: what.to_string() })
+                    return Err(Error::Truncated {
+                        file: self.file.clone(),
+                        offset: self.pos,
+                        what: what.to_string(),
+                    })
                 }
                 Ok(n) => {
                     self.pos += n as u64;
@@ -644,7 +791,11 @@ impl<R: Read> ByteReader<R> {
     pub fn skip(&mut self, mut n: u64, what: &str) -> Result<()> {
         if let Some(rem) = self.remaining() {
             if n > rem {
-                return Err(Error::Truncated { file: self.file.clone(), offset: self.end.unwrap_or(0), what: what.to_string() });
+                return Err(Error::Truncated {
+                    file: self.file.clone(),
+                    offset: self.end.unwrap_or(0),
+                    what: what.to_string(),
+                });
             }
         }
         let mut scratch = [0u8; 8192];
@@ -665,11 +816,18 @@ impl ByteReader<std::io::BufReader<std::fs::File>> {
         }
         if let Some(rem) = self.remaining() {
             if n > rem {
-                return Err(Error::Truncated { file: self.file.clone(), offset: self.end.unwrap_or(0), what: what.to_string() });
+                return Err(Error::Truncated {
+                    file: self.file.clone(),
+                    offset: self.end.unwrap_or(0),
+                    what: what.to_string(),
+                });
             }
         }
-        let delta = i64::try_from(n).map_err(|_| self.corrupt(self.pos, format!("skip too large in {what}")))?;
-        self.inner.seek_relative(delta).map_err(|e| Error::io(&self.file, e))?;
+        let delta = i64::try_from(n)
+            .map_err(|_| self.corrupt(self.pos, format!("skip too large in {what}")))?;
+        self.inner
+            .seek_relative(delta)
+            .map_err(|e| Error::io(&self.file, e))?;
         self.pos += n;
         Ok(())
     }

@@ -30,27 +30,42 @@ pub fn detect(path: &Path) -> Result<ArchiveFormat> {
             Err(e) => return Err(Error::io(&label, e)),
         }
     }
-    detect_bytes(&block[..got]).map_err(|detail| Error::BadMagic { file: label, detail })
+    detect_bytes(&block[..got]).map_err(|detail| Error::BadMagic {
+        file: label,
+        detail,
+    })
 }
 
 /// Format from the first (up to 512) bytes of a file.
 pub fn detect_bytes(start: &[u8]) -> Result<ArchiveFormat, String> {
     if start.len() < MAGIC.len() {
-        return Err(format!("input file is too short (read {}, expected 5)", start.len()));
+        return Err(format!(
+            "input file is too short (read {}, expected 5)",
+            start.len()
+        ));
     }
     if &start[..5] == MAGIC {
         return match start.get(10) {
-            Some(3) => Err("this file is a directory archive's toc.dat; give the directory instead".into()),
+            Some(3) => {
+                Err("this file is a directory archive's toc.dat; give the directory instead".into())
+            }
             _ => Ok(ArchiveFormat::Custom),
         };
     }
-    if start.starts_with(b"\n--\n-- PostgreSQL database dump") || start.starts_with(b"--\n-- PostgreSQL database dump") {
+    if start.starts_with(b"\n--\n-- PostgreSQL database dump")
+        || start.starts_with(b"--\n-- PostgreSQL database dump")
+    {
         return Err("input file appears to be a text format dump. Please use psql.".into());
     }
     if let Ok(block) = <&[u8; BLOCK]>::try_from(start) {
         match header::parse(block, true) {
             Ok(_) => return Ok(ArchiveFormat::Tar),
-            Err(HeaderProblem::Zero | HeaderProblem::BadChecksum { .. } | HeaderProblem::BadMagic | HeaderProblem::BadSize) => {}
+            Err(
+                HeaderProblem::Zero
+                | HeaderProblem::BadChecksum { .. }
+                | HeaderProblem::BadMagic
+                | HeaderProblem::BadSize,
+            ) => {}
         }
     }
     Err("input file does not appear to be a valid archive".into())

@@ -41,7 +41,11 @@ pub enum Error {
     },
     /// The input ended inside a field.
     #[error("{file}: unexpected end of file at offset {offset} while reading {what}")]
-    Truncated { file: String, offset: u64, what: String },
+    Truncated {
+        file: String,
+        offset: u64,
+        what: String,
+    },
     /// The first bytes are not `PGDMP` (or, for tar, not a valid tar header).
     #[error("{file}: {detail}")]
     BadMagic { file: String, detail: String },
@@ -50,19 +54,40 @@ pub enum Error {
     UnsupportedVersion { file: String, version: String },
     /// A length field larger than the input could hold, or negative.
     #[error("{file}: invalid length {length} at offset {offset} while reading {what}")]
-    AbsurdLength { file: String, offset: u64, length: i64, what: String },
+    AbsurdLength {
+        file: String,
+        offset: u64,
+        length: i64,
+        what: String,
+    },
     /// Any other malformed field in the header, TOC or framing.
     #[error("{file}: {detail} at offset {offset}")]
-    Corrupt { file: String, offset: u64, detail: String },
+    Corrupt {
+        file: String,
+        offset: u64,
+        detail: String,
+    },
     /// An entry's data could not be read: corrupt compressed stream, bad chunk, I/O.
     #[error("{file}: {entry}: {detail}")]
-    Data { file: String, entry: EntryRef, detail: String },
+    Data {
+        file: String,
+        entry: EntryRef,
+        detail: String,
+    },
     /// A directory archive lacks a file the TOC names.
     #[error("{file}: {entry}: could not open file \"{member}\": no such file (also tried .gz, .lz4, .zst)")]
-    MissingMember { file: String, member: String, entry: EntryRef },
+    MissingMember {
+        file: String,
+        member: String,
+        entry: EntryRef,
+    },
     /// A tar archive (read as a stream) holds an entry's member before one already read.
     #[error("{file}: {entry}: restoring data out of order is not supported in this archive format: member \"{member}\" was already passed")]
-    OutOfOrder { file: String, member: String, entry: EntryRef },
+    OutOfOrder {
+        file: String,
+        member: String,
+        entry: EntryRef,
+    },
     /// A custom archive has no data block for an entry that should have one.
     #[error("{file}: {entry}: could not find block ID {} in archive", entry.dump_id)]
     BlockNotFound { file: String, entry: EntryRef },
@@ -91,11 +116,20 @@ impl Error {
             let kind = source.kind();
             return match source.into_inner().map(|b| b.downcast::<Error>()) {
                 Some(Ok(e)) => *e,
-                Some(Err(other)) => Error::Io { path: path.to_string(), source: std::io::Error::new(kind, other) },
-                None => Error::Io { path: path.to_string(), source: kind.into() },
+                Some(Err(other)) => Error::Io {
+                    path: path.to_string(),
+                    source: std::io::Error::new(kind, other),
+                },
+                None => Error::Io {
+                    path: path.to_string(),
+                    source: kind.into(),
+                },
             };
         }
-        Error::Io { path: path.to_string(), source }
+        Error::Io {
+            path: path.to_string(),
+            source,
+        }
     }
 
     /// Wraps this error as an `io::Error` so `Read` implementations can return it.

@@ -9,10 +9,12 @@ use std::path::Path;
 
 use pgark_formats::compress::member::CompressedMember;
 use pgark_formats::compress::{CompressionAlgorithm, Container};
-use pgark_formats::model::{ArchiveTime, CatalogId, CustomOffset, DataLocation, Desc, Section, TocEntry};
+use pgark_formats::model::{
+    ArchiveTime, CatalogId, CustomOffset, DataLocation, Desc, Section, TocEntry,
+};
 use pgark_formats::{
-    new_header, ArchiveFormat, ArchiveReader, ArchiveVersion, ArchiveWriter, CompressionSpec, Error, Toc,
-    WriteOptions,
+    new_header, ArchiveFormat, ArchiveReader, ArchiveVersion, ArchiveWriter, CompressionSpec,
+    Error, Toc, WriteOptions,
 };
 
 const TABLE_DATA: &[u8] = b"1\tone\n2\ttwo\n3\t\\N\n\\.\n\n\n";
@@ -56,27 +58,40 @@ fn appendix_a(version: ArchiveVersion, spec: &CompressionSpec) -> Toc {
             ..entry(12, Desc::SearchPath, Section::PreData, "SEARCHPATH")
         },
         TocEntry {
-            catalog_id: CatalogId { table_oid: 2615, oid: 50000 },
+            catalog_id: CatalogId {
+                table_oid: 2615,
+                oid: 50000,
+            },
             defn: Some(b"CREATE SCHEMA w;\n".to_vec()),
             drop_stmt: Some(b"DROP SCHEMA w;\n".to_vec()),
             owner: Some(b"postgres".to_vec()),
             ..entry(1, Desc::Schema, Section::PreData, "w")
         },
         TocEntry {
-            catalog_id: CatalogId { table_oid: 1259, oid: 50001 },
+            catalog_id: CatalogId {
+                table_oid: 1259,
+                oid: 50001,
+            },
             defn: Some(b"CREATE TABLE w.t (id integer, v text);\n".to_vec()),
             drop_stmt: Some(b"DROP TABLE w.t;\n".to_vec()),
             namespace: Some(b"w".to_vec()),
             tablespace: Some(Vec::new()),
             table_am: Some(b"heap".to_vec()),
-            relkind: if version >= ArchiveVersion::V1_16 { b'r' } else { 0 },
+            relkind: if version >= ArchiveVersion::V1_16 {
+                b'r'
+            } else {
+                0
+            },
             owner: Some(b"postgres".to_vec()),
             dependencies: vec![1],
             ..entry(2, Desc::Table, Section::PreData, "t")
         },
         TocEntry {
             had_dumper: true,
-            catalog_id: CatalogId { table_oid: 0, oid: 50001 },
+            catalog_id: CatalogId {
+                table_oid: 0,
+                oid: 50001,
+            },
             copy_stmt: Some(b"COPY w.t (id, v) FROM stdin;\n".to_vec()),
             namespace: Some(b"w".to_vec()),
             owner: Some(b"postgres".to_vec()),
@@ -86,7 +101,10 @@ fn appendix_a(version: ArchiveVersion, spec: &CompressionSpec) -> Toc {
     ];
     if version >= ArchiveVersion::V1_16 {
         e.push(TocEntry {
-            catalog_id: CatalogId { table_oid: 2613, oid: 880001 },
+            catalog_id: CatalogId {
+                table_oid: 2613,
+                oid: 880001,
+            },
             defn: Some(b"880001\n3000000000\n".to_vec()),
             drop_stmt: Some(b"-- dummy".to_vec()),
             owner: Some(b"postgres".to_vec()),
@@ -101,17 +119,31 @@ fn appendix_a(version: ArchiveVersion, spec: &CompressionSpec) -> Toc {
     } else {
         for oid in [880001u32, 3_000_000_000] {
             e.push(TocEntry {
-                catalog_id: CatalogId { table_oid: 2613, oid },
+                catalog_id: CatalogId {
+                    table_oid: 2613,
+                    oid,
+                },
                 defn: Some(format!("SELECT pg_catalog.lo_create('{oid}');\n").into_bytes()),
                 drop_stmt: Some(format!("SELECT pg_catalog.lo_unlink('{oid}');\n").into_bytes()),
                 owner: Some(b"postgres".to_vec()),
-                ..entry(if oid == 880001 { 5 } else { 7 }, Desc::Blob, Section::PreData, &oid.to_string())
+                ..entry(
+                    if oid == 880001 { 5 } else { 7 },
+                    Desc::Blob,
+                    Section::PreData,
+                    &oid.to_string(),
+                )
             });
         }
-        e.push(TocEntry { had_dumper: true, ..entry(6, Desc::Blobs, Section::Data, "BLOBS") });
+        e.push(TocEntry {
+            had_dumper: true,
+            ..entry(6, Desc::Blobs, Section::Data, "BLOBS")
+        });
     }
     e.push(TocEntry {
-        catalog_id: CatalogId { table_oid: 1259, oid: 50002 },
+        catalog_id: CatalogId {
+            table_oid: 1259,
+            oid: 50002,
+        },
         defn: Some(b"CREATE INDEX t_v_idx ON w.t USING btree (v);\n".to_vec()),
         drop_stmt: Some(b"DROP INDEX w.t_v_idx;\n".to_vec()),
         namespace: Some(b"w".to_vec()),
@@ -120,20 +152,41 @@ fn appendix_a(version: ArchiveVersion, spec: &CompressionSpec) -> Toc {
         dependencies: vec![2],
         ..entry(4, Desc::Index, Section::PostData, "t_v_idx")
     });
-    let created = ArchiveTime { sec: 49, min: 44, hour: 4, mday: 21, mon: 10, year: 126, isdst: 0 };
+    let created = ArchiveTime {
+        sec: 49,
+        min: 44,
+        hour: 4,
+        mday: 21,
+        mon: 10,
+        year: 126,
+        isdst: 0,
+    };
     let header = new_header(version, spec, created, b"specdb", b"18.6", b"18.6").expect("header");
     Toc { header, entries: e }
 }
 
-fn write_archive(format: ArchiveFormat, path: &Path, version: ArchiveVersion, spec: CompressionSpec, members: bool) {
+fn write_archive(
+    format: ArchiveFormat,
+    path: &Path,
+    version: ArchiveVersion,
+    spec: CompressionSpec,
+    members: bool,
+) {
     let toc = appendix_a(version, &spec);
-    let options = WriteOptions { version: None, compression: spec, sync: false };
+    let options = WriteOptions {
+        version: None,
+        compression: spec,
+        sync: false,
+    };
     let mut w = ArchiveWriter::create(format, path, toc, options).expect("create");
     if members {
         let container = w.member_container();
         w.begin_data_members(3).expect("begin");
         for piece in TABLE_DATA.chunks(7) {
-            w.write_compressed_member(&CompressedMember::compress(&spec, container, piece).expect("member")).expect("write");
+            w.write_compressed_member(
+                &CompressedMember::compress(&spec, container, piece).expect("member"),
+            )
+            .expect("write");
         }
     } else {
         w.begin_data(3).expect("begin");
@@ -158,7 +211,12 @@ fn read_all(mut r: impl Read) -> Result<Vec<u8>, std::io::Error> {
     Ok(v)
 }
 
-fn check_archive(path: &Path, format: ArchiveFormat, version: ArchiveVersion, spec: &CompressionSpec) {
+fn check_archive(
+    path: &Path,
+    format: ArchiveFormat,
+    version: ArchiveVersion,
+    spec: &CompressionSpec,
+) {
     let what = path.display().to_string();
     let r = ArchiveReader::open(path).unwrap_or_else(|e| panic!("{what}: {e}"));
     assert_eq!(r.format(), format, "{what}");
@@ -167,22 +225,46 @@ fn check_archive(path: &Path, format: ArchiveFormat, version: ArchiveVersion, sp
     let expected = appendix_a(version, spec);
     assert_eq!(r.entries().len(), expected.entries.len(), "{what}");
     for (a, b) in r.entries().iter().zip(&expected.entries) {
-        assert_eq!(TocEntry { data_location: b.data_location.clone(), ..a.clone() }, *b, "{what}: entry {}", b.dump_id);
+        assert_eq!(
+            TocEntry {
+                data_location: b.data_location.clone(),
+                ..a.clone()
+            },
+            *b,
+            "{what}: entry {}",
+            b.dump_id
+        );
     }
     let data = read_all(r.open_data(3).expect("open")).expect("read");
-    assert!(data == TABLE_DATA, "{what}: table data differs: {:?}", String::from_utf8_lossy(&data));
-    assert_eq!(read_all(r.open_data(2).expect("open")).expect("read"), b"", "{what}: entry without data");
+    assert!(
+        data == TABLE_DATA,
+        "{what}: table data differs: {:?}",
+        String::from_utf8_lossy(&data)
+    );
+    assert_eq!(
+        read_all(r.open_data(2).expect("open")).expect("read"),
+        b"",
+        "{what}: entry without data"
+    );
     let mut blobs = r.open_blobs(6).expect("blobs");
     let mut got = Vec::new();
     while let Some(b) = blobs.next_blob().expect("next") {
         let oid = b.oid;
         got.push((oid, read_all(b.data).expect("lo")));
     }
-    assert_eq!(got, vec![(880001, LO.to_vec()), (3_000_000_000, Vec::new())], "{what}");
+    assert_eq!(
+        got,
+        vec![(880001, LO.to_vec()), (3_000_000_000, Vec::new())],
+        "{what}"
+    );
 }
 
 fn specs(version: ArchiveVersion) -> Vec<CompressionSpec> {
-    let mut v = vec![CompressionSpec::none(), CompressionSpec::gzip_default(), CompressionSpec::parse("gzip:1").expect("g")];
+    let mut v = vec![
+        CompressionSpec::none(),
+        CompressionSpec::gzip_default(),
+        CompressionSpec::parse("gzip:1").expect("g"),
+    ];
     if version >= ArchiveVersion::V1_15 {
         v.push(CompressionSpec::parse("lz4").expect("lz4"));
         v.push(CompressionSpec::parse("lz4:9").expect("lz4"));
@@ -196,11 +278,20 @@ fn specs(version: ArchiveVersion) -> Vec<CompressionSpec> {
 fn every_format_version_and_compression_round_trips() {
     let dir = tempfile::tempdir().expect("tmp");
     let mut n = 0;
-    for version in [ArchiveVersion::V1_14, ArchiveVersion::V1_15, ArchiveVersion::V1_16] {
+    for version in [
+        ArchiveVersion::V1_14,
+        ArchiveVersion::V1_15,
+        ArchiveVersion::V1_16,
+    ] {
         for spec in specs(version) {
             for members in [false, true] {
-                for format in [ArchiveFormat::Custom, ArchiveFormat::Directory, ArchiveFormat::Tar] {
-                    if format == ArchiveFormat::Tar && spec.algorithm != CompressionAlgorithm::None {
+                for format in [
+                    ArchiveFormat::Custom,
+                    ArchiveFormat::Directory,
+                    ArchiveFormat::Tar,
+                ] {
+                    if format == ArchiveFormat::Tar && spec.algorithm != CompressionAlgorithm::None
+                    {
                         continue;
                     }
                     n += 1;
@@ -218,7 +309,13 @@ fn every_format_version_and_compression_round_trips() {
 fn custom_offsets_are_rewritten_in_place() {
     let dir = tempfile::tempdir().expect("tmp");
     let path = dir.path().join("a.dump");
-    write_archive(ArchiveFormat::Custom, &path, ArchiveVersion::V1_16, CompressionSpec::none(), false);
+    write_archive(
+        ArchiveFormat::Custom,
+        &path,
+        ArchiveVersion::V1_16,
+        CompressionSpec::none(),
+        false,
+    );
     let bytes = fs::read(&path).expect("read");
     let r = ArchiveReader::open(&path).expect("open");
     for e in r.entries() {
@@ -227,7 +324,10 @@ fn custom_offsets_are_rewritten_in_place() {
                 assert!(e.had_dumper);
                 let block_type = if e.desc == Desc::Blobs { 3 } else { 1 };
                 assert_eq!(bytes[p as usize], block_type);
-                assert_eq!(&bytes[p as usize + 1..p as usize + 6], &[0, e.dump_id as u8, 0, 0, 0]);
+                assert_eq!(
+                    &bytes[p as usize + 1..p as usize + 6],
+                    &[0, e.dump_id as u8, 0, 0, 0]
+                );
                 assert!(r.size_estimate(e.dump_id).expect("estimate") > 0);
             }
             DataLocation::Custom(CustomOffset::NoData) => assert!(!e.had_dumper),
@@ -245,8 +345,16 @@ fn custom_without_offsets_is_scanned_and_trailing_garbage_ignored() {
     let spec = CompressionSpec::gzip_default();
     let toc = appendix_a(ArchiveVersion::V1_16, &spec);
     let out = fs::File::create(&path).expect("create");
-    let mut w = ArchiveWriter::custom_to_stream(Box::new(out), "pipe", toc, WriteOptions { compression: spec, ..Default::default() })
-        .expect("writer");
+    let mut w = ArchiveWriter::custom_to_stream(
+        Box::new(out),
+        "pipe",
+        toc,
+        WriteOptions {
+            compression: spec,
+            ..Default::default()
+        },
+    )
+    .expect("writer");
     w.begin_data(3).expect("b");
     w.write_data(TABLE_DATA).expect("w");
     w.end_data().expect("e");
@@ -262,13 +370,20 @@ fn custom_without_offsets_is_scanned_and_trailing_garbage_ignored() {
     bytes.extend_from_slice(b"\x07garbage after the last block, like pg_dump 18's appended TOC");
     fs::write(&path, &bytes).expect("write");
     let r = ArchiveReader::open(&path).expect("open");
-    assert!(r.entries().iter().filter(|e| e.had_dumper).all(|e| e.data_location == DataLocation::Custom(CustomOffset::PosNotSet)));
+    assert!(r
+        .entries()
+        .iter()
+        .filter(|e| e.had_dumper)
+        .all(|e| e.data_location == DataLocation::Custom(CustomOffset::PosNotSet)));
     // Out of TOC order: the blobs first, then the table (found positions are remembered).
     let mut blobs = r.open_blobs(6).expect("blobs");
     let first = blobs.next_blob().expect("next").expect("one");
     assert_eq!(first.oid, 880001);
     assert_eq!(read_all(first.data).expect("lo"), LO);
-    assert_eq!(read_all(r.open_data(3).expect("open")).expect("data"), TABLE_DATA);
+    assert_eq!(
+        read_all(r.open_data(3).expect("open")).expect("data"),
+        TABLE_DATA
+    );
     assert_eq!(r.size_estimate(3), None);
 }
 
@@ -276,13 +391,19 @@ fn custom_without_offsets_is_scanned_and_trailing_garbage_ignored() {
 fn corrupt_compressed_data_names_file_and_entry() {
     let dir = tempfile::tempdir().expect("tmp");
     let path = dir.path().join("c.dump");
-    let big: Vec<u8> = (0..200_000u32).flat_map(|i| format!("{i}\trow {i}\n").into_bytes()).collect();
+    let big: Vec<u8> = (0..200_000u32)
+        .flat_map(|i| format!("{i}\trow {i}\n").into_bytes())
+        .collect();
     let spec = CompressionSpec::gzip_default();
     let mut w = ArchiveWriter::create(
         ArchiveFormat::Custom,
         &path,
         appendix_a(ArchiveVersion::V1_16, &spec),
-        WriteOptions { compression: spec, sync: false, version: None },
+        WriteOptions {
+            compression: spec,
+            sync: false,
+            version: None,
+        },
     )
     .expect("create");
     w.begin_data(3).expect("b");
@@ -292,7 +413,9 @@ fn corrupt_compressed_data_names_file_and_entry() {
     w.end_blobs().expect("e");
     w.finish().expect("finish");
     let r = ArchiveReader::open(&path).expect("open");
-    let DataLocation::Custom(CustomOffset::PosSet(p)) = r.entry(3).expect("e").data_location else { panic!("offset") };
+    let DataLocation::Custom(CustomOffset::PosSet(p)) = r.entry(3).expect("e").data_location else {
+        panic!("offset")
+    };
     let mut bytes = fs::read(&path).expect("read");
     // Damage the deflate data well inside the first chunk.
     for b in &mut bytes[p as usize + 200..p as usize + 260] {
@@ -302,17 +425,28 @@ fn corrupt_compressed_data_names_file_and_entry() {
     let r = ArchiveReader::open(&path).expect("open");
     let err = read_all(r.open_data(3).expect("open")).expect_err("corrupt stream must fail");
     let msg = err.to_string();
-    assert!(msg.contains("entry 3 (TABLE DATA t)") && msg.contains("c.dump"), "{msg}");
+    assert!(
+        msg.contains("entry 3 (TABLE DATA t)") && msg.contains("c.dump"),
+        "{msg}"
+    );
 }
 
 #[test]
 fn truncated_custom_file_is_an_error() {
     let dir = tempfile::tempdir().expect("tmp");
     let path = dir.path().join("t.dump");
-    write_archive(ArchiveFormat::Custom, &path, ArchiveVersion::V1_16, CompressionSpec::none(), false);
+    write_archive(
+        ArchiveFormat::Custom,
+        &path,
+        ArchiveVersion::V1_16,
+        CompressionSpec::none(),
+        false,
+    );
     let bytes = fs::read(&path).expect("read");
     let r = ArchiveReader::open(&path).expect("open");
-    let DataLocation::Custom(CustomOffset::PosSet(p)) = r.entry(3).expect("e").data_location else { panic!("offset") };
+    let DataLocation::Custom(CustomOffset::PosSet(p)) = r.entry(3).expect("e").data_location else {
+        panic!("offset")
+    };
     // Cut inside the table's data, and inside the TOC.
     fs::write(&path, &bytes[..p as usize + 12]).expect("write");
     match ArchiveReader::open(&path) {
@@ -346,22 +480,37 @@ fn missing_directory_member_names_the_entry() {
     let dir = tempfile::tempdir().expect("tmp");
     let path = dir.path().join("d");
     let spec = CompressionSpec::gzip_default();
-    write_archive(ArchiveFormat::Directory, &path, ArchiveVersion::V1_16, spec, false);
+    write_archive(
+        ArchiveFormat::Directory,
+        &path,
+        ArchiveVersion::V1_16,
+        spec,
+        false,
+    );
     fs::remove_file(path.join("3.dat.gz")).expect("rm");
     let r = ArchiveReader::open(&path).expect("open");
     match r.open_data(3) {
         Err(e @ Error::MissingMember { .. }) => {
             let msg = e.to_string();
-            assert!(msg.contains("3.dat") && msg.contains("entry 3 (TABLE DATA t)"), "{msg}");
+            assert!(
+                msg.contains("3.dat") && msg.contains("entry 3 (TABLE DATA t)"),
+                "{msg}"
+            );
         }
         other => panic!("expected MissingMember, got {:?}", other.err()),
     }
     // The actual suffix wins over the header: an uncompressed file is found and read raw.
     fs::write(path.join("3.dat"), TABLE_DATA).expect("write");
-    assert_eq!(read_all(r.open_data(3).expect("open")).expect("read"), TABLE_DATA);
+    assert_eq!(
+        read_all(r.open_data(3).expect("open")).expect("read"),
+        TABLE_DATA
+    );
     // A directory without toc.dat is not an archive.
     fs::remove_file(path.join("toc.dat")).expect("rm");
-    assert!(matches!(ArchiveReader::open(&path), Err(Error::BadMagic { .. })));
+    assert!(matches!(
+        ArchiveReader::open(&path),
+        Err(Error::BadMagic { .. })
+    ));
 }
 
 #[test]
@@ -369,15 +518,34 @@ fn directory_writer_refuses_a_non_empty_directory_and_incomplete_data() {
     let dir = tempfile::tempdir().expect("tmp");
     fs::write(dir.path().join("x"), b"x").expect("write");
     let spec = CompressionSpec::none();
-    let opts = WriteOptions { compression: spec, sync: false, version: None };
-    assert!(ArchiveWriter::create(ArchiveFormat::Directory, dir.path(), appendix_a(ArchiveVersion::V1_16, &spec), opts).is_err());
+    let opts = WriteOptions {
+        compression: spec,
+        sync: false,
+        version: None,
+    };
+    assert!(ArchiveWriter::create(
+        ArchiveFormat::Directory,
+        dir.path(),
+        appendix_a(ArchiveVersion::V1_16, &spec),
+        opts
+    )
+    .is_err());
     let path = dir.path().join("d");
-    let mut w = ArchiveWriter::create(ArchiveFormat::Directory, &path, appendix_a(ArchiveVersion::V1_16, &spec), opts).expect("create");
+    let mut w = ArchiveWriter::create(
+        ArchiveFormat::Directory,
+        &path,
+        appendix_a(ArchiveVersion::V1_16, &spec),
+        opts,
+    )
+    .expect("create");
     w.begin_data(3).expect("b");
     w.end_data().expect("e");
     let err = w.finish().expect_err("BLOBS entry has no data");
     assert!(err.to_string().contains("entry 6 (BLOBS"), "{err}");
-    assert!(!path.join("toc.dat").exists(), "an incomplete archive must not get a toc.dat");
+    assert!(
+        !path.join("toc.dat").exists(),
+        "an incomplete archive must not get a toc.dat"
+    );
 }
 
 #[test]
@@ -385,11 +553,22 @@ fn tar_checksum_corruption_and_out_of_order_data() {
     let dir = tempfile::tempdir().expect("tmp");
     let path = dir.path().join("t.tar");
     let spec = CompressionSpec::none();
-    write_archive(ArchiveFormat::Tar, &path, ArchiveVersion::V1_16, spec, false);
+    write_archive(
+        ArchiveFormat::Tar,
+        &path,
+        ArchiveVersion::V1_16,
+        spec,
+        false,
+    );
     let good = fs::read(&path).expect("read");
     // Damage the second member's header (3.dat), past toc.dat.
     let r = pgark_formats::tar::TarReader::open(&path).expect("open");
-    let m = r.members().iter().find(|m| m.name == "3.dat").expect("member").clone();
+    let m = r
+        .members()
+        .iter()
+        .find(|m| m.name == "3.dat")
+        .expect("member")
+        .clone();
     let mut bad = good.clone();
     bad[m.offset as usize - 512 + 5] ^= 1;
     fs::write(&path, &bad).expect("write");
@@ -402,16 +581,32 @@ fn tar_checksum_corruption_and_out_of_order_data() {
     }
     // Not a tar at all.
     fs::write(&path, [7u8; 1024]).expect("write");
-    assert!(matches!(ArchiveReader::open(&path), Err(Error::BadMagic { .. })));
+    assert!(matches!(
+        ArchiveReader::open(&path),
+        Err(Error::BadMagic { .. })
+    ));
     // Missing end-of-archive blocks are tolerated.
     fs::write(&path, &good[..good.len() - 1024]).expect("write");
-    assert_eq!(read_all(ArchiveReader::open(&path).expect("open").open_data(3).expect("d")).expect("r"), TABLE_DATA);
+    assert_eq!(
+        read_all(
+            ArchiveReader::open(&path)
+                .expect("open")
+                .open_data(3)
+                .expect("d")
+        )
+        .expect("r"),
+        TABLE_DATA
+    );
     // Writing data out of TOC order is refused (pg_restore reads tar strictly forward).
     let mut w = ArchiveWriter::create(
         ArchiveFormat::Tar,
         dir.path().join("o.tar"),
         appendix_a(ArchiveVersion::V1_16, &spec),
-        WriteOptions { compression: spec, sync: false, version: None },
+        WriteOptions {
+            compression: spec,
+            sync: false,
+            version: None,
+        },
     )
     .expect("create");
     w.begin_blobs(6).expect("b");
@@ -420,31 +615,65 @@ fn tar_checksum_corruption_and_out_of_order_data() {
     assert!(err.to_string().contains("TOC order"), "{err}");
     // Tar takes no compression; 1.14 takes no lz4/zstd.
     let gz = CompressionSpec::gzip_default();
-    assert!(ArchiveWriter::create(ArchiveFormat::Tar, dir.path().join("g.tar"), appendix_a(ArchiveVersion::V1_16, &gz),
-        WriteOptions { compression: gz, sync: false, version: None }).is_err());
+    assert!(ArchiveWriter::create(
+        ArchiveFormat::Tar,
+        dir.path().join("g.tar"),
+        appendix_a(ArchiveVersion::V1_16, &gz),
+        WriteOptions {
+            compression: gz,
+            sync: false,
+            version: None
+        }
+    )
+    .is_err());
     let zstd = CompressionSpec::parse("zstd").expect("z");
-    let err = ArchiveWriter::create(ArchiveFormat::Custom, dir.path().join("z.dump"), appendix_a(ArchiveVersion::V1_16, &zstd),
-        WriteOptions { compression: zstd, sync: false, version: Some(ArchiveVersion::V1_14) })
-        .err()
-        .expect("1.14 has no zstd");
+    let err = ArchiveWriter::create(
+        ArchiveFormat::Custom,
+        dir.path().join("z.dump"),
+        appendix_a(ArchiveVersion::V1_16, &zstd),
+        WriteOptions {
+            compression: zstd,
+            sync: false,
+            version: Some(ArchiveVersion::V1_14),
+        },
+    )
+    .err()
+    .expect("1.14 has no zstd");
     assert!(err.to_string().contains("only gzip or none"), "{err}");
 }
 
 #[test]
 fn members_decode_as_one_stream() {
-    let data: Vec<u8> = (0..50_000u32).flat_map(|i| format!("{i}\tvalue {}\n", i % 97).into_bytes()).collect();
+    let data: Vec<u8> = (0..50_000u32)
+        .flat_map(|i| format!("{i}\tvalue {}\n", i % 97).into_bytes())
+        .collect();
     for alg in ["gzip", "gzip:9", "lz4", "zstd"] {
         let spec = CompressionSpec::parse(alg).expect("spec");
         for container in [Container::CustomStream, Container::DirectoryFile] {
-            let members: Vec<_> =
-                data.chunks(10_000).map(|c| CompressedMember::compress(&spec, container, c).expect("compress")).collect();
+            let members: Vec<_> = data
+                .chunks(10_000)
+                .map(|c| CompressedMember::compress(&spec, container, c).expect("compress"))
+                .collect();
             let dir = tempfile::tempdir().expect("tmp");
             let path = dir.path().join("m");
-            let format = if container == Container::CustomStream { ArchiveFormat::Custom } else { ArchiveFormat::Directory };
+            let format = if container == Container::CustomStream {
+                ArchiveFormat::Custom
+            } else {
+                ArchiveFormat::Directory
+            };
             let mut toc = appendix_a(ArchiveVersion::V1_16, &spec);
             toc.entries.retain(|e| e.desc != Desc::Blobs);
-            let mut w = ArchiveWriter::create(format, &path, toc, WriteOptions { compression: spec, sync: false, version: None })
-                .expect("create");
+            let mut w = ArchiveWriter::create(
+                format,
+                &path,
+                toc,
+                WriteOptions {
+                    compression: spec,
+                    sync: false,
+                    version: None,
+                },
+            )
+            .expect("create");
             w.begin_data_members(3).expect("b");
             for m in &members {
                 w.write_compressed_member(m).expect("w");
@@ -452,7 +681,10 @@ fn members_decode_as_one_stream() {
             w.end_data().expect("e");
             w.finish().expect("f");
             let r = ArchiveReader::open(&path).expect("open");
-            assert!(read_all(r.open_data(3).expect("d")).expect("r") == data, "{alg} {container:?}: data differs");
+            assert!(
+                read_all(r.open_data(3).expect("d")).expect("r") == data,
+                "{alg} {container:?}: data differs"
+            );
         }
     }
 }
@@ -463,7 +695,9 @@ fn detection_rejects_text_dumps_and_short_files() {
     let path = dir.path().join("x.sql");
     fs::write(&path, b"--\n-- PostgreSQL database dump\n--\n").expect("write");
     match ArchiveReader::open(&path) {
-        Err(e @ Error::BadMagic { .. }) => assert!(e.to_string().contains("text format dump"), "{e}"),
+        Err(e @ Error::BadMagic { .. }) => {
+            assert!(e.to_string().contains("text format dump"), "{e}")
+        }
         other => panic!("expected BadMagic, got {:?}", other.err()),
     }
     fs::write(&path, b"PGD").expect("write");
@@ -492,26 +726,40 @@ fn streams_read_forward_and_refuse_out_of_order_requests() {
             (ArchiveFormat::Custom, CompressionSpec::none()),
             (ArchiveFormat::Tar, CompressionSpec::none()),
         ] {
-            let path = dir.path().join(format!("s-{version}-{format:?}-{}", spec.algorithm.name()));
+            let path = dir
+                .path()
+                .join(format!("s-{version}-{format:?}-{}", spec.algorithm.name()));
             write_archive(format, &path, version, spec, false);
             let what = path.display().to_string();
-            let open = || ArchiveReader::from_stream(Box::new(fs::File::open(&path).expect("open")), "stdin").expect("stream");
+            let open = || {
+                ArchiveReader::from_stream(Box::new(fs::File::open(&path).expect("open")), "stdin")
+                    .expect("stream")
+            };
             // In order: table data, then large objects.
             let r = open();
             assert_eq!(r.format(), format, "{what}");
             assert!(!r.is_seekable() && !r.supports_parallel_restore());
-            assert!(read_all(r.open_data(3).expect("data")).expect("read") == TABLE_DATA, "{what}");
+            assert!(
+                read_all(r.open_data(3).expect("data")).expect("read") == TABLE_DATA,
+                "{what}"
+            );
             let mut blobs = r.open_blobs(6).expect("blobs");
             let mut got = Vec::new();
             while let Some(b) = blobs.next_blob().expect("next") {
                 let oid = b.oid;
                 got.push((oid, read_all(b.data).expect("lo")));
             }
-            assert_eq!(got, vec![(880001, LO.to_vec()), (3_000_000_000, Vec::new())], "{what}");
+            assert_eq!(
+                got,
+                vec![(880001, LO.to_vec()), (3_000_000_000, Vec::new())],
+                "{what}"
+            );
             drop(blobs);
             // Backwards: refused with the entry named.
             match r.open_data(3) {
-                Err(e @ Error::OutOfOrder { .. }) => assert!(e.to_string().contains("entry 3 (TABLE DATA t)"), "{e}"),
+                Err(e @ Error::OutOfOrder { .. }) => {
+                    assert!(e.to_string().contains("entry 3 (TABLE DATA t)"), "{e}")
+                }
                 other => panic!("{what}: expected OutOfOrder, got {:?}", other.err()),
             }
             // A reader left behind by a later open fails instead of reading other bytes.
@@ -520,7 +768,11 @@ fn streams_read_forward_and_refuse_out_of_order_requests() {
             let mut first = [0u8; 2];
             stale.read_exact(&mut first).expect("two bytes");
             let mut blobs = r.open_blobs(6).expect("blobs");
-            assert_eq!(blobs.next_blob().expect("next").expect("lo").oid, 880001, "{what}");
+            assert_eq!(
+                blobs.next_blob().expect("next").expect("lo").oid,
+                880001,
+                "{what}"
+            );
             drop(blobs);
             assert!(read_all(stale).is_err(), "{what}: stale reader must fail");
         }
@@ -534,8 +786,18 @@ fn tar_written_to_a_stream_reads_back() {
         let spec = CompressionSpec::none();
         let path = dir.path().join(format!("stream-{version}.tar"));
         let out = fs::File::create(&path).expect("create");
-        let mut w = ArchiveWriter::to_stream(ArchiveFormat::Tar, Box::new(out), "stdout", appendix_a(version, &spec),
-            WriteOptions { compression: spec, sync: false, version: None }).expect("writer");
+        let mut w = ArchiveWriter::to_stream(
+            ArchiveFormat::Tar,
+            Box::new(out),
+            "stdout",
+            appendix_a(version, &spec),
+            WriteOptions {
+                compression: spec,
+                sync: false,
+                version: None,
+            },
+        )
+        .expect("writer");
         w.begin_data(3).expect("b");
         w.write_data(TABLE_DATA).expect("w");
         w.end_data().expect("e");
@@ -551,6 +813,9 @@ fn tar_written_to_a_stream_reads_back() {
         // Same bytes as the file writer, apart from member mtimes.
         let file = dir.path().join(format!("file-{version}.tar"));
         write_archive(ArchiveFormat::Tar, &file, version, spec, false);
-        assert_eq!(fs::metadata(&file).expect("m").len(), fs::metadata(&path).expect("m").len());
+        assert_eq!(
+            fs::metadata(&file).expect("m").len(),
+            fs::metadata(&path).expect("m").len()
+        );
     }
 }

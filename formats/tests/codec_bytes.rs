@@ -40,7 +40,14 @@ fn large_object_oids_use_the_signed_form() {
     assert_eq!(oid(424242), [0, 0x32, 0x79, 0x06, 0]);
     assert_eq!(oid(2_147_483_648), [1, 0, 0, 0, 0x80]);
     assert_eq!(oid(3_000_000_000), [1, 0, 0xa2, 0x2f, 0x4d]);
-    for o in [1u32, 424242, 2_147_483_647, 2_147_483_648, 3_000_000_000, u32::MAX] {
+    for o in [
+        1u32,
+        424242,
+        2_147_483_647,
+        2_147_483_648,
+        3_000_000_000,
+        u32::MAX,
+    ] {
         assert_eq!(reader(&oid(o)).read_oid_int("oid").expect("read"), o);
     }
 }
@@ -52,7 +59,10 @@ fn str_null_empty_and_text() {
     w.write_str(Some(b"")).expect("w");
     w.write_str(Some(b"heap")).expect("w");
     let bytes = w.into_inner();
-    assert_eq!(bytes, [1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, b'h', b'e', b'a', b'p']);
+    assert_eq!(
+        bytes,
+        [1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, b'h', b'e', b'a', b'p']
+    );
     let mut r = reader(&bytes);
     assert_eq!(r.read_str("a").expect("r"), None);
     assert_eq!(r.read_str("b").expect("r"), Some(Vec::new()));
@@ -64,7 +74,11 @@ fn absurd_str_length_is_rejected_without_allocating() {
     // Length 2^31−1 with five bytes of input: known size → AbsurdLength at offset 0.
     let bytes = [0, 0xff, 0xff, 0xff, 0x7f, b'a', b'b'];
     match reader(&bytes).read_str("tag") {
-        Err(Error::AbsurdLength { offset: 0, length: 2_147_483_647, .. }) => {}
+        Err(Error::AbsurdLength {
+            offset: 0,
+            length: 2_147_483_647,
+            ..
+        }) => {}
         other => panic!("expected AbsurdLength, got {other:?}"),
     }
     // Unknown input size (a pipe): read in bounded steps, fails at end of input.
@@ -94,7 +108,9 @@ fn offsets_states() {
     assert_eq!(r.read_offset("o").expect("r"), CustomOffset::PosSet(6321));
     assert_eq!(r.read_offset("o").expect("r"), CustomOffset::PosNotSet);
     match reader(&[4, 0, 0, 0, 0, 0, 0, 0, 0]).read_offset("o") {
-        Err(Error::Corrupt { detail, .. }) => assert!(detail.contains("unexpected data offset flag 4"), "{detail}"),
+        Err(Error::Corrupt { detail, .. }) => {
+            assert!(detail.contains("unexpected data offset flag 4"), "{detail}")
+        }
         other => panic!("expected Corrupt, got {other:?}"),
     }
 }
@@ -121,9 +137,15 @@ fn header_18_parses_and_rewrites_identically() {
     let (h, entries, end) = decode_header_and_toc(&bytes, "t", ExtraKind::Offset).expect("decode");
     assert_eq!(h.version, ArchiveVersion::V1_16);
     assert_eq!(h.format, FormatCode::Custom);
-    assert_eq!(h.compression, HeaderCompression::Algorithm(CompressionAlgorithm::None));
+    assert_eq!(
+        h.compression,
+        HeaderCompression::Algorithm(CompressionAlgorithm::None)
+    );
     let t = h.created.expect("time");
-    assert_eq!((t.sec, t.min, t.hour, t.mday, t.mon, t.year, t.isdst), (49, 44, 4, 21, 10, 126, 0));
+    assert_eq!(
+        (t.sec, t.min, t.hour, t.mday, t.mon, t.year, t.isdst),
+        (49, 44, 4, 21, 10, 126, 0)
+    );
     assert_eq!(h.database_name.as_deref(), Some(&b"specdb"[..]));
     assert!(entries.is_empty());
     assert_eq!(end, bytes.len() as u64);
@@ -148,28 +170,44 @@ fn header_14_stores_a_level() {
 fn wrong_magic_unsupported_version_and_truncation() {
     let mut bad = header_v18();
     bad[0] = b'X';
-    assert!(matches!(read_header(&mut reader(&bad)), Err(Error::BadMagic { .. })));
+    assert!(matches!(
+        read_header(&mut reader(&bad)),
+        Err(Error::BadMagic { .. })
+    ));
     let mut newer = header_v18();
     newer[6] = 17;
     match read_header(&mut reader(&newer)) {
-        Err(e @ Error::UnsupportedVersion { .. }) => assert!(e.to_string().contains("unsupported version (1.17)"), "{e}"),
+        Err(e @ Error::UnsupportedVersion { .. }) => {
+            assert!(e.to_string().contains("unsupported version (1.17)"), "{e}")
+        }
         other => panic!("expected UnsupportedVersion, got {other:?}"),
     }
     let mut older = header_v18();
     older[5] = 0;
-    assert!(matches!(read_header(&mut reader(&older)), Err(Error::UnsupportedVersion { .. })));
+    assert!(matches!(
+        read_header(&mut reader(&older)),
+        Err(Error::UnsupportedVersion { .. })
+    ));
     let whole = header_v18();
     // A Str running past the known end of input is an absurd length, not a read.
-    assert!(matches!(read_header(&mut reader(&whole[..0x40])), Err(Error::AbsurdLength { offset: 0x3a, .. })));
+    assert!(matches!(
+        read_header(&mut reader(&whole[..0x40])),
+        Err(Error::AbsurdLength { offset: 0x3a, .. })
+    ));
     for cut in [3, 9, 20] {
         match read_header(&mut reader(&whole[..cut])) {
-            Err(Error::Truncated { offset, .. }) => assert!(offset <= cut as u64, "cut {cut}: offset {offset}"),
+            Err(Error::Truncated { offset, .. }) => {
+                assert!(offset <= cut as u64, "cut {cut}: offset {offset}")
+            }
             other => panic!("cut {cut}: expected Truncated, got {other:?}"),
         }
     }
     let mut big_int = header_v18();
     big_int[8] = 33;
-    assert!(matches!(read_header(&mut reader(&big_int)), Err(Error::Corrupt { .. })));
+    assert!(matches!(
+        read_header(&mut reader(&big_int)),
+        Err(Error::Corrupt { .. })
+    ));
 }
 
 #[test]
@@ -246,7 +284,10 @@ fn compression_spec_header_field_per_version() {
         HeaderCompression::Algorithm(CompressionAlgorithm::Lz4)
     );
     assert_eq!(
-        CompressionSpec::parse("gzip:9").expect("g").header_compression(ArchiveVersion::V1_14).expect("1.14"),
+        CompressionSpec::parse("gzip:9")
+            .expect("g")
+            .header_compression(ArchiveVersion::V1_14)
+            .expect("1.14"),
         HeaderCompression::Level(9)
     );
 }
@@ -267,18 +308,35 @@ fn stream_headers_match_pg_dump() {
     use pgark_formats::compress::{Container, Encoder};
     use std::io::Write;
     let finish = |spec: &str, container: Container| {
-        let mut e = Encoder::new(&CompressionSpec::parse(spec).expect("spec"), container, Vec::new()).expect("encoder");
+        let mut e = Encoder::new(
+            &CompressionSpec::parse(spec).expect("spec"),
+            container,
+            Vec::new(),
+        )
+        .expect("encoder");
         e.write_all(b"1\tone\n\\.\n\n\n").expect("write");
         e.finish().expect("finish")
     };
     // LZ4 frame with pg_dump's preferences: FLG 0x40, BD 0x40, header checksum 0xc0.
-    assert_eq!(&finish("lz4", Container::CustomStream)[..7], &[0x04, 0x22, 0x4d, 0x18, 0x40, 0x40, 0xc0]);
+    assert_eq!(
+        &finish("lz4", Container::CustomStream)[..7],
+        &[0x04, 0x22, 0x4d, 0x18, 0x40, 0x40, 0xc0]
+    );
     // zlib stream in custom archives, level visible in the header.
     assert_eq!(&finish("gzip", Container::CustomStream)[..2], &[0x78, 0x9c]);
-    assert_eq!(&finish("gzip:9", Container::CustomStream)[..2], &[0x78, 0xda]);
+    assert_eq!(
+        &finish("gzip:9", Container::CustomStream)[..2],
+        &[0x78, 0xda]
+    );
     assert_eq!(&finish("1", Container::CustomStream)[..2], &[0x78, 0x01]);
     // gzip file in directory archives: mtime 0, OS Unix.
-    assert_eq!(&finish("gzip", Container::DirectoryFile)[..10], &[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]);
+    assert_eq!(
+        &finish("gzip", Container::DirectoryFile)[..10],
+        &[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]
+    );
     // zstd frame magic.
-    assert_eq!(&finish("zstd", Container::CustomStream)[..4], &[0x28, 0xb5, 0x2f, 0xfd]);
+    assert_eq!(
+        &finish("zstd", Container::CustomStream)[..4],
+        &[0x28, 0xb5, 0x2f, 0xfd]
+    );
 }

@@ -9,7 +9,11 @@ use pgark_formats::{ArchiveReader, Desc};
 
 /// A per-process scratch path on tmpfs when available.
 pub fn scratch(name: &str) -> PathBuf {
-    let base = if std::path::Path::new("/dev/shm").is_dir() { PathBuf::from("/dev/shm") } else { std::env::temp_dir() };
+    let base = if std::path::Path::new("/dev/shm").is_dir() {
+        PathBuf::from("/dev/shm")
+    } else {
+        std::env::temp_dir()
+    };
     base.join(format!("pgark-fuzz-{}-{name}", std::process::id()))
 }
 
@@ -20,7 +24,9 @@ pub fn drain(reader: &ArchiveReader) {
     for e in reader.entries().iter().filter(|e| e.had_dumper) {
         let _ = reader.size_estimate(e.dump_id);
         if e.desc == Desc::Blobs {
-            let Ok(mut blobs) = reader.open_blobs(e.dump_id) else { continue };
+            let Ok(mut blobs) = reader.open_blobs(e.dump_id) else {
+                continue;
+            };
             let mut count = 0;
             while let Ok(Some(b)) = blobs.next_blob() {
                 let _ = (&mut b.data.take(limit)).read_to_end(&mut Vec::new());

@@ -8,10 +8,15 @@ use libfuzzer_sys::fuzz_target;
 mod common;
 
 fuzz_target!(|data: &[u8]| {
-    let parsed = pgark_formats::codec::decode_header_and_toc(data, "fuzz", pgark_formats::codec::ExtraKind::FileName);
+    let parsed = pgark_formats::codec::decode_header_and_toc(
+        data,
+        "fuzz",
+        pgark_formats::codec::ExtraKind::FileName,
+    );
     let dir = common::scratch("dir");
     let _ = std::fs::remove_dir_all(&dir);
-    if std::fs::create_dir_all(&dir).is_err() || std::fs::write(dir.join("toc.dat"), data).is_err() {
+    if std::fs::create_dir_all(&dir).is_err() || std::fs::write(dir.join("toc.dat"), data).is_err()
+    {
         return;
     }
     // Data files with the input's tail as content, under the names the TOC gives.
@@ -26,7 +31,9 @@ fuzz_target!(|data: &[u8]| {
             }
         }
     }
-    if let Ok(r) = pgark_formats::ArchiveReader::open_as(&dir, pgark_formats::ArchiveFormat::Directory) {
+    if let Ok(r) =
+        pgark_formats::ArchiveReader::open_as(&dir, pgark_formats::ArchiveFormat::Directory)
+    {
         common::drain(&r);
     }
 });

@@ -21,7 +21,10 @@ pub fn zlib_encoder<W: Write>(spec: &CompressionSpec, w: W) -> flate2::write::Zl
 }
 
 pub fn gzip_encoder<W: Write>(spec: &CompressionSpec, w: W) -> flate2::write::GzEncoder<W> {
-    GzBuilder::new().mtime(0).operating_system(3).write(w, level(spec))
+    GzBuilder::new()
+        .mtime(0)
+        .operating_system(3)
+        .write(w, level(spec))
 }
 
 /// The two-byte zlib header zlib writes for a level (FLEVEL bits + check bits).
@@ -100,15 +103,20 @@ pub fn deflate_sync_flushed(spec: &CompressionSpec, data: &[u8]) -> std::io::Res
         if out.capacity() - out.len() < 1024 {
             out.reserve(64 * 1024);
         }
-        c.compress_vec(&data[c.total_in() as usize..], &mut out, flate2::FlushCompress::None)
-            .map_err(std::io::Error::other)?;
+        c.compress_vec(
+            &data[c.total_in() as usize..],
+            &mut out,
+            flate2::FlushCompress::None,
+        )
+        .map_err(std::io::Error::other)?;
     }
     // zlib: a flush is complete when it returns with output space left.
     loop {
         if out.capacity() - out.len() < 1024 {
             out.reserve(64 * 1024);
         }
-        c.compress_vec(&[], &mut out, flate2::FlushCompress::Sync).map_err(std::io::Error::other)?;
+        c.compress_vec(&[], &mut out, flate2::FlushCompress::Sync)
+            .map_err(std::io::Error::other)?;
         if out.len() < out.capacity() {
             break;
         }

@@ -19,7 +19,14 @@ pub fn encoder<W: Write>(spec: &CompressionSpec, w: W) -> io::Result<lz4::Encode
 }
 
 pub fn decoder<R: Read>(r: R) -> FrameReader<R> {
-    FrameReader { r, frame: None, out: Vec::new(), pos: 0, window: Vec::new(), block: Vec::new() }
+    FrameReader {
+        r,
+        frame: None,
+        out: Vec::new(),
+        pos: 0,
+        window: Vec::new(),
+        block: Vec::new(),
+    }
 }
 
 const MAGIC: u32 = 0x184D_2204;
@@ -45,17 +52,29 @@ pub struct FrameReader<R> {
 }
 
 fn corrupt(what: &str) -> io::Error {
-    io::Error::new(io::ErrorKind::InvalidData, format!("corrupt LZ4 frame: {what}"))
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        format!("corrupt LZ4 frame: {what}"),
+    )
 }
 
 fn truncated() -> io::Error {
-    io::Error::new(io::ErrorKind::UnexpectedEof, "LZ4 stream ends inside a frame")
+    io::Error::new(
+        io::ErrorKind::UnexpectedEof,
+        "LZ4 stream ends inside a frame",
+    )
 }
 
 impl<R: Read> FrameReader<R> {
     fn read_exact_or_truncated(&mut self, n: usize) -> io::Result<()> {
         self.block.resize(n, 0);
-        self.r.read_exact(&mut self.block).map_err(|e| if e.kind() == io::ErrorKind::UnexpectedEof { truncated() } else { e })
+        self.r.read_exact(&mut self.block).map_err(|e| {
+            if e.kind() == io::ErrorKind::UnexpectedEof {
+                truncated()
+            } else {
+                e
+            }
+        })
     }
 
     /// Reads a frame header; `false` at a clean end of input.
@@ -74,7 +93,8 @@ impl<R: Read> FrameReader<R> {
         let magic = u32::from_le_bytes(magic);
         if magic & 0xFFFF_FFF0 == 0x184D_2A50 {
             self.read_exact_or_truncated(4)?;
-            let len = u32::from_le_bytes([self.block[0], self.block[1], self.block[2], self.block[3]]);
+            let len =
+                u32::from_le_bytes([self.block[0], self.block[1], self.block[2], self.block[3]]);
             let skipped = io::copy(&mut (&mut self.r).take(u64::from(len)), &mut io::sink())?;
             if skipped != u64::from(len) {
                 return Err(truncated());

@@ -36,7 +36,8 @@ pub struct CompressedMember {
 impl CompressedMember {
     /// Compresses `data` as one member for a stream of `spec` in `container`.
     pub fn compress(spec: &CompressionSpec, container: Container, data: &[u8]) -> Result<Self> {
-        let err = |e: std::io::Error| Error::Unsupported(format!("compressing a member failed: {e}"));
+        let err =
+            |e: std::io::Error| Error::Unsupported(format!("compressing a member failed: {e}"));
         let (bytes, check) = match spec.algorithm {
             CompressionAlgorithm::None => (data.to_vec(), 0),
             CompressionAlgorithm::Gzip => {
@@ -49,7 +50,13 @@ impl CompressedMember {
             CompressionAlgorithm::Lz4 => (lz4::compress_frame(spec, data).map_err(err)?, 0),
             CompressionAlgorithm::Zstd => (zstd::compress_frame(spec, data).map_err(err)?, 0),
         };
-        Ok(CompressedMember { algorithm: spec.algorithm, container, bytes, raw_len: data.len() as u64, check })
+        Ok(CompressedMember {
+            algorithm: spec.algorithm,
+            container,
+            bytes,
+            raw_len: data.len() as u64,
+            check,
+        })
     }
 
     pub fn algorithm(&self) -> CompressionAlgorithm {
@@ -82,7 +89,15 @@ pub(crate) struct MemberStream {
 
 impl MemberStream {
     pub(crate) fn new(spec: CompressionSpec, container: Container) -> Self {
-        MemberStream { spec, container, started: false, any_member: false, adler: 1, crc: Crc32::new(), total: 0 }
+        MemberStream {
+            spec,
+            container,
+            started: false,
+            any_member: false,
+            adler: 1,
+            crc: Crc32::new(),
+            total: 0,
+        }
     }
 
     fn start(&mut self, out: &mut dyn FnMut(&[u8]) -> Result<()>) -> Result<()> {
@@ -99,7 +114,11 @@ impl MemberStream {
     }
 
     /// Emits one member; `out` receives byte runs that belong to this member only.
-    pub(crate) fn push(&mut self, m: &CompressedMember, out: &mut dyn FnMut(&[u8]) -> Result<()>) -> Result<()> {
+    pub(crate) fn push(
+        &mut self,
+        m: &CompressedMember,
+        out: &mut dyn FnMut(&[u8]) -> Result<()>,
+    ) -> Result<()> {
         if m.algorithm != self.spec.algorithm || m.container != self.container {
             return Err(Error::Unsupported(format!(
                 "compressed member ({} for {:?}) does not match the stream ({} for {:?})",
@@ -112,7 +131,9 @@ impl MemberStream {
         self.start(out)?;
         if self.spec.algorithm == CompressionAlgorithm::Gzip {
             match self.container {
-                Container::CustomStream => self.adler = gzip::adler32_combine(self.adler, m.check, m.raw_len),
+                Container::CustomStream => {
+                    self.adler = gzip::adler32_combine(self.adler, m.check, m.raw_len)
+                }
                 Container::DirectoryFile => {
                     let mut c = std::mem::replace(&mut self.crc, Crc32::new());
                     c.combine(&Crc32::new_with_initial_len(m.check, m.raw_len));

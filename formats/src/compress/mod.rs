@@ -55,10 +55,20 @@ impl Default for CompressionSpec {
 
 impl CompressionSpec {
     pub const fn none() -> Self {
-        CompressionSpec { algorithm: CompressionAlgorithm::None, level: 0, long_distance: None, workers: None }
+        CompressionSpec {
+            algorithm: CompressionAlgorithm::None,
+            level: 0,
+            long_distance: None,
+            workers: None,
+        }
     }
     pub const fn gzip_default() -> Self {
-        CompressionSpec { algorithm: CompressionAlgorithm::Gzip, level: -1, long_distance: None, workers: None }
+        CompressionSpec {
+            algorithm: CompressionAlgorithm::Gzip,
+            level: -1,
+            long_distance: None,
+            workers: None,
+        }
     }
     pub fn default_for(algorithm: CompressionAlgorithm) -> Self {
         let level = match algorithm {
@@ -66,7 +76,12 @@ impl CompressionSpec {
             CompressionAlgorithm::Gzip => -1,
             CompressionAlgorithm::Zstd => ZSTD_DEFAULT_LEVEL,
         };
-        CompressionSpec { algorithm, level, long_distance: None, workers: None }
+        CompressionSpec {
+            algorithm,
+            level,
+            long_distance: None,
+            workers: None,
+        }
     }
 
     /// Parses pg_dump's `-Z` syntax: a bare integer (0 = none, 1–9 = gzip level),
@@ -87,7 +102,11 @@ impl CompressionSpec {
             "gzip" => CompressionAlgorithm::Gzip,
             "lz4" => CompressionAlgorithm::Lz4,
             "zstd" => CompressionAlgorithm::Zstd,
-            other => return Err(Error::CompressionSpec(format!("unrecognized compression algorithm: \"{other}\""))),
+            other => {
+                return Err(Error::CompressionSpec(format!(
+                    "unrecognized compression algorithm: \"{other}\""
+                )))
+            }
         };
         let mut spec = CompressionSpec::default_for(algorithm);
         if let Some(detail) = detail {
@@ -106,7 +125,9 @@ impl CompressionSpec {
             CompressionAlgorithm::Zstd => (ZSTD_MIN_LEVEL, ZSTD_MAX_LEVEL, ZSTD_DEFAULT_LEVEL),
             CompressionAlgorithm::None => {
                 if self.level != 0 {
-                    return Err(format!("compression algorithm \"{name}\" does not accept a compression level"));
+                    return Err(format!(
+                        "compression algorithm \"{name}\" does not accept a compression level"
+                    ));
                 }
                 (1, 1, 0)
             }
@@ -117,10 +138,14 @@ impl CompressionSpec {
             ));
         }
         if self.workers.is_some() && self.algorithm != CompressionAlgorithm::Zstd {
-            return Err(format!("compression algorithm \"{name}\" does not accept a worker count"));
+            return Err(format!(
+                "compression algorithm \"{name}\" does not accept a worker count"
+            ));
         }
         if self.long_distance.is_some() && self.algorithm != CompressionAlgorithm::Zstd {
-            return Err(format!("compression algorithm \"{name}\" does not support long-distance mode"));
+            return Err(format!(
+                "compression algorithm \"{name}\" does not support long-distance mode"
+            ));
         }
         Ok(())
     }
@@ -165,7 +190,9 @@ fn strtol_whole(s: &str) -> Option<i64> {
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    let v = digits.bytes().fold(0i64, |acc, b| acc.saturating_mul(10).saturating_add(i64::from(b - b'0')));
+    let v = digits.bytes().fold(0i64, |acc, b| {
+        acc.saturating_mul(10).saturating_add(i64::from(b - b'0'))
+    });
     Some(if neg { -v } else { v })
 }
 
@@ -189,20 +216,24 @@ fn parse_detail(spec: &mut CompressionSpec, detail: &str) -> Result<(), String> 
             return Err("found empty string where a compression option was expected".into());
         }
         let integer = |value: Option<&str>| -> Result<i32, String> {
-            let v = value.ok_or_else(|| format!("compression option \"{keyword}\" requires a value"))?;
-            strtol_int(v).ok_or_else(|| format!("value for compression option \"{keyword}\" must be an integer"))
+            let v = value
+                .ok_or_else(|| format!("compression option \"{keyword}\" requires a value"))?;
+            strtol_int(v).ok_or_else(|| {
+                format!("value for compression option \"{keyword}\" must be an integer")
+            })
         };
         match keyword {
             "level" => spec.level = integer(value)?,
             "workers" => spec.workers = Some(integer(value)?),
             "long" => {
-                spec.long_distance = Some(match value.map(str::to_ascii_lowercase).as_deref() {
-                    None | Some("yes" | "on" | "1") => true,
-                    Some("no" | "off" | "0") => false,
-                    Some(_) => {
-                        return Err(format!("value for compression option \"{keyword}\" must be a Boolean value"))
-                    }
-                })
+                spec.long_distance =
+                    Some(match value.map(str::to_ascii_lowercase).as_deref() {
+                        None | Some("yes" | "on" | "1") => true,
+                        Some("no" | "off" | "0") => false,
+                        Some(_) => return Err(format!(
+                            "value for compression option \"{keyword}\" must be a Boolean value"
+                        )),
+                    })
             }
             other => return Err(format!("unrecognized compression option: \"{other}\"")),
         }
@@ -227,8 +258,12 @@ impl<W: Write> Encoder<W> {
     pub fn new(spec: &CompressionSpec, container: Container, w: W) -> io::Result<Self> {
         let inner = match (spec.algorithm, container) {
             (CompressionAlgorithm::None, _) => EncoderKind::None(w),
-            (CompressionAlgorithm::Gzip, Container::CustomStream) => EncoderKind::Zlib(gzip::zlib_encoder(spec, w)),
-            (CompressionAlgorithm::Gzip, Container::DirectoryFile) => EncoderKind::Gzip(gzip::gzip_encoder(spec, w)),
+            (CompressionAlgorithm::Gzip, Container::CustomStream) => {
+                EncoderKind::Zlib(gzip::zlib_encoder(spec, w))
+            }
+            (CompressionAlgorithm::Gzip, Container::DirectoryFile) => {
+                EncoderKind::Gzip(gzip::gzip_encoder(spec, w))
+            }
             (CompressionAlgorithm::Lz4, _) => EncoderKind::Lz4(lz4::encoder(spec, w)?),
             (CompressionAlgorithm::Zstd, _) => EncoderKind::Zstd(zstd::encoder(spec, w)?),
         };
@@ -276,8 +311,12 @@ pub fn decoder<'a, R: Read + Send + 'a>(
 ) -> io::Result<Box<dyn Read + Send + 'a>> {
     Ok(match (algorithm, container) {
         (CompressionAlgorithm::None, _) => Box::new(r),
-        (CompressionAlgorithm::Gzip, Container::CustomStream) => Box::new(gzip::ZlibStreamReader::new(r)),
-        (CompressionAlgorithm::Gzip, Container::DirectoryFile) => Box::new(gzip::GzipFileReader::new(r)),
+        (CompressionAlgorithm::Gzip, Container::CustomStream) => {
+            Box::new(gzip::ZlibStreamReader::new(r))
+        }
+        (CompressionAlgorithm::Gzip, Container::DirectoryFile) => {
+            Box::new(gzip::GzipFileReader::new(r))
+        }
         (CompressionAlgorithm::Lz4, _) => Box::new(lz4::decoder(r)),
         (CompressionAlgorithm::Zstd, _) => Box::new(zstd::decoder(r)?),
     })
@@ -320,13 +359,19 @@ impl SharedBuf {
     }
     /// Takes the buffered bytes, leaving the buffer empty.
     pub fn take(&self) -> Vec<u8> {
-        self.0.lock().map(|mut v| std::mem::take(&mut *v)).unwrap_or_default()
+        self.0
+            .lock()
+            .map(|mut v| std::mem::take(&mut *v))
+            .unwrap_or_default()
     }
 }
 
 impl Write for SharedBuf {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.lock().map_err(|_| io::Error::other("buffer lock poisoned"))?.extend_from_slice(buf);
+        self.0
+            .lock()
+            .map_err(|_| io::Error::other("buffer lock poisoned"))?
+            .extend_from_slice(buf);
         Ok(buf.len())
     }
     fn flush(&mut self) -> io::Result<()> {

@@ -5,7 +5,10 @@ use std::io::{self, BufRead, BufReader, Read, Write};
 
 use super::CompressionSpec;
 
-pub fn encoder<W: Write>(spec: &CompressionSpec, w: W) -> io::Result<zstd::stream::write::Encoder<'static, W>> {
+pub fn encoder<W: Write>(
+    spec: &CompressionSpec,
+    w: W,
+) -> io::Result<zstd::stream::write::Encoder<'static, W>> {
     let mut e = zstd::stream::write::Encoder::new(w, spec.level)?;
     if let Some(long) = spec.long_distance {
         e.long_distance_matching(long)?;
@@ -23,13 +26,18 @@ pub enum ZstdReader<R: Read> {
 }
 
 pub fn decoder<R: Read>(r: R) -> io::Result<ZstdReader<R>> {
-    Ok(ZstdReader::Pending(Some(BufReader::with_capacity(zstd::zstd_safe::DCtx::in_size(), r))))
+    Ok(ZstdReader::Pending(Some(BufReader::with_capacity(
+        zstd::zstd_safe::DCtx::in_size(),
+        r,
+    ))))
 }
 
 impl<R: Read> Read for ZstdReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         if let ZstdReader::Pending(pending) = self {
-            let Some(mut input) = pending.take() else { return Ok(0) };
+            let Some(mut input) = pending.take() else {
+                return Ok(0);
+            };
             if input.fill_buf()?.is_empty() {
                 *self = ZstdReader::Empty;
                 return Ok(0);

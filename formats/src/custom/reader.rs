@@ -16,7 +16,9 @@ use crate::archive::{Blob, DataReader, WithContext};
 use crate::codec::{read_header, read_toc, ByteReader, ExtraKind};
 use crate::compress::{decoder, Container};
 use crate::error::{EntryRef, Error, Result};
-use crate::model::{CompressionAlgorithm, CustomOffset, DataLocation, Desc, DumpId, FormatCode, Toc, TocEntry};
+use crate::model::{
+    CompressionAlgorithm, CustomOffset, DataLocation, Desc, DumpId, FormatCode, Toc, TocEntry,
+};
 
 type FileReader = ByteReader<BufReader<File>>;
 
@@ -50,12 +52,22 @@ impl CustomReader {
             return Err(Error::Corrupt {
                 file: label,
                 offset: 10,
-                detail: format!("expected format (1) differs from format found in file ({})", header.format.to_byte()),
+                detail: format!(
+                    "expected format (1) differs from format found in file ({})",
+                    header.format.to_byte()
+                ),
             });
         }
         let entries = read_toc(&mut r, ExtraKind::Offset)?;
         let data_start = r.position();
-        Ok(CustomReader { path, label, toc: Toc { header, entries }, data_start, file_size, scan: Mutex::new(ScanState::default()) })
+        Ok(CustomReader {
+            path,
+            label,
+            toc: Toc { header, entries },
+            data_start,
+            file_size,
+            scan: Mutex::new(ScanState::default()),
+        })
     }
 
     pub fn toc(&self) -> &Toc {
@@ -76,7 +88,10 @@ impl CustomReader {
             .entries
             .iter()
             .find(|e| e.dump_id == dump_id)
-            .ok_or_else(|| Error::NoSuchEntry { file: self.label.clone(), dump_id })
+            .ok_or_else(|| Error::NoSuchEntry {
+                file: self.label.clone(),
+                dump_id,
+            })
     }
 
     fn algorithm(&self) -> CompressionAlgorithm {
@@ -85,8 +100,14 @@ impl CustomReader {
 
     fn open_at(&self, pos: u64) -> Result<FileReader> {
         let mut f = File::open(&self.path).map_err(|e| Error::io(&self.label, e))?;
-        f.seek(SeekFrom::Start(pos)).map_err(|e| Error::io(&self.label, e))?;
-        let mut r = ByteReader::new(BufReader::with_capacity(64 * 1024, f), self.label.clone(), pos, Some(self.file_size));
+        f.seek(SeekFrom::Start(pos))
+            .map_err(|e| Error::io(&self.label, e))?;
+        let mut r = ByteReader::new(
+            BufReader::with_capacity(64 * 1024, f),
+            self.label.clone(),
+            pos,
+            Some(self.file_size),
+        );
         r.configure(&self.toc.header);
         Ok(r)
     }
@@ -106,7 +127,10 @@ impl CustomReader {
                 Ok(Some(p))
             }
             DataLocation::Custom(CustomOffset::PosNotSet) => self.scan_for(entry).map(Some),
-            DataLocation::File(_) => Err(Error::Unsupported(format!("{}: not a custom-format entry", EntryRef::of(entry)))),
+            DataLocation::File(_) => Err(Error::Unsupported(format!(
+                "{}: not a custom-format entry",
+                EntryRef::of(entry)
+            ))),
         }
     }
 
@@ -122,7 +146,10 @@ impl CustomReader {
         loop {
             let block_pos = r.position();
             let Some(block_type) = r.read_byte_or_eof()? else {
-                return Err(Error::BlockNotFound { file: self.label.clone(), entry: EntryRef::of(entry) });
+                return Err(Error::BlockNotFound {
+                    file: self.label.clone(),
+                    entry: EntryRef::of(entry),
+                });
             };
             let id = r.read_i32("data block dump ID")?;
             match block_type {
@@ -134,7 +161,10 @@ impl CustomReader {
                     skip_chunks(&mut r)?;
                 },
                 other => {
-                    return Err(r.corrupt(block_pos, format!("unrecognized data block type ({other}) while searching archive")))
+                    return Err(r.corrupt(
+                        block_pos,
+                        format!("unrecognized data block type ({other}) while searching archive"),
+                    ))
                 }
             }
             state.found.entry(id).or_insert(block_pos);
@@ -148,17 +178,28 @@ impl CustomReader {
     /// Opens the block of `entry`, checks its type and dump ID, and returns the reader
     /// positioned at the block body.
     fn open_block(&self, entry: &TocEntry, expected_type: u8) -> Result<Option<FileReader>> {
-        let Some(pos) = self.locate(entry)? else { return Ok(None) };
+        let Some(pos) = self.locate(entry)? else {
+            return Ok(None);
+        };
         let mut r = self.open_at(pos)?;
         let block_type = r.read_byte("data block type")?;
         let id = r.read_i32("data block dump ID")?;
         if id != entry.dump_id {
-            return Err(r.corrupt(pos, format!("found unexpected block ID ({id}) when reading data -- expected {}", entry.dump_id)));
+            return Err(r.corrupt(
+                pos,
+                format!(
+                    "found unexpected block ID ({id}) when reading data -- expected {}",
+                    entry.dump_id
+                ),
+            ));
         }
         if block_type != expected_type {
             return Err(r.corrupt(
                 pos,
-                format!("{}: data block type {block_type}, expected {expected_type}", EntryRef::of(entry)),
+                format!(
+                    "{}: data block type {block_type}, expected {expected_type}",
+                    EntryRef::of(entry)
+                ),
             ));
         }
         Ok(Some(r))
@@ -168,12 +209,22 @@ impl CustomReader {
     pub fn open_data(&self, dump_id: DumpId) -> Result<DataReader> {
         let entry = self.entry(dump_id)?;
         if entry.desc == Desc::Blobs {
-            return Err(Error::Unsupported(format!("{}: large objects are read with open_blobs", EntryRef::of(entry))));
+            return Err(Error::Unsupported(format!(
+                "{}: large objects are read with open_blobs",
+                EntryRef::of(entry)
+            )));
         }
-        let Some(r) = self.open_block(entry, BLOCK_DATA)? else { return Ok(Box::new(io::empty())) };
+        let Some(r) = self.open_block(entry, BLOCK_DATA)? else {
+            return Ok(Box::new(io::empty()));
+        };
         let chunks = ChunkReader::new(r);
-        let dec = decoder(self.algorithm(), Container::CustomStream, chunks).map_err(|e| Error::io(&self.label, e))?;
-        Ok(Box::new(WithContext::new(dec, self.label.clone(), EntryRef::of(entry))))
+        let dec = decoder(self.algorithm(), Container::CustomStream, chunks)
+            .map_err(|e| Error::io(&self.label, e))?;
+        Ok(Box::new(WithContext::new(
+            dec,
+            self.label.clone(),
+            EntryRef::of(entry),
+        )))
     }
 
     /// The large objects of a BLOBS entry.
@@ -193,16 +244,20 @@ impl CustomReader {
     /// marker), for copying a block unchanged into another archive.
     pub fn raw_block(&self, dump_id: DumpId) -> Result<Option<(u8, u64, DataReader)>> {
         let entry = self.entry(dump_id)?;
-        let Some(pos) = self.locate(entry)? else { return Ok(None) };
+        let Some(pos) = self.locate(entry)? else {
+            return Ok(None);
+        };
         let mut r = self.open_at(pos)?;
         let block_type = r.read_byte("data block type")?;
         r.read_i32("data block dump ID")?;
         let body_start = r.position();
         match block_type {
             BLOCK_DATA => skip_chunks(&mut r)?,
-            BLOCK_BLOBS => while r.read_oid_int("large object OID")? != 0 {
-                skip_chunks(&mut r)?;
-            },
+            BLOCK_BLOBS => {
+                while r.read_oid_int("large object OID")? != 0 {
+                    skip_chunks(&mut r)?;
+                }
+            }
             other => return Err(r.corrupt(pos, format!("unrecognized data block type ({other})"))),
         }
         let len = r.position() - body_start;
@@ -214,7 +269,9 @@ impl CustomReader {
     /// file), as pg_restore estimates it; `None` without recorded offsets.
     pub fn size_estimate(&self, dump_id: DumpId) -> Option<u64> {
         let entry = self.entry(dump_id).ok()?;
-        let DataLocation::Custom(CustomOffset::PosSet(p)) = entry.data_location else { return None };
+        let DataLocation::Custom(CustomOffset::PosSet(p)) = entry.data_location else {
+            return None;
+        };
         let next = self
             .toc
             .entries
@@ -237,7 +294,12 @@ fn skip_chunks(r: &mut FileReader) -> Result<()> {
             return Ok(());
         }
         if len < 0 {
-            return Err(Error::AbsurdLength { file: r.file().to_string(), offset: at, length: len, what: "data chunk length".into() });
+            return Err(Error::AbsurdLength {
+                file: r.file().to_string(),
+                offset: at,
+                length: len,
+                what: "data chunk length".into(),
+            });
         }
         r.skip_file(len as u64, "data chunk")?;
     }
@@ -252,7 +314,11 @@ pub(crate) struct ChunkReader<R> {
 
 impl<R: Read> ChunkReader<R> {
     pub(crate) fn new(r: ByteReader<R>) -> Self {
-        ChunkReader { r, left: 0, done: false }
+        ChunkReader {
+            r,
+            left: 0,
+            done: false,
+        }
     }
 
     fn next_chunk(&mut self) -> Result<()> {
@@ -316,7 +382,10 @@ impl<R: Read> Read for ChunkReader<R> {
             return Ok(0);
         }
         let k = (buf.len() as u64).min(self.left) as usize;
-        let n = self.r.read_some(&mut buf[..k], "data chunk").map_err(Error::into_io)?;
+        let n = self
+            .r
+            .read_some(&mut buf[..k], "data chunk")
+            .map_err(Error::into_io)?;
         self.left -= n as u64;
         Ok(n)
     }
@@ -336,7 +405,9 @@ impl CustomBlobs {
     /// one is skipped.
     pub fn next_blob(&mut self) -> Result<Option<Blob<'_>>> {
         let oid = {
-            let Some(chunks) = self.chunks.as_mut() else { return Ok(None) };
+            let Some(chunks) = self.chunks.as_mut() else {
+                return Ok(None);
+            };
             if self.started {
                 chunks.drain()?;
             }
@@ -346,11 +417,20 @@ impl CustomBlobs {
             self.chunks = None;
             return Ok(None);
         }
-        let Some(chunks) = self.chunks.as_mut() else { return Ok(None) };
+        let Some(chunks) = self.chunks.as_mut() else {
+            return Ok(None);
+        };
         self.started = true;
         chunks.restart();
-        let dec = decoder(self.algorithm, Container::CustomStream, chunks).map_err(|e| Error::io(&self.label, e))?;
-        let entry = EntryRef { tag: format!("{} (large object {oid})", self.entry.tag), ..self.entry.clone() };
-        Ok(Some(Blob { oid, data: Box::new(WithContext::new(dec, self.label.clone(), entry)) }))
+        let dec = decoder(self.algorithm, Container::CustomStream, chunks)
+            .map_err(|e| Error::io(&self.label, e))?;
+        let entry = EntryRef {
+            tag: format!("{} (large object {oid})", self.entry.tag),
+            ..self.entry.clone()
+        };
+        Ok(Some(Blob {
+            oid,
+            data: Box::new(WithContext::new(dec, self.label.clone(), entry)),
+        }))
     }
 }

@@ -14,7 +14,9 @@ use crate::archive::{Blob, DataReader, WithContext};
 use crate::codec::{read_header, read_toc, ByteReader, ExtraKind};
 use crate::compress::{decoder, Container};
 use crate::error::{EntryRef, Error, Result};
-use crate::model::{CompressionAlgorithm, CustomOffset, DataLocation, Desc, DumpId, FormatCode, Toc, TocEntry};
+use crate::model::{
+    CompressionAlgorithm, CustomOffset, DataLocation, Desc, DumpId, FormatCode, Toc, TocEntry,
+};
 
 type Input = Box<dyn Read + Send>;
 
@@ -47,14 +49,26 @@ impl CustomStreamReader {
             return Err(Error::Corrupt {
                 file: label,
                 offset: 10,
-                detail: format!("expected format (1) differs from format found in file ({})", header.format.to_byte()),
+                detail: format!(
+                    "expected format (1) differs from format found in file ({})",
+                    header.format.to_byte()
+                ),
             });
         }
         let entries = read_toc(&mut r, ExtraKind::Offset)?;
         let mut chunks = ChunkReader::new(r);
         chunks.mark_done();
-        let state = State { chunks, generation: 0, pending: None, passed: HashSet::new() };
-        Ok(CustomStreamReader { label, toc: Toc { header, entries }, state: Arc::new(Mutex::new(state)) })
+        let state = State {
+            chunks,
+            generation: 0,
+            pending: None,
+            passed: HashSet::new(),
+        };
+        Ok(CustomStreamReader {
+            label,
+            toc: Toc { header, entries },
+            state: Arc::new(Mutex::new(state)),
+        })
     }
 
     pub fn toc(&self) -> &Toc {
@@ -66,7 +80,10 @@ impl CustomStreamReader {
             .entries
             .iter()
             .find(|e| e.dump_id == dump_id)
-            .ok_or_else(|| Error::NoSuchEntry { file: self.label.clone(), dump_id })
+            .ok_or_else(|| Error::NoSuchEntry {
+                file: self.label.clone(),
+                dump_id,
+            })
     }
 
     fn algorithm(&self) -> CompressionAlgorithm {
@@ -91,7 +108,10 @@ impl CustomStreamReader {
 
     /// Positions the stream inside `entry`'s block; `false` if the entry has no data.
     fn seek_block(&self, st: &mut State, entry: &TocEntry, expected: u8) -> Result<bool> {
-        if matches!(entry.data_location, DataLocation::Custom(CustomOffset::NoData)) {
+        if matches!(
+            entry.data_location,
+            DataLocation::Custom(CustomOffset::NoData)
+        ) {
             return Ok(false);
         }
         Self::finish_pending(st)?;
@@ -107,16 +127,28 @@ impl CustomStreamReader {
             let r = st.chunks.byte_reader();
             let at = r.position();
             let Some(block_type) = r.read_byte_or_eof()? else {
-                return Err(Error::BlockNotFound { file: self.label.clone(), entry: EntryRef::of(entry) });
+                return Err(Error::BlockNotFound {
+                    file: self.label.clone(),
+                    entry: EntryRef::of(entry),
+                });
             };
             let id = r.read_i32("data block dump ID")?;
             if block_type != BLOCK_DATA && block_type != BLOCK_BLOBS {
-                return Err(r.corrupt(at, format!("unrecognized data block type ({block_type}) while searching archive")));
+                return Err(r.corrupt(
+                    at,
+                    format!("unrecognized data block type ({block_type}) while searching archive"),
+                ));
             }
             if id == entry.dump_id {
                 st.passed.insert(id);
                 if block_type != expected {
-                    return Err(r.corrupt(at, format!("{}: data block type {block_type}, expected {expected}", EntryRef::of(entry))));
+                    return Err(r.corrupt(
+                        at,
+                        format!(
+                            "{}: data block type {block_type}, expected {expected}",
+                            EntryRef::of(entry)
+                        ),
+                    ));
                 }
                 if block_type == BLOCK_DATA {
                     st.chunks.restart();
@@ -136,16 +168,28 @@ impl CustomStreamReader {
     pub fn open_data(&self, dump_id: DumpId) -> Result<DataReader> {
         let entry = self.entry(dump_id)?;
         if entry.desc == Desc::Blobs {
-            return Err(Error::Unsupported(format!("{}: large objects are read with open_blobs", EntryRef::of(entry))));
+            return Err(Error::Unsupported(format!(
+                "{}: large objects are read with open_blobs",
+                EntryRef::of(entry)
+            )));
         }
         let mut st = lock(&self.state);
         if !self.seek_block(&mut st, entry, BLOCK_DATA)? {
             return Ok(Box::new(io::empty()));
         }
-        let raw = StreamChunks { state: self.state.clone(), generation: st.generation, entry: EntryRef::of(entry) };
+        let raw = StreamChunks {
+            state: self.state.clone(),
+            generation: st.generation,
+            entry: EntryRef::of(entry),
+        };
         drop(st);
-        let dec = decoder(self.algorithm(), Container::CustomStream, raw).map_err(|e| Error::io(&self.label, e))?;
-        Ok(Box::new(WithContext::new(dec, self.label.clone(), EntryRef::of(entry))))
+        let dec = decoder(self.algorithm(), Container::CustomStream, raw)
+            .map_err(|e| Error::io(&self.label, e))?;
+        Ok(Box::new(WithContext::new(
+            dec,
+            self.label.clone(),
+            EntryRef::of(entry),
+        )))
     }
 
     pub fn open_blobs(&self, dump_id: DumpId) -> Result<CustomStreamBlobs> {
@@ -201,7 +245,10 @@ impl CustomStreamBlobs {
         }
         let mut st = lock(&self.state);
         if st.generation != self.generation {
-            return Err(Error::Unsupported(format!("{}: closed by opening another entry (the input cannot seek)", self.entry)));
+            return Err(Error::Unsupported(format!(
+                "{}: closed by opening another entry (the input cannot seek)",
+                self.entry
+            )));
         }
         st.chunks.drain()?;
         let oid = st.chunks.byte_reader().read_oid_int("large object OID")?;
@@ -212,9 +259,20 @@ impl CustomStreamBlobs {
         }
         st.chunks.restart();
         drop(st);
-        let entry = EntryRef { tag: format!("{} (large object {oid})", self.entry.tag), ..self.entry.clone() };
-        let raw = StreamChunks { state: self.state.clone(), generation: self.generation, entry: entry.clone() };
-        let dec = decoder(self.algorithm, Container::CustomStream, raw).map_err(|e| Error::io(&self.label, e))?;
-        Ok(Some(Blob { oid, data: Box::new(WithContext::new(dec, self.label.clone(), entry)) }))
+        let entry = EntryRef {
+            tag: format!("{} (large object {oid})", self.entry.tag),
+            ..self.entry.clone()
+        };
+        let raw = StreamChunks {
+            state: self.state.clone(),
+            generation: self.generation,
+            entry: entry.clone(),
+        };
+        let dec = decoder(self.algorithm, Container::CustomStream, raw)
+            .map_err(|e| Error::io(&self.label, e))?;
+        Ok(Some(Blob {
+            oid,
+            data: Box::new(WithContext::new(dec, self.label.clone(), entry)),
+        }))
     }
 }

@@ -45,8 +45,13 @@ enum Stream {
 
 enum Current {
     Idle,
-    Data { stream: Stream },
-    Blobs { lo: Option<(u32, Stream)>, last_oid: Option<u32> },
+    Data {
+        stream: Stream,
+    },
+    Blobs {
+        lo: Option<(u32, Stream)>,
+        last_oid: Option<u32>,
+    },
 }
 
 pub struct CustomWriter {
@@ -70,17 +75,28 @@ fn prepare(mut toc: Toc, spec: &CompressionSpec) -> Result<Toc> {
     toc.header.format = FormatCode::Custom;
     toc.header.compression = spec.header_compression(toc.header.version)?;
     if toc.header.int_size < 4 || toc.header.off_size < 8 {
-        return Err(Error::Unsupported("custom archives are written with integer size ≥ 4 and offset size ≥ 8".into()));
+        return Err(Error::Unsupported(
+            "custom archives are written with integer size ≥ 4 and offset size ≥ 8".into(),
+        ));
     }
     for e in &mut toc.entries {
-        e.data_location = DataLocation::Custom(if e.had_dumper { CustomOffset::PosNotSet } else { CustomOffset::NoData });
+        e.data_location = DataLocation::Custom(if e.had_dumper {
+            CustomOffset::PosNotSet
+        } else {
+            CustomOffset::NoData
+        });
     }
     Ok(toc)
 }
 
 impl CustomWriter {
     /// Creates `path` (through a temporary name) and writes header and TOC.
-    pub fn create(path: impl AsRef<Path>, toc: Toc, spec: CompressionSpec, sync: bool) -> Result<Self> {
+    pub fn create(
+        path: impl AsRef<Path>,
+        toc: Toc,
+        spec: CompressionSpec,
+        sync: bool,
+    ) -> Result<Self> {
         let final_path = path.as_ref().to_path_buf();
         let label = final_path.display().to_string();
         let tmp = temp_name(&final_path);
@@ -93,7 +109,12 @@ impl CustomWriter {
     }
 
     /// Writes to a non-seekable stream (stdout, a pipe): offsets stay "not set".
-    pub fn to_stream(out: Box<dyn Write + Send>, label: impl Into<String>, toc: Toc, spec: CompressionSpec) -> Result<Self> {
+    pub fn to_stream(
+        out: Box<dyn Write + Send>,
+        label: impl Into<String>,
+        toc: Toc,
+        spec: CompressionSpec,
+    ) -> Result<Self> {
         Self::start(Sink::Stream(out), label.into(), toc, spec)
     }
 
@@ -122,7 +143,10 @@ impl CustomWriter {
         self.entries
             .iter()
             .find(|e| e.dump_id == dump_id)
-            .ok_or_else(|| Error::NoSuchEntry { file: self.label.clone(), dump_id })
+            .ok_or_else(|| Error::NoSuchEntry {
+                file: self.label.clone(),
+                dump_id,
+            })
     }
 
     fn misuse(&self, what: &str) -> Error {
@@ -135,7 +159,10 @@ impl CustomWriter {
         }
         let entry = self.entry(dump_id)?;
         if !entry.had_dumper {
-            return Err(self.misuse(&format!("{} has no data component (hadDumper 0)", EntryRef::of(entry))));
+            return Err(self.misuse(&format!(
+                "{} has no data component (hadDumper 0)",
+                EntryRef::of(entry)
+            )));
         }
         if self.blocks.contains_key(&dump_id) {
             return Err(self.misuse(&format!("{} already has data", EntryRef::of(entry))));
@@ -162,18 +189,26 @@ impl CustomWriter {
     /// Begins a data stream fed with [`CompressedMember`]s instead of raw bytes.
     pub fn begin_data_members(&mut self, dump_id: DumpId) -> Result<()> {
         self.begin_block(dump_id, BLOCK_DATA)?;
-        self.current = Current::Data { stream: Stream::Members(MemberStream::new(self.spec, Container::CustomStream)) };
+        self.current = Current::Data {
+            stream: Stream::Members(MemberStream::new(self.spec, Container::CustomStream)),
+        };
         Ok(())
     }
 
     pub fn write_data(&mut self, buf: &[u8]) -> Result<()> {
         let stream = match &mut self.current {
             Current::Data { stream, .. } => stream,
-            Current::Blobs { lo: Some((_, stream)), .. } => stream,
+            Current::Blobs {
+                lo: Some((_, stream)),
+                ..
+            } => stream,
             _ => return Err(self.misuse("write_data without an open data stream or large object")),
         };
         let Stream::Plain(enc, pending) = stream else {
-            return Err(Error::Unsupported(format!("{}: this stream takes compressed members", self.label)));
+            return Err(Error::Unsupported(format!(
+                "{}: this stream takes compressed members",
+                self.label
+            )));
         };
         enc.write_all(buf).map_err(|e| Error::io(&self.label, e))?;
         if pending.len() >= CHUNK_SIZE {
@@ -184,7 +219,11 @@ impl CustomWriter {
     }
 
     pub fn write_compressed_member(&mut self, member: &CompressedMember) -> Result<()> {
-        let Current::Data { stream: Stream::Members(ms), .. } = &mut self.current else {
+        let Current::Data {
+            stream: Stream::Members(ms),
+            ..
+        } = &mut self.current
+        else {
             return Err(self.misuse("write_compressed_member needs begin_data_members"));
         };
         let out = &mut self.out;
@@ -216,7 +255,10 @@ impl CustomWriter {
 
     pub fn begin_blobs(&mut self, dump_id: DumpId) -> Result<()> {
         self.begin_block(dump_id, BLOCK_BLOBS)?;
-        self.current = Current::Blobs { lo: None, last_oid: None };
+        self.current = Current::Blobs {
+            lo: None,
+            last_oid: None,
+        };
         Ok(())
     }
 
@@ -226,25 +268,41 @@ impl CustomWriter {
         }
         let stream = self.new_stream()?;
         match &mut self.current {
-            Current::Blobs { lo: lo @ None, last_oid, .. } => {
+            Current::Blobs {
+                lo: lo @ None,
+                last_oid,
+                ..
+            } => {
                 *lo = Some((oid, stream));
                 *last_oid = Some(oid);
             }
-            _ => return Err(self.misuse("start_lo outside begin_blobs, or previous large object not ended")),
+            _ => {
+                return Err(
+                    self.misuse("start_lo outside begin_blobs, or previous large object not ended")
+                )
+            }
         }
         self.out.write_oid_int(oid)
     }
 
     pub fn end_lo(&mut self) -> Result<()> {
-        let Current::Blobs { lo, .. } = &mut self.current else { return Err(self.misuse("end_lo without start_lo")) };
-        let Some((_, stream)) = lo.take() else { return Err(self.misuse("end_lo without start_lo")) };
+        let Current::Blobs { lo, .. } = &mut self.current else {
+            return Err(self.misuse("end_lo without start_lo"));
+        };
+        let Some((_, stream)) = lo.take() else {
+            return Err(self.misuse("end_lo without start_lo"));
+        };
         Self::end_stream(&mut self.out, stream, &self.label)
     }
 
     pub fn end_blobs(&mut self) -> Result<()> {
         match &self.current {
             Current::Blobs { lo: None, .. } => {}
-            _ => return Err(self.misuse("end_blobs without begin_blobs, or a large object is still open")),
+            _ => {
+                return Err(
+                    self.misuse("end_blobs without begin_blobs, or a large object is still open")
+                )
+            }
         }
         self.current = Current::Idle;
         self.out.write_int(0)
@@ -253,7 +311,12 @@ impl CustomWriter {
     /// Copies a block body unchanged (everything after type and dump ID through the end
     /// marker, as [`super::CustomReader::raw_block`] returns it). The body must be in this
     /// archive's compression.
-    pub fn write_raw_block(&mut self, dump_id: DumpId, block_type: u8, body: &mut dyn Read) -> Result<()> {
+    pub fn write_raw_block(
+        &mut self,
+        dump_id: DumpId,
+        block_type: u8,
+        body: &mut dyn Read,
+    ) -> Result<()> {
         self.begin_block(dump_id, block_type)?;
         let mut buf = vec![0u8; 64 * 1024];
         loop {
@@ -272,10 +335,20 @@ impl CustomWriter {
         if !matches!(self.current, Current::Idle) {
             return Err(self.misuse("finish with a data stream still open"));
         }
-        if let Some(e) = self.entries.iter().find(|e| e.had_dumper && !self.blocks.contains_key(&e.dump_id)) {
-            return Err(self.misuse(&format!("{} has a data component but no data was written", EntryRef::of(e))));
+        if let Some(e) = self
+            .entries
+            .iter()
+            .find(|e| e.had_dumper && !self.blocks.contains_key(&e.dump_id))
+        {
+            return Err(self.misuse(&format!(
+                "{} has a data component but no data was written",
+                EntryRef::of(e)
+            )));
         }
-        self.out.get_mut().flush().map_err(|e| Error::io(&self.label, e))?;
+        self.out
+            .get_mut()
+            .flush()
+            .map_err(|e| Error::io(&self.label, e))?;
         if let Some((tmp, final_path)) = self.paths.clone() {
             for e in &mut self.entries {
                 if let Some(&p) = self.blocks.get(&e.dump_id) {
@@ -286,9 +359,12 @@ impl CustomWriter {
             if bytes.len() as u64 != self.toc_len {
                 return Err(self.misuse("rewritten TOC differs in length from the first one"));
             }
-            let Sink::File(bw) = self.out.get_mut() else { return Err(self.misuse("file sink expected")) };
+            let Sink::File(bw) = self.out.get_mut() else {
+                return Err(self.misuse("file sink expected"));
+            };
             let file = bw.get_ref();
-            file.write_all_at(&bytes, 0).map_err(|e| Error::io(tmp.display(), e))?;
+            file.write_all_at(&bytes, 0)
+                .map_err(|e| Error::io(tmp.display(), e))?;
             if self.sync {
                 file.sync_all().map_err(|e| Error::io(tmp.display(), e))?;
             }
@@ -329,7 +405,10 @@ fn emit_chunk(out: &mut ByteWriter<Sink>, bytes: &[u8]) -> Result<()> {
 
 /// `<name>.pgark-tmp-<pid>` beside the final file.
 pub(crate) fn temp_name(path: &Path) -> PathBuf {
-    let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    let mut name = path
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
     name.push(format!(".pgark-tmp-{}", std::process::id()));
     path.with_file_name(name)
 }

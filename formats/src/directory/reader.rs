@@ -35,18 +35,26 @@ impl DirectoryReader {
         let file = File::open(&path).map_err(|e| Error::io(&toc_label, e))?;
         let size = file.metadata().map_err(|e| Error::io(&toc_label, e))?.len();
         let end = (algorithm == CompressionAlgorithm::None).then_some(size);
-        let input = decoder(algorithm, Container::DirectoryFile, BufReader::new(file)).map_err(|e| Error::io(&toc_label, e))?;
+        let input = decoder(algorithm, Container::DirectoryFile, BufReader::new(file))
+            .map_err(|e| Error::io(&toc_label, e))?;
         let mut r = ByteReader::new(input, toc_label.clone(), 0, end);
         let header = read_header(&mut r)?;
         if header.format != FormatCode::Tar {
             return Err(Error::Corrupt {
                 file: toc_label,
                 offset: 10,
-                detail: format!("expected format (3) differs from format found in file ({})", header.format.to_byte()),
+                detail: format!(
+                    "expected format (3) differs from format found in file ({})",
+                    header.format.to_byte()
+                ),
             });
         }
         let entries = read_toc(&mut r, ExtraKind::FileName)?;
-        Ok(DirectoryReader { dir, label, toc: Toc { header, entries } })
+        Ok(DirectoryReader {
+            dir,
+            label,
+            toc: Toc { header, entries },
+        })
     }
 
     pub fn toc(&self) -> &Toc {
@@ -62,39 +70,60 @@ impl DirectoryReader {
             .entries
             .iter()
             .find(|e| e.dump_id == dump_id)
-            .ok_or_else(|| Error::NoSuchEntry { file: self.label.clone(), dump_id })
+            .ok_or_else(|| Error::NoSuchEntry {
+                file: self.label.clone(),
+                dump_id,
+            })
     }
 
     fn file_name(entry: &TocEntry) -> Result<Option<String>> {
         match &entry.data_location {
             DataLocation::File(name) if name.is_empty() => Ok(None),
             DataLocation::File(name) => {
-                let name = String::from_utf8(name.clone())
-                    .map_err(|_| Error::Unsupported(format!("{}: file name is not UTF-8", EntryRef::of(entry))))?;
+                let name = String::from_utf8(name.clone()).map_err(|_| {
+                    Error::Unsupported(format!("{}: file name is not UTF-8", EntryRef::of(entry)))
+                })?;
                 if name.contains('/') || name == ".." {
-                    return Err(Error::Unsupported(format!("{}: file name \"{name}\" leaves the archive directory", EntryRef::of(entry))));
+                    return Err(Error::Unsupported(format!(
+                        "{}: file name \"{name}\" leaves the archive directory",
+                        EntryRef::of(entry)
+                    )));
                 }
                 Ok(Some(name))
             }
-            DataLocation::Custom(_) => Err(Error::Unsupported(format!("{}: not a directory-format entry", EntryRef::of(entry)))),
+            DataLocation::Custom(_) => Err(Error::Unsupported(format!(
+                "{}: not a directory-format entry",
+                EntryRef::of(entry)
+            ))),
         }
     }
 
     fn open_file(&self, name: &str, entry: &TocEntry) -> Result<Box<dyn Read + Send>> {
         let Some((path, algorithm)) = discover(&self.dir, name) else {
-            return Err(Error::MissingMember { file: self.label.clone(), member: name.to_string(), entry: EntryRef::of(entry) });
+            return Err(Error::MissingMember {
+                file: self.label.clone(),
+                member: name.to_string(),
+                entry: EntryRef::of(entry),
+            });
         };
         let label = path.display().to_string();
         let file = File::open(&path).map_err(|e| Error::io(&label, e))?;
-        let dec = decoder(algorithm, Container::DirectoryFile, BufReader::with_capacity(64 * 1024, file))
-            .map_err(|e| Error::io(&label, e))?;
+        let dec = decoder(
+            algorithm,
+            Container::DirectoryFile,
+            BufReader::with_capacity(64 * 1024, file),
+        )
+        .map_err(|e| Error::io(&label, e))?;
         Ok(Box::new(WithContext::new(dec, label, EntryRef::of(entry))))
     }
 
     pub fn open_data(&self, dump_id: DumpId) -> Result<DataReader> {
         let entry = self.entry(dump_id)?;
         if entry.desc == Desc::Blobs {
-            return Err(Error::Unsupported(format!("{}: large objects are read with open_blobs", EntryRef::of(entry))));
+            return Err(Error::Unsupported(format!(
+                "{}: large objects are read with open_blobs",
+                EntryRef::of(entry)
+            )));
         }
         match Self::file_name(entry)? {
             None => Ok(Box::new(io::empty())),
@@ -111,21 +140,32 @@ impl DirectoryReader {
             let mut line = Vec::new();
             loop {
                 line.clear();
-                let n = (&mut r).take(MAX_LO_TOC_LINE as u64 + 1).read_until(b'\n', &mut line).map_err(|e| Error::io(&self.label, e))?;
+                let n = (&mut r)
+                    .take(MAX_LO_TOC_LINE as u64 + 1)
+                    .read_until(b'\n', &mut line)
+                    .map_err(|e| Error::io(&self.label, e))?;
                 if n == 0 {
                     break;
                 }
                 let bad = || Error::Data {
                     file: format!("{}/{name}", self.label),
                     entry: EntryRef::of(entry),
-                    detail: format!("invalid line in large object TOC file: \"{}\"", String::from_utf8_lossy(&line).trim_end()),
+                    detail: format!(
+                        "invalid line in large object TOC file: \"{}\"",
+                        String::from_utf8_lossy(&line).trim_end()
+                    ),
                 };
                 if n > MAX_LO_TOC_LINE {
                     return Err(bad());
                 }
-                let text = std::str::from_utf8(&line).map_err(|_| bad())?.trim_end_matches(['\n', '\r']);
+                let text = std::str::from_utf8(&line)
+                    .map_err(|_| bad())?
+                    .trim_end_matches(['\n', '\r']);
                 let mut parts = text.split_whitespace();
-                let (Some(oid), Some(file), None) = (parts.next(), parts.next(), parts.next()) else { return Err(bad()) };
+                let (Some(oid), Some(file), None) = (parts.next(), parts.next(), parts.next())
+                else {
+                    return Err(bad());
+                };
                 let oid: u32 = oid.parse().map_err(|_| bad())?;
                 if file.contains('/') {
                     return Err(bad());
@@ -133,7 +173,11 @@ impl DirectoryReader {
                 list.push((oid, file.to_string()));
             }
         }
-        Ok(DirectoryBlobs { reader: self, entry: entry.clone(), list: list.into_iter() })
+        Ok(DirectoryBlobs {
+            reader: self,
+            entry: entry.clone(),
+            list: list.into_iter(),
+        })
     }
 
     /// The data file's size (BLOBS: LO TOC size × 1024, as pg_restore estimates).
@@ -142,7 +186,11 @@ impl DirectoryReader {
         let name = Self::file_name(entry).ok()??;
         let (path, _) = discover(&self.dir, &name)?;
         let len = std::fs::metadata(path).ok()?.len();
-        Some(if entry.desc == Desc::Blobs { len.saturating_mul(1024) } else { len })
+        Some(if entry.desc == Desc::Blobs {
+            len.saturating_mul(1024)
+        } else {
+            len
+        })
     }
 }
 
@@ -172,7 +220,9 @@ pub struct DirectoryBlobs<'a> {
 
 impl DirectoryBlobs<'_> {
     pub fn next_blob(&mut self) -> Result<Option<Blob<'_>>> {
-        let Some((oid, name)) = self.list.next() else { return Ok(None) };
+        let Some((oid, name)) = self.list.next() else {
+            return Ok(None);
+        };
         let data = self.reader.open_file(&name, &self.entry)?;
         Ok(Some(Blob { oid, data }))
     }

@@ -10,7 +10,7 @@ use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use crate::codec::{encode_header_and_toc, check_writable_version};
+use crate::codec::{check_writable_version, encode_header_and_toc};
 use crate::compress::member::{CompressedMember, MemberStream};
 use crate::compress::{file_suffix, CompressionSpec, Container, Encoder};
 use crate::error::{EntryRef, Error, Result};
@@ -35,22 +35,40 @@ pub struct DirectoryDataFile {
 }
 
 impl DirectoryDataFile {
-    fn create(path: PathBuf, spec: &CompressionSpec, members: bool, done: Option<(Done, DumpId)>, sync: bool) -> Result<Self> {
+    fn create(
+        path: PathBuf,
+        spec: &CompressionSpec,
+        members: bool,
+        done: Option<(Done, DumpId)>,
+        sync: bool,
+    ) -> Result<Self> {
         let label = path.display().to_string();
         let file = File::create(&path).map_err(|e| Error::io(&label, e))?;
         let w = BufWriter::with_capacity(128 * 1024, file);
         let stream = if members {
             FileStream::Members(MemberStream::new(*spec, Container::DirectoryFile), w)
         } else {
-            FileStream::Plain(Encoder::new(spec, Container::DirectoryFile, w).map_err(|e| Error::io(&label, e))?)
+            FileStream::Plain(
+                Encoder::new(spec, Container::DirectoryFile, w)
+                    .map_err(|e| Error::io(&label, e))?,
+            )
         };
-        Ok(DirectoryDataFile { path, label, stream: Some(stream), done, sync })
+        Ok(DirectoryDataFile {
+            path,
+            label,
+            stream: Some(stream),
+            done,
+            sync,
+        })
     }
 
     pub fn write_data(&mut self, buf: &[u8]) -> Result<()> {
         match &mut self.stream {
             Some(FileStream::Plain(e)) => e.write_all(buf).map_err(|e| Error::io(&self.label, e)),
-            _ => Err(Error::Unsupported(format!("{}: this file takes compressed members", self.label))),
+            _ => Err(Error::Unsupported(format!(
+                "{}: this file takes compressed members",
+                self.label
+            ))),
         }
     }
 
@@ -60,7 +78,10 @@ impl DirectoryDataFile {
                 let label = &self.label;
                 ms.push(m, &mut |b| w.write_all(b).map_err(|e| Error::io(label, e)))
             }
-            _ => Err(Error::Unsupported(format!("{}: this file takes raw data, not members", self.label))),
+            _ => Err(Error::Unsupported(format!(
+                "{}: this file takes raw data, not members",
+                self.label
+            ))),
         }
     }
 
@@ -107,7 +128,12 @@ impl Drop for DirectoryDataFile {
 enum Current {
     Idle,
     Data(DirectoryDataFile),
-    Blobs { dump_id: DumpId, lo_toc: BufWriter<File>, lo_toc_label: String, lo: Option<(u32, DirectoryDataFile)> },
+    Blobs {
+        dump_id: DumpId,
+        lo_toc: BufWriter<File>,
+        lo_toc_label: String,
+        lo: Option<(u32, DirectoryDataFile)>,
+    },
 }
 
 pub struct DirectoryWriter {
@@ -124,7 +150,12 @@ pub struct DirectoryWriter {
 
 impl DirectoryWriter {
     /// Creates the directory (mode 0700; an existing empty directory is accepted).
-    pub fn create(dir: impl AsRef<Path>, mut toc: Toc, spec: CompressionSpec, sync: bool) -> Result<Self> {
+    pub fn create(
+        dir: impl AsRef<Path>,
+        mut toc: Toc,
+        spec: CompressionSpec,
+        sync: bool,
+    ) -> Result<Self> {
         let dir = dir.as_ref().to_path_buf();
         let label = dir.display().to_string();
         check_writable_version(toc.header.version)?;
@@ -136,11 +167,16 @@ impl DirectoryWriter {
         match fs::read_dir(&dir) {
             Ok(mut it) => {
                 if it.next().is_some() {
-                    return Err(Error::Unsupported(format!("could not create directory \"{label}\": File exists")));
+                    return Err(Error::Unsupported(format!(
+                        "could not create directory \"{label}\": File exists"
+                    )));
                 }
             }
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                fs::DirBuilder::new().mode(0o700).create(&dir).map_err(|e| Error::io(&label, e))?;
+                fs::DirBuilder::new()
+                    .mode(0o700)
+                    .create(&dir)
+                    .map_err(|e| Error::io(&label, e))?;
             }
             Err(e) => return Err(Error::io(&label, e)),
         }
@@ -166,14 +202,29 @@ impl DirectoryWriter {
             .entries
             .iter()
             .find(|e| e.dump_id == dump_id)
-            .ok_or_else(|| Error::NoSuchEntry { file: self.label.clone(), dump_id })?;
+            .ok_or_else(|| Error::NoSuchEntry {
+                file: self.label.clone(),
+                dump_id,
+            })?;
         if !entry.had_dumper {
-            return Err(self.misuse(&format!("{} has no data component (hadDumper 0)", EntryRef::of(entry))));
+            return Err(self.misuse(&format!(
+                "{} has no data component (hadDumper 0)",
+                EntryRef::of(entry)
+            )));
         }
         if (entry.desc == Desc::Blobs) != blobs {
-            return Err(self.misuse(&format!("{}: use {} for this entry", EntryRef::of(entry), if blobs { "begin_data" } else { "begin_blobs" })));
+            return Err(self.misuse(&format!(
+                "{}: use {} for this entry",
+                EntryRef::of(entry),
+                if blobs { "begin_data" } else { "begin_blobs" }
+            )));
         }
-        if !self.started.lock().unwrap_or_else(|p| p.into_inner()).insert(dump_id) {
+        if !self
+            .started
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(dump_id)
+        {
             return Err(self.misuse(&format!("{} already has data", EntryRef::of(entry))));
         }
         Ok(entry)
@@ -182,8 +233,16 @@ impl DirectoryWriter {
     /// An independent writer for one table-data entry's file (parallel dump).
     pub fn open_data_file(&self, dump_id: DumpId, members: bool) -> Result<DirectoryDataFile> {
         self.data_entry(dump_id, false)?;
-        let path = self.dir.join(format!("{dump_id}.dat{}", file_suffix(self.spec.algorithm)));
-        DirectoryDataFile::create(path, &self.spec, members, Some((self.done.clone(), dump_id)), self.sync)
+        let path = self
+            .dir
+            .join(format!("{dump_id}.dat{}", file_suffix(self.spec.algorithm)));
+        DirectoryDataFile::create(
+            path,
+            &self.spec,
+            members,
+            Some((self.done.clone(), dump_id)),
+            self.sync,
+        )
     }
 
     fn idle(&self) -> Result<()> {
@@ -207,7 +266,10 @@ impl DirectoryWriter {
 
     pub fn write_data(&mut self, buf: &[u8]) -> Result<()> {
         match &mut self.current {
-            Current::Data(f) | Current::Blobs { lo: Some((_, f)), .. } => f.write_data(buf),
+            Current::Data(f)
+            | Current::Blobs {
+                lo: Some((_, f)), ..
+            } => f.write_data(buf),
             _ => Err(self.misuse("write_data without an open data stream or large object")),
         }
     }
@@ -232,43 +294,77 @@ impl DirectoryWriter {
     pub fn begin_blobs(&mut self, dump_id: DumpId) -> Result<()> {
         self.idle()?;
         let entry = self.data_entry(dump_id, true)?;
-        let DataLocation::File(name) = &entry.data_location else { return Err(self.misuse("no LO TOC name")) };
+        let DataLocation::File(name) = &entry.data_location else {
+            return Err(self.misuse("no LO TOC name"));
+        };
         let path = self.dir.join(String::from_utf8_lossy(name).as_ref());
         let lo_toc_label = path.display().to_string();
         let f = File::create(&path).map_err(|e| Error::io(&lo_toc_label, e))?;
-        self.current = Current::Blobs { dump_id, lo_toc: BufWriter::new(f), lo_toc_label, lo: None };
+        self.current = Current::Blobs {
+            dump_id,
+            lo_toc: BufWriter::new(f),
+            lo_toc_label,
+            lo: None,
+        };
         Ok(())
     }
 
     pub fn start_lo(&mut self, oid: u32) -> Result<()> {
-        let path = self.dir.join(format!("blob_{oid}.dat{}", file_suffix(self.spec.algorithm)));
+        let path = self.dir.join(format!(
+            "blob_{oid}.dat{}",
+            file_suffix(self.spec.algorithm)
+        ));
         let (spec, sync) = (self.spec, self.sync);
         match &mut self.current {
             Current::Blobs { lo: lo @ None, .. } => {
-                *lo = Some((oid, DirectoryDataFile::create(path, &spec, false, None, sync)?));
+                *lo = Some((
+                    oid,
+                    DirectoryDataFile::create(path, &spec, false, None, sync)?,
+                ));
                 Ok(())
             }
-            _ => Err(self.misuse("start_lo outside begin_blobs, or previous large object not ended")),
+            _ => {
+                Err(self.misuse("start_lo outside begin_blobs, or previous large object not ended"))
+            }
         }
     }
 
     pub fn end_lo(&mut self) -> Result<()> {
-        let Current::Blobs { lo_toc, lo_toc_label, lo, .. } = &mut self.current else {
+        let Current::Blobs {
+            lo_toc,
+            lo_toc_label,
+            lo,
+            ..
+        } = &mut self.current
+        else {
             return Err(self.misuse("end_lo without start_lo"));
         };
-        let Some((oid, f)) = lo.take() else { return Err(self.misuse("end_lo without start_lo")) };
+        let Some((oid, f)) = lo.take() else {
+            return Err(self.misuse("end_lo without start_lo"));
+        };
         f.finish()?;
         writeln!(lo_toc, "{oid} blob_{oid}.dat").map_err(|e| Error::io(lo_toc_label.as_str(), e))
     }
 
     pub fn end_blobs(&mut self) -> Result<()> {
         match std::mem::replace(&mut self.current, Current::Idle) {
-            Current::Blobs { dump_id, mut lo_toc, lo_toc_label, lo: None } => {
+            Current::Blobs {
+                dump_id,
+                mut lo_toc,
+                lo_toc_label,
+                lo: None,
+            } => {
                 lo_toc.flush().map_err(|e| Error::io(&lo_toc_label, e))?;
                 if self.sync {
-                    lo_toc.get_ref().sync_all().map_err(|e| Error::io(&lo_toc_label, e))?;
+                    lo_toc
+                        .get_ref()
+                        .sync_all()
+                        .map_err(|e| Error::io(&lo_toc_label, e))?;
                 }
-                self.done.lock().unwrap_or_else(|p| p.into_inner()).insert(dump_id);
+                self.done
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(dump_id);
                 Ok(())
             }
             other => {
@@ -282,12 +378,21 @@ impl DirectoryWriter {
     pub fn finish(self) -> Result<()> {
         self.idle()?;
         let done = self.done.lock().unwrap_or_else(|p| p.into_inner()).clone();
-        if let Some(e) = self.entries.iter().find(|e| e.had_dumper && !done.contains(&e.dump_id)) {
-            return Err(self.misuse(&format!("{} has a data component but no data was written", EntryRef::of(e))));
+        if let Some(e) = self
+            .entries
+            .iter()
+            .find(|e| e.had_dumper && !done.contains(&e.dump_id))
+        {
+            return Err(self.misuse(&format!(
+                "{} has a data component but no data was written",
+                EntryRef::of(e)
+            )));
         }
         let bytes = encode_header_and_toc(&self.header, &self.entries)?;
         let final_path = self.dir.join("toc.dat");
-        let tmp = self.dir.join(format!("toc.dat.pgark-tmp-{}", std::process::id()));
+        let tmp = self
+            .dir
+            .join(format!("toc.dat.pgark-tmp-{}", std::process::id()));
         let label = tmp.display().to_string();
         let mut f = File::create(&tmp).map_err(|e| Error::io(&label, e))?;
         f.write_all(&bytes).map_err(|e| Error::io(&label, e))?;
@@ -296,7 +401,9 @@ impl DirectoryWriter {
         }
         fs::rename(&tmp, &final_path).map_err(|e| Error::io(final_path.display(), e))?;
         if self.sync {
-            File::open(&self.dir).and_then(|d| d.sync_all()).map_err(|e| Error::io(&self.label, e))?;
+            File::open(&self.dir)
+                .and_then(|d| d.sync_all())
+                .map_err(|e| Error::io(&self.label, e))?;
         }
         Ok(())
     }

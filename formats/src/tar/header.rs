@@ -15,14 +15,27 @@ pub struct MemberHeader {
 pub enum HeaderProblem {
     /// All 512 bytes are zero (end-of-archive marker).
     Zero,
-    BadChecksum { stored: Option<u64>, computed: u64 },
+    BadChecksum {
+        stored: Option<u64>,
+        computed: u64,
+    },
     BadMagic,
     BadSize,
 }
 
 /// Sum of the block with the checksum field counted as spaces.
 pub fn checksum(block: &[u8; BLOCK]) -> u64 {
-    block.iter().enumerate().map(|(i, &b)| if (148..156).contains(&i) { 32 } else { u64::from(b) }).sum()
+    block
+        .iter()
+        .enumerate()
+        .map(|(i, &b)| {
+            if (148..156).contains(&i) {
+                32
+            } else {
+                u64::from(b)
+            }
+        })
+        .sum()
 }
 
 /// An octal field (leading spaces, digits, terminated by space/NUL) or GNU base-256.
@@ -38,7 +51,12 @@ pub fn parse_number(field: &[u8]) -> Option<u64> {
         }
         return Some(v);
     }
-    let s: Vec<u8> = field.iter().copied().skip_while(|&b| b == b' ').take_while(|&b| b != b' ' && b != 0).collect();
+    let s: Vec<u8> = field
+        .iter()
+        .copied()
+        .skip_while(|&b| b == b' ')
+        .take_while(|&b| b != b' ' && b != 0)
+        .collect();
     if s.is_empty() {
         return Some(0);
     }
@@ -94,7 +112,9 @@ fn octal(field: &mut [u8], v: u64) {
 /// Builds a header block for a regular file (pg_dump's field values, §6.2).
 pub fn build(name: &str, size: u64, mtime: u64) -> Result<[u8; BLOCK], String> {
     if name.len() > 99 {
-        return Err(format!("tar member name \"{name}\" is longer than 99 bytes"));
+        return Err(format!(
+            "tar member name \"{name}\" is longer than 99 bytes"
+        ));
     }
     let mut h = [0u8; BLOCK];
     h[..name.len()].copy_from_slice(name.as_bytes());

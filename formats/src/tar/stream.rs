@@ -42,7 +42,11 @@ impl State {
             match self.input.read(&mut buf[got..]) {
                 Ok(0) if got == 0 => return Ok(false),
                 Ok(0) => {
-                    return Err(Error::Truncated { file: self.label.clone(), offset: self.pos + got as u64, what: what.into() })
+                    return Err(Error::Truncated {
+                        file: self.label.clone(),
+                        offset: self.pos + got as u64,
+                        what: what.into(),
+                    })
                 }
                 Ok(n) => got += n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -58,7 +62,11 @@ impl State {
         while n > 0 {
             let k = n.min(scratch.len() as u64) as usize;
             if !self.read_exact(&mut scratch[..k], what)? {
-                return Err(Error::Truncated { file: self.label.clone(), offset: self.pos, what: what.into() });
+                return Err(Error::Truncated {
+                    file: self.label.clone(),
+                    offset: self.pos,
+                    what: what.into(),
+                });
             }
             n -= k as u64;
         }
@@ -93,9 +101,18 @@ impl State {
                 }
                 Err(HeaderProblem::Zero) => continue,
                 Err(_) if first => {
-                    return Err(Error::BadMagic { file: self.label.clone(), detail: "input file does not appear to be a valid archive".into() })
+                    return Err(Error::BadMagic {
+                        file: self.label.clone(),
+                        detail: "input file does not appear to be a valid archive".into(),
+                    })
                 }
-                Err(p) => return Err(Error::Corrupt { file: self.label.clone(), offset: at, detail: format!("corrupt tar header found ({p:?})") }),
+                Err(p) => {
+                    return Err(Error::Corrupt {
+                        file: self.label.clone(),
+                        offset: at,
+                        detail: format!("corrupt tar header found ({p:?})"),
+                    })
+                }
             }
         }
     }
@@ -106,7 +123,11 @@ impl State {
             return Ok(0);
         }
         if !self.read_exact(&mut buf[..k], "tar member data")? {
-            return Err(Error::Truncated { file: self.label.clone(), offset: self.pos, what: "tar member data".into() });
+            return Err(Error::Truncated {
+                file: self.label.clone(),
+                offset: self.pos,
+                what: "tar member data".into(),
+            });
         }
         self.left -= k as u64;
         Ok(k)
@@ -137,7 +158,10 @@ impl TarStreamReader {
         loop {
             match st.next_member()? {
                 None => {
-                    return Err(Error::BadMagic { file: label, detail: "could not find header for file \"toc.dat\" in tar archive".into() })
+                    return Err(Error::BadMagic {
+                        file: label,
+                        detail: "could not find header for file \"toc.dat\" in tar archive".into(),
+                    })
                 }
                 Some((name, size)) if name == "toc.dat" => {
                     let mut toc_bytes = Vec::with_capacity(size.min(1 << 20) as usize);
@@ -151,17 +175,29 @@ impl TarStreamReader {
                     }
                     st.passed.insert(name);
                     let toc_label = format!("{label}:toc.dat");
-                    let mut r = ByteReader::new(&toc_bytes[..], toc_label.clone(), 0, Some(toc_bytes.len() as u64));
+                    let mut r = ByteReader::new(
+                        &toc_bytes[..],
+                        toc_label.clone(),
+                        0,
+                        Some(toc_bytes.len() as u64),
+                    );
                     let header = read_header(&mut r)?;
                     if header.format != FormatCode::Tar {
                         return Err(Error::Corrupt {
                             file: toc_label,
                             offset: 10,
-                            detail: format!("expected format (3) differs from format found in file ({})", header.format.to_byte()),
+                            detail: format!(
+                                "expected format (3) differs from format found in file ({})",
+                                header.format.to_byte()
+                            ),
                         });
                     }
                     let entries = read_toc(&mut r, ExtraKind::FileName)?;
-                    return Ok(TarStreamReader { label, toc: Toc { header, entries }, state: Arc::new(Mutex::new(st)) });
+                    return Ok(TarStreamReader {
+                        label,
+                        toc: Toc { header, entries },
+                        state: Arc::new(Mutex::new(st)),
+                    });
                 }
                 Some((name, _)) => {
                     st.passed.insert(name);
@@ -179,15 +215,28 @@ impl TarStreamReader {
             .entries
             .iter()
             .find(|e| e.dump_id == dump_id)
-            .ok_or_else(|| Error::NoSuchEntry { file: self.label.clone(), dump_id })
+            .ok_or_else(|| Error::NoSuchEntry {
+                file: self.label.clone(),
+                dump_id,
+            })
     }
 
     /// Moves forward to the member `name` (or, with `prefix`, to the first member whose
     /// name starts with it).
-    fn seek_member(&self, st: &mut State, name: &str, prefix: bool, entry: &TocEntry) -> Result<Option<String>> {
+    fn seek_member(
+        &self,
+        st: &mut State,
+        name: &str,
+        prefix: bool,
+        entry: &TocEntry,
+    ) -> Result<Option<String>> {
         st.generation += 1;
         if !prefix && st.passed.contains(name) {
-            return Err(Error::OutOfOrder { file: self.label.clone(), member: name.into(), entry: EntryRef::of(entry) });
+            return Err(Error::OutOfOrder {
+                file: self.label.clone(),
+                member: name.into(),
+                entry: EntryRef::of(entry),
+            });
         }
         loop {
             match st.next_member()? {
@@ -206,19 +255,39 @@ impl TarStreamReader {
     pub fn open_data(&self, dump_id: DumpId) -> Result<DataReader> {
         let entry = self.entry(dump_id)?;
         if entry.desc == Desc::Blobs {
-            return Err(Error::Unsupported(format!("{}: large objects are read with open_blobs", EntryRef::of(entry))));
+            return Err(Error::Unsupported(format!(
+                "{}: large objects are read with open_blobs",
+                EntryRef::of(entry)
+            )));
         }
         let name = match &entry.data_location {
             DataLocation::File(n) if n.is_empty() => return Ok(Box::new(io::empty())),
             DataLocation::File(n) => String::from_utf8_lossy(n).into_owned(),
-            DataLocation::Custom(_) => return Err(Error::Unsupported(format!("{}: not a tar-format entry", EntryRef::of(entry)))),
+            DataLocation::Custom(_) => {
+                return Err(Error::Unsupported(format!(
+                    "{}: not a tar-format entry",
+                    EntryRef::of(entry)
+                )))
+            }
         };
         let mut st = lock(&self.state);
         if self.seek_member(&mut st, &name, false, entry)?.is_none() {
-            return Err(Error::MissingMember { file: self.label.clone(), member: name, entry: EntryRef::of(entry) });
+            return Err(Error::MissingMember {
+                file: self.label.clone(),
+                member: name,
+                entry: EntryRef::of(entry),
+            });
         }
-        let r = StreamMember { state: self.state.clone(), generation: st.generation, entry: EntryRef::of(entry) };
-        Ok(Box::new(WithContext::new(r, format!("{}:{name}", self.label), EntryRef::of(entry))))
+        let r = StreamMember {
+            state: self.state.clone(),
+            generation: st.generation,
+            entry: EntryRef::of(entry),
+        };
+        Ok(Box::new(WithContext::new(
+            r,
+            format!("{}:{name}", self.label),
+            EntryRef::of(entry),
+        )))
     }
 
     /// Large objects: 1.16 from `blob_<first OID of the tag>.dat`, older archives from the
@@ -227,14 +296,19 @@ impl TarStreamReader {
         let entry = self.entry(dump_id)?;
         let mut st = lock(&self.state);
         let (start, prefix) = if self.toc.header.version >= ArchiveVersion::V1_16 {
-            let tag = String::from_utf8_lossy(entry.tag.as_deref().unwrap_or_default()).into_owned();
+            let tag =
+                String::from_utf8_lossy(entry.tag.as_deref().unwrap_or_default()).into_owned();
             let first: String = tag.chars().take_while(char::is_ascii_digit).collect();
             (format!("blob_{first}.dat"), false)
         } else {
             ("blob_".to_string(), true)
         };
         let Some(found) = self.seek_member(&mut st, &start, prefix, entry)? else {
-            return Err(Error::MissingMember { file: self.label.clone(), member: start, entry: EntryRef::of(entry) });
+            return Err(Error::MissingMember {
+                file: self.label.clone(),
+                member: start,
+                entry: EntryRef::of(entry),
+            });
         };
         Ok(TarStreamBlobs {
             state: self.state.clone(),
@@ -280,7 +354,10 @@ impl TarStreamBlobs {
     pub fn next_blob(&mut self) -> Result<Option<Blob<'_>>> {
         let mut st = lock(&self.state);
         if st.generation != self.generation {
-            return Err(Error::Unsupported(format!("{}: closed by opening another entry (the input cannot seek)", self.entry)));
+            return Err(Error::Unsupported(format!(
+                "{}: closed by opening another entry (the input cannot seek)",
+                self.entry
+            )));
         }
         let name = match self.first.take() {
             Some(n) => n,
@@ -298,14 +375,32 @@ impl TarStreamBlobs {
                 None => return Ok(None),
             },
         };
-        let digits: String = name.trim_start_matches("blob_").chars().take_while(char::is_ascii_digit).collect();
+        let digits: String = name
+            .trim_start_matches("blob_")
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
         let oid: u32 = digits.parse().map_err(|_| Error::Corrupt {
             file: self.label.clone(),
             offset: st.pos,
-            detail: format!("{}: invalid large object member name \"{name}\"", self.entry),
+            detail: format!(
+                "{}: invalid large object member name \"{name}\"",
+                self.entry
+            ),
         })?;
         drop(st);
-        let r = StreamMember { state: self.state.clone(), generation: self.generation, entry: self.entry.clone() };
-        Ok(Some(Blob { oid, data: Box::new(WithContext::new(r, format!("{}:{name}", self.label), self.entry.clone())) }))
+        let r = StreamMember {
+            state: self.state.clone(),
+            generation: self.generation,
+            entry: self.entry.clone(),
+        };
+        Ok(Some(Blob {
+            oid,
+            data: Box::new(WithContext::new(
+                r,
+                format!("{}:{name}", self.label),
+                self.entry.clone(),
+            )),
+        }))
     }
 }

@@ -57,17 +57,33 @@ impl Write for Out {
 fn spool_file() -> std::io::Result<File> {
     use std::sync::atomic::{AtomicU64, Ordering};
     static NEXT: AtomicU64 = AtomicU64::new(0);
-    let path = std::env::temp_dir()
-        .join(format!("pgark-tar-spool-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed)));
-    let f = std::fs::OpenOptions::new().read(true).write(true).create_new(true).open(&path)?;
+    let path = std::env::temp_dir().join(format!(
+        "pgark-tar-spool-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .open(&path)?;
     std::fs::remove_file(&path)?;
     Ok(f)
 }
 
 enum Current {
     Idle,
-    Data { dump_id: DumpId, member: OpenMember },
-    Blobs { dump_id: DumpId, lo_toc: Vec<u8>, lo: Option<OpenMember>, last_oid: Option<u32>, first_expected: Option<u32> },
+    Data {
+        dump_id: DumpId,
+        member: OpenMember,
+    },
+    Blobs {
+        dump_id: DumpId,
+        lo_toc: Vec<u8>,
+        lo: Option<OpenMember>,
+        last_oid: Option<u32>,
+        first_expected: Option<u32>,
+    },
 }
 
 pub struct TarWriter {
@@ -89,12 +105,22 @@ pub struct TarWriter {
 }
 
 impl TarWriter {
-    pub fn create(path: impl AsRef<Path>, toc: Toc, spec: CompressionSpec, sync: bool) -> Result<Self> {
+    pub fn create(
+        path: impl AsRef<Path>,
+        toc: Toc,
+        spec: CompressionSpec,
+        sync: bool,
+    ) -> Result<Self> {
         let final_path = path.as_ref().to_path_buf();
         let label = final_path.display().to_string();
         let tmp = temp_name(&final_path);
         let file = File::create(&tmp).map_err(|e| Error::io(tmp.display(), e))?;
-        let mut w = Self::start(Out::File(BufWriter::with_capacity(256 * 1024, file)), label, toc, spec)?;
+        let mut w = Self::start(
+            Out::File(BufWriter::with_capacity(256 * 1024, file)),
+            label,
+            toc,
+            spec,
+        )?;
         w.paths = Some((tmp, final_path));
         w.sync = sync;
         w.write_toc()?;
@@ -102,7 +128,12 @@ impl TarWriter {
     }
 
     /// Writes to a non-seekable stream (stdout); members are spooled to temporary files.
-    pub fn to_stream(out: Box<dyn Write + Send>, label: impl Into<String>, toc: Toc, spec: CompressionSpec) -> Result<Self> {
+    pub fn to_stream(
+        out: Box<dyn Write + Send>,
+        label: impl Into<String>,
+        toc: Toc,
+        spec: CompressionSpec,
+    ) -> Result<Self> {
         let mut w = Self::start(Out::Stream(out), label.into(), toc, spec)?;
         w.write_toc()?;
         Ok(w)
@@ -110,17 +141,30 @@ impl TarWriter {
 
     fn start(out: Out, label: String, mut toc: Toc, spec: CompressionSpec) -> Result<Self> {
         if spec.algorithm != CompressionAlgorithm::None {
-            return Err(Error::Unsupported("compression is not supported by tar archive format".into()));
+            return Err(Error::Unsupported(
+                "compression is not supported by tar archive format".into(),
+            ));
         }
         check_writable_version(toc.header.version)?;
         toc.header.format = FormatCode::Tar;
         toc.header.compression = spec.header_compression(toc.header.version)?;
         for e in &mut toc.entries {
-            e.data_location =
-                DataLocation::File(if e.had_dumper { format!("{}.dat", e.dump_id).into_bytes() } else { Vec::new() });
+            e.data_location = DataLocation::File(if e.had_dumper {
+                format!("{}.dat", e.dump_id).into_bytes()
+            } else {
+                Vec::new()
+            });
         }
-        let mtime = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
-        let data_order = toc.entries.iter().filter(|e| e.had_dumper).map(|e| e.dump_id).collect();
+        let mtime = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        let data_order = toc
+            .entries
+            .iter()
+            .filter(|e| e.had_dumper)
+            .map(|e| e.dump_id)
+            .collect();
         Ok(TarWriter {
             out,
             pos: 0,
@@ -148,7 +192,9 @@ impl TarWriter {
     }
 
     fn raw(&mut self, b: &[u8]) -> Result<()> {
-        self.out.write_all(b).map_err(|e| Error::io(&self.label, e))?;
+        self.out
+            .write_all(b)
+            .map_err(|e| Error::io(&self.label, e))?;
         self.pos += b.len() as u64;
         Ok(())
     }
@@ -164,26 +210,44 @@ impl TarWriter {
         let header_pos = self.pos;
         if let Out::Stream(_) = self.out {
             let spool = spool_file().map_err(|e| Error::io("temporary spool file", e))?;
-            return Ok(OpenMember { header_pos, name, size: 0, spool: Some(BufWriter::with_capacity(128 * 1024, spool)) });
+            return Ok(OpenMember {
+                header_pos,
+                name,
+                size: 0,
+                spool: Some(BufWriter::with_capacity(128 * 1024, spool)),
+            });
         }
         self.raw(&[0u8; BLOCK])?;
-        Ok(OpenMember { header_pos, name, size: 0, spool: None })
+        Ok(OpenMember {
+            header_pos,
+            name,
+            size: 0,
+            spool: None,
+        })
     }
 
     fn end_member(&mut self, m: OpenMember) -> Result<()> {
         let h = header::build(&m.name, m.size, self.mtime).map_err(|e| self.misuse(&e))?;
         if let Some(spool) = m.spool {
-            let mut f = spool.into_inner().map_err(|e| Error::io("temporary spool file", e.into_error()))?;
-            f.seek(SeekFrom::Start(0)).map_err(|e| Error::io("temporary spool file", e))?;
+            let mut f = spool
+                .into_inner()
+                .map_err(|e| Error::io("temporary spool file", e.into_error()))?;
+            f.seek(SeekFrom::Start(0))
+                .map_err(|e| Error::io("temporary spool file", e))?;
             self.raw(&h)?;
-            let copied = std::io::copy(&mut f, &mut self.out).map_err(|e| Error::io(&self.label, e))?;
+            let copied =
+                std::io::copy(&mut f, &mut self.out).map_err(|e| Error::io(&self.label, e))?;
             self.pos += copied;
             return self.raw(&[0u8; BLOCK][..header::padding(m.size)]);
         }
         self.raw(&[0u8; BLOCK][..header::padding(m.size)])?;
         self.out.flush().map_err(|e| Error::io(&self.label, e))?;
-        let Out::File(f) = &self.out else { return Err(self.misuse("file output expected")) };
-        f.get_ref().write_all_at(&h, m.header_pos).map_err(|e| Error::io(&self.label, e))
+        let Out::File(f) = &self.out else {
+            return Err(self.misuse("file output expected"));
+        };
+        f.get_ref()
+            .write_all_at(&h, m.header_pos)
+            .map_err(|e| Error::io(&self.label, e))
     }
 
     fn take_data_slot(&mut self, dump_id: DumpId, blobs: bool) -> Result<&TocEntry> {
@@ -192,8 +256,14 @@ impl TarWriter {
         }
         let Some(idx) = self.data_order.iter().position(|&d| d == dump_id) else {
             return match self.entries.iter().find(|e| e.dump_id == dump_id) {
-                Some(e) => Err(self.misuse(&format!("{} has no data component (hadDumper 0)", EntryRef::of(e)))),
-                None => Err(Error::NoSuchEntry { file: self.label.clone(), dump_id }),
+                Some(e) => Err(self.misuse(&format!(
+                    "{} has no data component (hadDumper 0)",
+                    EntryRef::of(e)
+                ))),
+                None => Err(Error::NoSuchEntry {
+                    file: self.label.clone(),
+                    dump_id,
+                }),
             };
         };
         if idx < self.next_data {
@@ -203,9 +273,17 @@ impl TarWriter {
             )));
         }
         self.next_data = idx + 1;
-        let entry = self.entries.iter().find(|e| e.dump_id == dump_id).ok_or_else(|| self.misuse("entry vanished"))?;
+        let entry = self
+            .entries
+            .iter()
+            .find(|e| e.dump_id == dump_id)
+            .ok_or_else(|| self.misuse("entry vanished"))?;
         if (entry.desc == Desc::Blobs) != blobs {
-            return Err(self.misuse(&format!("{}: use {} for this entry", EntryRef::of(entry), if blobs { "begin_data" } else { "begin_blobs" })));
+            return Err(self.misuse(&format!(
+                "{}: use {} for this entry",
+                EntryRef::of(entry),
+                if blobs { "begin_data" } else { "begin_blobs" }
+            )));
         }
         Ok(entry)
     }
@@ -225,12 +303,17 @@ impl TarWriter {
     pub fn write_data(&mut self, buf: &[u8]) -> Result<()> {
         let label = self.label.clone();
         let member = match &mut self.current {
-            Current::Data { member, .. } | Current::Blobs { lo: Some(member), .. } => member,
+            Current::Data { member, .. }
+            | Current::Blobs {
+                lo: Some(member), ..
+            } => member,
             _ => return Err(self.misuse("write_data without an open data stream or large object")),
         };
         member.size += buf.len() as u64;
         if let Some(spool) = &mut member.spool {
-            return spool.write_all(buf).map_err(|e| Error::io(format!("{label} (spool)"), e));
+            return spool
+                .write_all(buf)
+                .map_err(|e| Error::io(format!("{label} (spool)"), e));
         }
         self.raw(buf)
     }
@@ -262,19 +345,36 @@ impl TarWriter {
         // 1.16 pg_restore starts at the member named after the tag's first OID.
         let first_expected = if self.header.version >= ArchiveVersion::V1_16 {
             let tag = String::from_utf8_lossy(tag.as_deref().unwrap_or_default()).into_owned();
-            tag.chars().take_while(char::is_ascii_digit).collect::<String>().parse().ok()
+            tag.chars()
+                .take_while(char::is_ascii_digit)
+                .collect::<String>()
+                .parse()
+                .ok()
         } else {
             None
         };
-        self.current = Current::Blobs { dump_id, lo_toc: Vec::new(), lo: None, last_oid: None, first_expected };
+        self.current = Current::Blobs {
+            dump_id,
+            lo_toc: Vec::new(),
+            lo: None,
+            last_oid: None,
+            first_expected,
+        };
         Ok(())
     }
 
     pub fn start_lo(&mut self, oid: u32) -> Result<()> {
         match &self.current {
-            Current::Blobs { lo: None, last_oid, first_expected, .. } => {
+            Current::Blobs {
+                lo: None,
+                last_oid,
+                first_expected,
+                ..
+            } => {
                 if last_oid.is_some_and(|l| oid <= l) {
-                    return Err(self.misuse("large objects of a tar archive must be written in ascending OID order"));
+                    return Err(self.misuse(
+                        "large objects of a tar archive must be written in ascending OID order",
+                    ));
                 }
                 if last_oid.is_none() && first_expected.is_some_and(|f| f != oid) {
                     return Err(self.misuse(&format!(
@@ -283,7 +383,11 @@ impl TarWriter {
                     )));
                 }
             }
-            _ => return Err(self.misuse("start_lo outside begin_blobs, or previous large object not ended")),
+            _ => {
+                return Err(
+                    self.misuse("start_lo outside begin_blobs, or previous large object not ended")
+                )
+            }
         }
         let m = self.start_member(format!("blob_{oid}.dat"))?;
         if let Current::Blobs { lo, last_oid, .. } = &mut self.current {
@@ -295,7 +399,11 @@ impl TarWriter {
 
     pub fn end_lo(&mut self) -> Result<()> {
         let (m, oid) = match &mut self.current {
-            Current::Blobs { lo, last_oid: Some(oid), .. } if lo.is_some() => (lo.take(), *oid),
+            Current::Blobs {
+                lo,
+                last_oid: Some(oid),
+                ..
+            } if lo.is_some() => (lo.take(), *oid),
             _ => return Err(self.misuse("end_lo without start_lo")),
         };
         if let Some(m) = m {
@@ -309,8 +417,17 @@ impl TarWriter {
 
     pub fn end_blobs(&mut self) -> Result<()> {
         match std::mem::replace(&mut self.current, Current::Idle) {
-            Current::Blobs { dump_id, lo_toc, lo: None, .. } => {
-                let name = if self.header.version >= ArchiveVersion::V1_16 { format!("blobs_{dump_id}.toc") } else { "blobs.toc".into() };
+            Current::Blobs {
+                dump_id,
+                lo_toc,
+                lo: None,
+                ..
+            } => {
+                let name = if self.header.version >= ArchiveVersion::V1_16 {
+                    format!("blobs_{dump_id}.toc")
+                } else {
+                    "blobs.toc".into()
+                };
                 self.whole_member(&name, &lo_toc)?;
                 self.done.insert(dump_id);
                 Ok(())
@@ -326,15 +443,24 @@ impl TarWriter {
         if !matches!(self.current, Current::Idle) {
             return Err(self.misuse("finish with a data stream still open"));
         }
-        if let Some(e) = self.entries.iter().find(|e| e.had_dumper && !self.done.contains(&e.dump_id)) {
-            return Err(self.misuse(&format!("{} has a data component but no data was written", EntryRef::of(e))));
+        if let Some(e) = self
+            .entries
+            .iter()
+            .find(|e| e.had_dumper && !self.done.contains(&e.dump_id))
+        {
+            return Err(self.misuse(&format!(
+                "{} has a data component but no data was written",
+                EntryRef::of(e)
+            )));
         }
         self.whole_member("restore.sql", RESTORE_SQL)?;
         self.raw(&[0u8; 2 * BLOCK])?;
         self.out.flush().map_err(|e| Error::io(&self.label, e))?;
         if let (Out::File(f), Some((tmp, final_path))) = (&self.out, &self.paths) {
             if self.sync {
-                f.get_ref().sync_all().map_err(|e| Error::io(tmp.display(), e))?;
+                f.get_ref()
+                    .sync_all()
+                    .map_err(|e| Error::io(tmp.display(), e))?;
             }
             std::fs::rename(tmp, final_path).map_err(|e| Error::io(final_path.display(), e))?;
         }
