@@ -194,10 +194,31 @@ fn check_major(major: u32) {
         archives.push(dump("dir_stats.d", &["-Fd", "--statistics", "-Z", "zstd"]));
     }
     let mut checker = Checker { major, pgark, failures: Vec::new(), checked: 0 };
+    let missing_list = v("-L missing file", &["-L", "/nonexistent/list.txt"]);
 
     let filter = dir.path().join("filter.txt");
     std::fs::write(&filter, "# tables of schema basic\ninclude table book\ninclude schema basic\nexclude schema data\n")
         .expect("write filter file");
+    // Filter files stock rejects, or whose patterns it keeps verbatim (quotes, spacing).
+    let filter_cases: Vec<(&str, &str)> = vec![
+        ("filter-spacing", "  INCLUDE   Table   book   # comment\n\ninclude index  book_title_idx\n"),
+        ("filter-quoted", "include table \"book\"\ninclude schema basic\n"),
+        ("filter-function", "include function describe ( integer )\n"),
+        ("filter-bad-command", "# x\nincludes table book\n"),
+        ("filter-bad-type", "include view book\n"),
+        ("filter-not-allowed", "include schema basic\nexclude table book\n"),
+        ("filter-no-pattern", "include table   \n"),
+        ("filter-open-quote", "include table \"book\n\n"),
+        ("filter-table-data", "include table_data book\n"),
+    ];
+    let filter_files: Vec<(String, PathBuf)> = filter_cases
+        .iter()
+        .map(|(name, text)| {
+            let path = dir.path().join(format!("{name}.txt"));
+            std::fs::write(&path, text).expect("write filter file");
+            (name.to_string(), path)
+        })
+        .collect();
 
     for archive in &archives {
         let mut variants = vec![
@@ -257,7 +278,11 @@ fn check_major(major: u32) {
                 v("-s --statistics-only (conflict)", &["-s", "--statistics-only"]),
                 v("-I book_title_idx --statistics-only", &["-I", "book_title_idx", "--statistics-only"]),
                 Variant { label: "--filter".into(), args: vec!["--filter".into(), filter.clone().into_os_string()] },
+                v("--filter missing file", &["--filter", "/nonexistent/filter.txt"]),
             ]);
+            for (name, path) in &filter_files {
+                variants.push(Variant { label: name.clone(), args: vec!["--filter".into(), path.clone().into_os_string()] });
+            }
         }
         let list = use_list_file(&checker, archive, dir.path());
         for extra in [&[][..], &["-n", "basic"][..], &["-t", "book"][..], &["-a"][..]] {
@@ -266,6 +291,7 @@ fn check_major(major: u32) {
             variants.push(Variant { label: format!("-L reordered {}", extra.join(" ")), args });
         }
 
+        variants.push(Variant { label: missing_list.label.clone(), args: missing_list.args.clone() });
         for variant in &variants {
             checker.compare(archive, variant, "UTC", false);
         }

@@ -61,18 +61,27 @@ pub fn check_restore_args(args: &RestoreArgs) -> Result<()> {
     Ok(())
 }
 
+/// An I/O error as C's `%m` words it: Rust's text without its " (os error N)" tail.
+fn os_message(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    match text.rfind(" (os error ") {
+        Some(cut) if text.ends_with(')') => text[..cut].to_string(),
+        _ => text,
+    }
+}
+
 /// Reads a `--filter` file (`-` = standard input) as stock does.
 fn read_filter_file(arg: &str) -> Result<Vec<u8>> {
     let mut bytes = Vec::new();
     if arg == "-" {
         std::io::stdin()
             .read_to_end(&mut bytes)
-            .map_err(|e| Error::Usage(format!("could not read from filter file \"{arg}\": {e}")))?;
+            .map_err(|e| Error::Usage(format!("could not read from filter file \"{arg}\": {}", os_message(&e))))?;
     } else {
         let mut file = std::fs::File::open(arg)
-            .map_err(|e| Error::Usage(format!("could not open filter file \"{arg}\": {e}")))?;
+            .map_err(|e| Error::Usage(format!("could not open filter file \"{arg}\": {}", os_message(&e))))?;
         file.read_to_end(&mut bytes)
-            .map_err(|e| Error::Usage(format!("could not read from filter file \"{arg}\": {e}")))?;
+            .map_err(|e| Error::Usage(format!("could not read from filter file \"{arg}\": {}", os_message(&e))))?;
     }
     Ok(bytes)
 }
@@ -125,7 +134,7 @@ pub fn selection_from_args(args: &RestoreArgs) -> Result<Selection> {
 /// `ignored_lines` for the caller to report as warnings.
 pub fn load_use_list(path: &str, toc: &Toc) -> Result<ParsedUseList> {
     let input =
-        std::fs::read(path).map_err(|e| Error::Usage(format!("could not open TOC file \"{path}\": {e}")))?;
+        std::fs::read(path).map_err(|e| Error::Usage(format!("could not open TOC file \"{path}\": {}", os_message(&e))))?;
     Ok(parse_use_list(&input, toc)?)
 }
 
