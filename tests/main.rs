@@ -4,3 +4,5 @@
 
 mod cli;
 mod conn;
+mod restore_support;
+mod restore_stock;
