@@ -46,24 +46,21 @@ pub fn run_script(args: &RestoreArgs) -> Result<()> {
     }
     let mut selection = selection_from_args(args)?;
 
-    // Stock reads an archive from standard input when none is named; the readers
-    // need a file, so standard input is spooled to a temporary one first.
-    let spooled;
-    let path = match &args.archive {
-        Some(p) => std::path::PathBuf::from(p),
-        None => {
-            spooled = spool_stdin()?;
-            spooled.path().to_path_buf()
-        }
-    };
-    let reader = match args.format {
-        None => ArchiveReader::open(&path)?,
-        Some(FormatArg::Custom) => ArchiveReader::open_as(&path, ArchiveFormat::Custom)?,
-        Some(FormatArg::Directory) => ArchiveReader::open_as(&path, ArchiveFormat::Directory)?,
-        Some(FormatArg::Tar) => ArchiveReader::open_as(&path, ArchiveFormat::Tar)?,
-        Some(FormatArg::Plain) => {
-            return Err(Error::Usage("archive format \"p\" is not supported; please use psql".into()))
-        }
+    let reader = match &args.archive {
+        // Stock reads the archive from standard input when no file is named: seeking
+        // when it is a regular file (`< archive`), else sequentially, so entries must
+        // then come in archive order.
+        None if stdin_is_regular_file() => ArchiveReader::open(STDIN_PATH)?,
+        None => ArchiveReader::from_stream(Box::new(std::io::stdin()), "standard input")?,
+        Some(path) => match args.format {
+            None => ArchiveReader::open(path)?,
+            Some(FormatArg::Custom) => ArchiveReader::open_as(path, ArchiveFormat::Custom)?,
+            Some(FormatArg::Directory) => ArchiveReader::open_as(path, ArchiveFormat::Directory)?,
+            Some(FormatArg::Tar) => ArchiveReader::open_as(path, ArchiveFormat::Tar)?,
+            Some(FormatArg::Plain) => {
+                return Err(Error::Usage("archive format \"p\" is not supported; please use psql".into()))
+            }
+        },
     };
     let toc = reader.toc();
 
@@ -156,14 +153,12 @@ pub fn generate_restrict_key() -> Result<Vec<u8>> {
     Ok(key)
 }
 
-/// Copies standard input to a temporary file (stock reads archives from a pipe).
-fn spool_stdin() -> Result<tempfile::NamedTempFile> {
-    let mut tmp = tempfile::NamedTempFile::new()
-        .map_err(|e| Error::Io { path: "temporary file for standard input".into(), source: e })?;
-    let mut input = std::io::stdin().lock();
-    std::io::copy(&mut input, tmp.as_file_mut())
-        .map_err(|e| Error::Io { path: "standard input".into(), source: e })?;
-    Ok(tmp)
+/// Standard input as a path the archive readers can open (and reopen) for seeking.
+const STDIN_PATH: &str = "/dev/stdin";
+
+/// Whether standard input is a regular file, hence seekable like a named archive.
+fn stdin_is_regular_file() -> bool {
+    std::fs::metadata(STDIN_PATH).map(|m| m.is_file()).unwrap_or(false)
 }
 
 /// Entry data straight from an opened archive.
