@@ -316,7 +316,7 @@ fn rewrite(
 }
 
 /// (b) for custom: blocks copied raw reproduce the file byte for byte.
-fn check_custom_byte_round_trip(stock: &Path, out: &Path, to_stream: bool) {
+fn check_custom_byte_round_trip(stock: &Path, out: &Path, to_stream: bool, stock_has_tail: bool) {
     let what = stock.display().to_string();
     let reader = CustomReader::open(stock).unwrap_or_else(|e| panic!("{what}: {e}"));
     let any = ArchiveReader::Custom(CustomReader::open(stock).expect("reopen"));
@@ -344,8 +344,12 @@ fn check_custom_byte_round_trip(stock: &Path, out: &Path, to_stream: bool) {
         }
     }
     w.finish().expect("finish");
-    let a = fs::read(stock).expect("read stock");
+    let mut a = fs::read(stock).expect("read stock");
     let b = fs::read(out).expect("read ours");
+    if stock_has_tail {
+        assert!(a.len() > b.len(), "{what}: expected trailing bytes after the last block");
+        a.truncate(b.len());
+    }
     assert!(a == b, "{what}: rewritten custom archive differs from stock ({} vs {} bytes, first difference at {:?})",
         a.len(), b.len(), a.iter().zip(&b).position(|(x, y)| x != y));
 }
@@ -524,19 +528,12 @@ fn stock_matrix(major: u32) {
             ArchiveFormat::Custom => {
                 let out = dir.join(format!("ours_raw_{i}.dump"));
                 let offsets_set = reader.entries().iter().any(|e| {
-                    matches!(
-                        e.data_location,
-                        DataLocation::Custom(CustomOffset::PosSet(_))
-                    )
+                    matches!(e.data_location, DataLocation::Custom(CustomOffset::PosSet(_)))
                 });
-                // 18's `> file` output carries a second TOC after the data: not reproducible.
-                let trailing_garbage = !s.seekable
-                    && offsets_set == false
-                    && major >= 18
-                    && s.path.ends_with("stock_c_redirect.dump");
-                if !trailing_garbage {
-                    check_custom_byte_round_trip(&s.path, &out, !offsets_set);
-                }
+                // `pg_dump -Fc > file` (16+ as observed): the TOC rewrite lands after the
+                // data through an append-mode handle; stock's file is ours plus that tail.
+                let redirected = s.path.ends_with("stock_c_redirect.dump");
+                check_custom_byte_round_trip(&s.path, &out, !offsets_set, redirected && !offsets_set);
             }
             ArchiveFormat::Directory => {
                 let out = dir.join(format!("ours_dir_{i}"));
