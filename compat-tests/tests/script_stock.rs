@@ -110,6 +110,12 @@ fn first_difference(expected: &[u8], actual: &[u8]) -> String {
 /// Renders `archive` with stock pg_restore 18 and with pgark (same options and key)
 /// into `work`; returns a failure description, or `None` when identical.
 fn compare(work: &Path, label: &str, archive: &Path, options: &[&str]) -> Option<String> {
+    compare_with(work, label, archive, archive, options)
+}
+
+/// Like [`compare`], but stock renders `stock_archive` while pgark renders `archive`
+/// (for the one documented difference: stock cannot take tar data out of archive order).
+fn compare_with(work: &Path, label: &str, archive: &Path, stock_archive: &Path, options: &[&str]) -> Option<String> {
     let stock_out = work.join("stock.sql");
     let pgark_out = work.join("pgark.sql");
     let _ = std::fs::remove_file(&stock_out);
@@ -117,7 +123,7 @@ fn compare(work: &Path, label: &str, archive: &Path, options: &[&str]) -> Option
     let key_arg = format!("--restrict-key={KEY}");
 
     let mut stock = Command::new(stock_tool(18, "pg_restore"));
-    stock.arg("-f").arg(&stock_out).arg(&key_arg).args(options).arg(archive);
+    stock.arg("-f").arg(&stock_out).arg(&key_arg).args(options).arg(stock_archive);
     let stock_run = run(stock, "stock pg_restore");
     let mut ours = Command::new(pgark_bin());
     ours.arg("restore").arg("-f").arg(&pgark_out).arg(&key_arg).args(options).arg(archive);
@@ -198,10 +204,21 @@ fn report(failures: Vec<String>, cases: usize) {
     panic!("{text}");
 }
 
+/// Every fixture that loads on `major` except the bulky `data` one, which
+/// [`script_matches_stock_for_bulk_data`] renders with fewer option sets (the debug
+/// binary takes seconds per run on it).
+fn load_all_but_bulk_data(cluster: &Cluster, db: &str) {
+    let fixtures: Vec<_> = pgark_testkit::fixtures::for_major(cluster.major())
+        .into_iter()
+        .filter(|f| f.name != "data")
+        .collect();
+    cluster.load_fixture_files(db, &fixtures);
+}
+
 #[test]
 fn script_matches_stock_pg_restore_18_for_every_option() {
     let cluster = Cluster::start(18);
-    cluster.load_all_fixtures("src");
+    load_all_but_bulk_data(&cluster, "src");
     let dir = scratch_dir();
     let archives = dump_all_formats(&cluster, "src", dir.path(), &[]);
     let list_file = dir.path().join("use.list");
@@ -256,6 +273,35 @@ fn script_matches_stock_pg_restore_18_for_every_option() {
     for (label, archive) in &archives {
         for options in &option_sets {
             cases += 1;
+            // Stock reads tar archives front to back only and fails when a -L list asks
+            // for data out of archive order; pgark reads tar members in any order
+            // (DIFFERENCES.md). The oracle for that case is stock's rendering of the
+            // same database's custom archive, whose script is identical.
+            let stock_archive = if label.starts_with("tar") && options.first() == Some(&"-L") {
+                &archives[0].1
+            } else {
+                archive
+            };
+            if let Some(f) = compare_with(dir.path(), label, archive, stock_archive, options) {
+                failures.push(f);
+            }
+        }
+    }
+    report(failures, cases);
+}
+
+#[test]
+fn script_matches_stock_for_bulk_data() {
+    let cluster = Cluster::start(18);
+    cluster.load_fixtures("src", &["data"]);
+    let dir = scratch_dir();
+    let archives = dump_all_formats(&cluster, "src", dir.path(), &[]);
+    let option_sets: Vec<Vec<&str>> = vec![vec![], vec!["-a", "--disable-triggers"], vec!["--transaction-size=50", "-c"]];
+    let mut failures = Vec::new();
+    let mut cases = 0;
+    for (label, archive) in &archives {
+        for options in &option_sets {
+            cases += 1;
             if let Some(f) = compare(dir.path(), label, archive, options) {
                 failures.push(f);
             }
@@ -301,7 +347,7 @@ fn script_matches_stock_for_pg_dump_15_archives() {
         return;
     }
     let cluster = Cluster::start(15);
-    cluster.load_all_fixtures("src");
+    load_all_but_bulk_data(&cluster, "src");
     let dir = scratch_dir();
     let archives = dump_all_formats(&cluster, "src", dir.path(), &[]);
     let option_sets: Vec<Vec<&str>> = vec![
