@@ -229,13 +229,9 @@ impl Encoding {
                 0x8f => 3,
                 _ => 2,
             },
-            Encoding::Sjis | Encoding::ShiftJis2004 => {
-                if (0xa1..=0xdf).contains(&c) {
-                    1
-                } else {
-                    2
-                }
-            }
+            // Half-width katakana are single bytes.
+            Encoding::Sjis | Encoding::ShiftJis2004 if (0xa1..=0xdf).contains(&c) => 1,
+            Encoding::Sjis | Encoding::ShiftJis2004 => 2,
             Encoding::Gb18030 => match s.get(1) {
                 Some(b) if (0x30..=0x39).contains(b) => 4,
                 _ => 2,
