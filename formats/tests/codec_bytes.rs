@@ -340,3 +340,129 @@ fn stream_headers_match_pg_dump() {
         &[0x28, 0xb5, 0x2f, 0xfd]
     );
 }
+
+/// Hand-encodes a one-entry archive of any version 1.1 – 1.16 following the spec's
+/// field gates (§2.1, §3.1), independent of the crate's writer.
+fn old_archive(minor: u8) -> Vec<u8> {
+    let v = |m: u8| minor >= m;
+    let mut b = b"PGDMP".to_vec();
+    let int = |b: &mut Vec<u8>, x: i32| {
+        if minor > 0 {
+            b.push(u8::from(x < 0));
+        }
+        b.extend_from_slice(&x.unsigned_abs().to_le_bytes());
+    };
+    let s = |b: &mut Vec<u8>, t: Option<&[u8]>| match t {
+        None => int(b, -1),
+        Some(t) => {
+            int(b, t.len() as i32);
+            b.extend_from_slice(t);
+        }
+    };
+    b.extend_from_slice(&[1, minor]);
+    if minor > 0 {
+        b.push(0); // rev
+    }
+    b.push(4); // intSize
+    if v(7) {
+        b.push(8); // offSize
+    }
+    b.push(1); // custom
+    if v(15) {
+        b.push(1);
+    } else if v(4) {
+        int(&mut b, -1);
+    } else if v(2) {
+        b.push(6);
+    }
+    if v(4) {
+        for t in [1, 2, 3, 4, 5, 99, 0] {
+            int(&mut b, t);
+        }
+        s(&mut b, Some(b"olddb"));
+    }
+    if v(10) {
+        s(&mut b, Some(b"9.6"));
+        s(&mut b, Some(b"9.6"));
+    }
+    int(&mut b, 1); // one entry
+    int(&mut b, 7); // dumpId
+    int(&mut b, 1); // hadDumper
+    if v(8) {
+        s(&mut b, Some(b"0"));
+    }
+    s(&mut b, Some(b"16384"));
+    s(&mut b, Some(b"t"));
+    s(&mut b, Some(b"TABLE DATA"));
+    if v(11) {
+        int(&mut b, 3);
+    }
+    s(&mut b, Some(b""));
+    s(&mut b, None);
+    if v(3) {
+        s(&mut b, Some(b"COPY t FROM stdin;\n"));
+    }
+    if v(6) {
+        s(&mut b, Some(b"public"));
+    }
+    if v(10) {
+        s(&mut b, None);
+    }
+    if v(14) {
+        s(&mut b, None);
+    }
+    if v(16) {
+        int(&mut b, 0);
+    }
+    s(&mut b, Some(b"alice"));
+    if v(9) {
+        s(&mut b, Some(b"false"));
+    }
+    if v(5) {
+        s(&mut b, Some(b"6"));
+        s(&mut b, None);
+    }
+    if v(7) {
+        b.push(1); // offset not set
+        b.extend_from_slice(&[0; 8]);
+    } else {
+        int(&mut b, -1); // offset not set
+        int(&mut b, 0); // data size
+    }
+    b
+}
+
+#[test]
+fn every_version_from_1_1_reads_with_its_field_gates() {
+    // (1.0 has no sign bytes, so its NULL strings and unset offsets cannot be encoded here.)
+    for minor in 1..=16u8 {
+        let bytes = old_archive(minor);
+        let (h, entries, end) = decode_header_and_toc(&bytes, "old", ExtraKind::Offset)
+            .unwrap_or_else(|e| panic!("1.{minor}: {e}"));
+        assert_eq!(end, bytes.len() as u64, "1.{minor}: all bytes consumed");
+        assert_eq!((h.version.major, h.version.minor), (1, minor));
+        assert_eq!(h.off_size, if minor >= 7 { 8 } else { 4 }, "1.{minor}");
+        assert_eq!(h.database_name.is_some(), minor >= 4, "1.{minor}");
+        assert_eq!(h.server_version.is_some(), minor >= 10, "1.{minor}");
+        let e = &entries[0];
+        assert_eq!(e.dump_id, 7);
+        assert!(e.had_dumper);
+        assert_eq!(e.catalog_id.oid, 16384);
+        assert_eq!(e.desc, pgark_formats::Desc::TableData);
+        // Before 1.11 the section comes from the desc.
+        assert_eq!(e.section, pgark_formats::Section::Data, "1.{minor}");
+        assert_eq!(e.copy_stmt.is_some(), minor >= 3, "1.{minor}");
+        assert_eq!(e.namespace.is_some(), minor >= 6, "1.{minor}");
+        assert_eq!(e.owner.as_deref(), Some(&b"alice"[..]), "1.{minor}");
+        assert_eq!(
+            e.dependencies,
+            if minor >= 5 { vec![6] } else { vec![] },
+            "1.{minor}"
+        );
+        assert_eq!(
+            e.data_location,
+            pgark_formats::model::DataLocation::Custom(CustomOffset::PosNotSet),
+            "1.{minor}"
+        );
+    }
+}
