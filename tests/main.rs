@@ -6,3 +6,5 @@ mod cli;
 mod conn;
 mod restore_support;
 mod restore_stock;
+mod restore_options;
+mod restore_errors;

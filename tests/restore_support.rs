@@ -97,6 +97,13 @@ impl SideBySide {
             text(&self.stock),
             text(&self.pgark)
         );
+        assert_eq!(
+            ignored_errors(&self.stock),
+            ignored_errors(&self.pgark),
+            "{what}: numbers of ignored errors differ\nstock stderr:\n{}\npgark stderr:\n{}",
+            text(&self.stock),
+            text(&self.pgark)
+        );
         assert!(
             self.comparison.is_equal(),
             "{what}: databases differ\n{}\npgark stderr:\n{}",
@@ -112,4 +119,14 @@ pub fn db_name(prefix: &str, label: &str) -> String {
     name.retain(|c| c.is_ascii_alphanumeric() || c == '_');
     name.truncate(60);
     name
+}
+
+/// N of "errors ignored on restore: N" (0 when absent).
+pub fn ignored_errors(out: &Output) -> usize {
+    let text = String::from_utf8_lossy(&out.stderr);
+    text.lines()
+        .filter_map(|l| l.split("errors ignored on restore: ").nth(1))
+        .filter_map(|n| n.trim().parse().ok())
+        .last()
+        .unwrap_or(0)
 }

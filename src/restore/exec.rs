@@ -113,6 +113,11 @@ struct Conn {
     txn_count: u32,
     /// Queries of serial phases waiting to be sent.
     pending: Vec<Query>,
+    /// `server_version_num` of the server.
+    server_version_num: u32,
+    /// The leader in `--single-transaction` / `--transaction-size` mode: always in a
+    /// transaction block.
+    in_outer_txn: bool,
 }
 
 /// A query and the entry it belongs to (for error messages).
@@ -203,8 +208,9 @@ impl<'a> Restorer<'a> {
                 Step::Begin(Phase::Postfork) => {
                     // Stock reconnects the leader here; the session is set up again.
                     leader.state.reset();
-                    let setup = self.generator.fixed_session_setup();
-                    self.queue(&mut leader, None, setup);
+                    for q in self.generator.fixed_session_setup(leader.server_version_num) {
+                        self.queue(&mut leader, None, q);
+                    }
                     if self.opts.transaction_size > 0 {
                         self.queue(&mut leader, None, b"BEGIN".to_vec());
                         leader.txn_count = 0;
@@ -237,17 +243,34 @@ impl<'a> Restorer<'a> {
                 progress.println(&format!("{}:  {}", notice.severity(), notice.message()));
             }
         });
-        let mut conn = Conn { client, state: SessionState::default(), txn_count: 0, pending: Vec::new() };
-        let setup = self.generator.fixed_session_setup();
-        let setup = to_text(&setup).map_err(Error::Restore)?;
-        conn.client
-            .batch_execute(&setup)
+        let version = client
+            .simple_query("SHOW server_version_num")
             .await
-            .map_err(|e| self.fatal("could not set up the session", &e))?;
-        conn.client
-            .batch_execute("SET synchronous_commit = off")
-            .await
-            .map_err(|e| self.fatal("could not set up the session", &e))?;
+            .map_err(|e| self.fatal("could not get the server version", &e))?;
+        let server_version_num = version
+            .iter()
+            .find_map(|m| match m {
+                tokio_postgres::SimpleQueryMessage::Row(row) => row.get(0).and_then(|v| v.parse().ok()),
+                _ => None,
+            })
+            .unwrap_or(0);
+        let mut conn =
+            Conn {
+            client,
+            state: SessionState::default(),
+            txn_count: 0,
+            pending: Vec::new(),
+            server_version_num,
+            in_outer_txn: leader && (self.opts.single_transaction || self.opts.transaction_size > 0),
+        };
+        let mut setup: Vec<Query> = self
+            .generator
+            .fixed_session_setup(server_version_num)
+            .into_iter()
+            .map(|text| Query { entry: None, text })
+            .collect();
+        setup.push(Query { entry: None, text: b"SET synchronous_commit = off".to_vec() });
+        self.execute(&conn.client, setup).await?;
         if leader && self.opts.transaction_size > 0 {
             self.queue(&mut conn, None, b"BEGIN".to_vec());
         }
@@ -323,12 +346,11 @@ impl<'a> Restorer<'a> {
     /// `warn_or_exit_horribly`: prints the error (and the entry, once), counts it, or
     /// stops the restore with `--exit-on-error`.
     fn entry_error(&self, entry: Option<DumpId>, msg: &str, command: Option<&[u8]>) -> Result<()> {
-        let mut text = String::new();
         if let Some(id) = entry {
             if self.last_error_entry.get() != Some(id) {
                 if let Some(te) = self.generator.entry(id) {
-                    text.push_str(&format!(
-                        "pgark: from TOC entry {}; {} {} {} {} {}\n",
+                    self.progress.println(&format!(
+                        "pgark: from TOC entry {}; {} {} {} {} {}",
                         te.dump_id,
                         te.catalog_id.table_oid,
                         te.catalog_id.oid,
@@ -340,14 +362,15 @@ impl<'a> Restorer<'a> {
                 self.last_error_entry.set(Some(id));
             }
         }
-        text.push_str(&format!("pgark: error: {msg}"));
+        let mut text = msg.to_string();
         if let Some(cmd) = command {
             text.push_str(&format!("\nCommand was: {}", String::from_utf8_lossy(cmd).trim_end_matches('\n')));
         }
         if self.opts.exit_on_error {
-            return Err(Error::Restore(text.trim_start_matches("pgark: error: ").to_string()));
+            // main prints it as "pgark: error: ..." and exits 1.
+            return Err(Error::Restore(text));
         }
-        self.progress.println(&text);
+        self.progress.println(&format!("pgark: error: {text}"));
         self.errors.set(self.errors.get() + 1);
         Ok(())
     }
@@ -486,9 +509,16 @@ impl<'a> Restorer<'a> {
     /// first. Returns whether anything of this entry failed (as far as known).
     async fn run_actions(&self, conn: &mut Conn, te: &TocEntry, actions: Vec<Action>, queue_sql: bool) -> Result<RunResult> {
         let mut result = RunResult::default();
+        // Inside the entry's own BEGIN .. COMMIT (TRUNCATE before COPY).
+        let mut explicit_txn = false;
         for action in actions {
             match action {
                 Action::Sql(text) => {
+                    if text == b"BEGIN" {
+                        explicit_txn = true;
+                    } else if text == b"COMMIT" {
+                        explicit_txn = false;
+                    }
                     self.queue(conn, Some(te.dump_id), text);
                     if !queue_sql || conn.pending.len() >= PIPELINE_DEPTH * 4 {
                         result.failed |= self.flush(conn).await?.contains(&te.dump_id);
@@ -496,7 +526,7 @@ impl<'a> Restorer<'a> {
                 }
                 Action::Copy { statement } => {
                     result.failed |= self.flush(conn).await?.contains(&te.dump_id);
-                    result.failed |= !self.copy(conn, te, &statement).await?;
+                    result.failed |= !self.copy(conn, te, &statement, explicit_txn).await?;
                 }
                 Action::DataCommands => {
                     result.failed |= self.flush(conn).await?.contains(&te.dump_id);
@@ -524,7 +554,15 @@ impl<'a> Restorer<'a> {
     }
 
     /// Streams the entry's COPY data. Returns false when the entry failed.
-    async fn copy(&self, conn: &mut Conn, te: &TocEntry, statement: &[u8]) -> Result<bool> {
+    ///
+    /// Outside a transaction the COPY is wrapped in BEGIN/COMMIT: the extended
+    /// protocol tokio-postgres uses for COPY would otherwise lose errors raised at
+    /// the implicit commit (deferred constraints), which stock reports as COPY
+    /// failures. A COPY that fails to start leaves tokio-postgres's connection out of
+    /// step with the server (the aborted COPY's extra Sync answer), so the connection
+    /// is replaced by a fresh one, set up alike, whose transaction (if one was open)
+    /// is aborted on purpose so that what follows behaves as on stock's connection.
+    async fn copy(&self, conn: &mut Conn, te: &TocEntry, statement: &[u8], in_explicit_txn: bool) -> Result<bool> {
         let text = match to_text(statement) {
             Ok(t) => t,
             Err(msg) => {
@@ -532,17 +570,36 @@ impl<'a> Restorer<'a> {
                 return Ok(false);
             }
         };
-        let sink = match conn.client.copy_in::<str, Bytes>(text.as_str()).await {
-            Ok(sink) => sink,
-            Err(e) if e.as_db_error().is_some() => {
-                self.entry_error(
-                    Some(te.dump_id),
-                    &format!("could not execute query: {}", describe(&e)),
-                    Some(statement),
-                )?;
+        let in_txn = in_explicit_txn || conn.in_outer_txn;
+        let wrap = !in_txn;
+        if wrap {
+            self.queue(conn, None, b"BEGIN".to_vec());
+            self.flush(conn).await?;
+        }
+        let db_error = |e: &tokio_postgres::Error| -> Result<()> {
+            if e.as_db_error().is_none() {
+                return Err(self.fatal("connection lost", e));
+            }
+            self.entry_error(Some(te.dump_id), &format!("could not execute query: {}", describe(e)), Some(statement))
+        };
+        let prepared = match conn.client.prepare(&text).await {
+            Ok(p) => p,
+            Err(e) => {
+                db_error(&e)?;
+                if wrap {
+                    self.end_wrapped_copy(conn, te, "ROLLBACK").await?;
+                }
                 return Ok(false);
             }
-            Err(e) => return Err(self.fatal("connection lost", &e)),
+        };
+        let sink = match conn.client.copy_in::<_, Bytes>(&prepared).await {
+            Ok(sink) => sink,
+            Err(e) => {
+                db_error(&e)?;
+                drop(prepared);
+                self.replace_connection(conn, in_txn).await?;
+                return Ok(false);
+            }
         };
         let mut sink = Box::pin(sink);
         let (tx, mut rx) = mpsc::channel::<std::result::Result<Bytes, String>>(CHANNEL_CHUNKS);
@@ -575,13 +632,40 @@ impl<'a> Restorer<'a> {
             self.entry_error(Some(te.dump_id), &msg, None)?;
             // Let the abort reach the server before the next query.
             let _ = conn.client.batch_execute("").await;
+            if wrap {
+                self.end_wrapped_copy(conn, te, "ROLLBACK").await?;
+            }
             return Ok(false);
         }
         let finished = match send_error {
             Some(e) => Err(e),
             None => sink.as_mut().finish().await.map(|_| ()),
         };
-        match finished {
+        let ok = match finished {
+            Ok(()) => true,
+            Err(e) if e.as_db_error().is_some() => {
+                self.entry_error(
+                    Some(te.dump_id),
+                    &format!("COPY failed for table \"{}\": {}", lossy(te.tag.as_deref()), describe(&e)),
+                    None,
+                )?;
+                false
+            }
+            Err(e) => return Err(self.fatal("connection lost", &e)),
+        };
+        if wrap {
+            if ok {
+                return self.end_wrapped_copy(conn, te, "COMMIT").await;
+            }
+            self.end_wrapped_copy(conn, te, "ROLLBACK").await?;
+        }
+        Ok(ok)
+    }
+
+    /// Ends the transaction around a COPY; an error at COMMIT (deferred constraint
+    /// checks) is the COPY's failure, as stock reports it.
+    async fn end_wrapped_copy(&self, conn: &mut Conn, te: &TocEntry, how: &str) -> Result<bool> {
+        match conn.client.batch_execute(how).await {
             Ok(()) => Ok(true),
             Err(e) if e.as_db_error().is_some() => {
                 self.entry_error(
@@ -593,6 +677,21 @@ impl<'a> Restorer<'a> {
             }
             Err(e) => Err(self.fatal("connection lost", &e)),
         }
+    }
+
+    /// Replaces `conn` by a fresh connection to the same database, set up the same
+    /// way; with `abort_txn` a transaction is opened and made to fail (quietly), so
+    /// that statements up to the next COMMIT fail as on the old connection.
+    async fn replace_connection(&self, conn: &mut Conn, abort_txn: bool) -> Result<()> {
+        let mut fresh = self.connect(false).await?;
+        fresh.in_outer_txn = conn.in_outer_txn;
+        fresh.txn_count = conn.txn_count;
+        if abort_txn {
+            let _ = fresh.client.batch_execute("BEGIN").await;
+            let _ = fresh.client.batch_execute("SELECT pg_catalog.int4div(1, 0)").await;
+        }
+        *conn = fresh;
+        Ok(())
     }
 
     /// Executes SQL data (INSERT statements, BLOB COMMENTS) statement by statement.

@@ -128,33 +128,46 @@ impl<'a> Generator<'a> {
         self.by_id.get(&dump_id).map(|&i| &self.toc.entries[i])
     }
 
-    /// `_doSetFixedOutputState` as one query.
-    pub fn fixed_session_setup(&self) -> Vec<u8> {
-        let mut q = b"SET statement_timeout = 0;\nSET lock_timeout = 0;\nSET idle_in_transaction_session_timeout = 0;\n"
-            .to_vec();
-        q.extend_from_slice(b"SET transaction_timeout = 0;\n");
-        q.extend_from_slice(b"SET client_encoding = '");
+    /// `_doSetFixedOutputState`: one query per setting, as stock sends them.
+    /// `transaction_timeout` is set only on servers that have it (17 and later):
+    /// stock pg_restore 18 sends it to older servers too and counts the error.
+    pub fn fixed_session_setup(&self, server_version_num: u32) -> Vec<Vec<u8>> {
+        let mut qs: Vec<Vec<u8>> = vec![
+            b"SET statement_timeout = 0;\n".to_vec(),
+            b"SET lock_timeout = 0;\n".to_vec(),
+            b"SET idle_in_transaction_session_timeout = 0;\n".to_vec(),
+        ];
+        if server_version_num >= 170000 {
+            qs.push(b"SET transaction_timeout = 0;\n".to_vec());
+        }
+        let mut q = b"SET client_encoding = '".to_vec();
         q.extend_from_slice(self.quoter.encoding.name().as_bytes());
-        q.extend_from_slice(b"';\nSET standard_conforming_strings = ");
+        q.extend_from_slice(b"';\n");
+        qs.push(q);
+        let mut q = b"SET standard_conforming_strings = ".to_vec();
         q.extend_from_slice(if self.quoter.std_strings { b"on;\n" } else { b"off;\n" });
+        qs.push(q);
         if let Some(role) = &self.opts.role {
-            q.extend_from_slice(b"SET ROLE ");
+            let mut q = b"SET ROLE ".to_vec();
             self.quoter.push_ident(&mut q, role);
             q.extend_from_slice(b";\n");
+            qs.push(q);
         }
         if let Some(sp) = &self.searchpath {
-            q.extend_from_slice(sp);
+            qs.push(sp.clone());
         }
-        q.extend_from_slice(b"SET check_function_bodies = false;\nSET xmloption = content;\nSET client_min_messages = warning;\n");
+        qs.push(b"SET check_function_bodies = false;\n".to_vec());
+        qs.push(b"SET xmloption = content;\n".to_vec());
+        qs.push(b"SET client_min_messages = warning;\n".to_vec());
         if !self.quoter.std_strings {
-            q.extend_from_slice(b"SET escape_string_warning = off;\n");
+            qs.push(b"SET escape_string_warning = off;\n".to_vec());
         }
-        q.extend_from_slice(if self.opts.enable_row_security {
-            b"SET row_security = on;\n"
+        qs.push(if self.opts.enable_row_security {
+            b"SET row_security = on;\n".to_vec()
         } else {
-            b"SET row_security = off;\n"
+            b"SET row_security = off;\n".to_vec()
         });
-        q
+        qs
     }
 
     /// The `--clean` drop statements of one entry (the caller walks the plan in
