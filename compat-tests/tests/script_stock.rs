@@ -422,6 +422,36 @@ fn restrict_key_is_random_unless_given_and_validated_like_stock() {
         assert!(ours_run.stdout.is_empty(), "nothing written for {bad:?}");
     }
 
+    // An archive on standard input (a regular file, seekable; and a pipe, read in
+    // archive order) renders as from a named file, for stock and pgark alike.
+    for (label, piped) in [("stdin file", false), ("stdin pipe", true)] {
+        let render = |program: &Path, pre: &[&str]| -> Vec<u8> {
+            let mut cmd = Command::new(program);
+            cmd.args(pre).arg("-f").arg("-").arg(format!("--restrict-key={KEY}"));
+            if piped {
+                let bytes = std::fs::read(&archive).expect("read archive");
+                cmd.stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped());
+                let mut child = cmd.spawn().expect("spawn");
+                let mut stdin = child.stdin.take().expect("stdin");
+                let writer = std::thread::spawn(move || {
+                    use std::io::Write;
+                    let _ = stdin.write_all(&bytes);
+                });
+                let out = child.wait_with_output().expect("wait");
+                writer.join().expect("writer thread");
+                assert!(out.status.success(), "{label}: {} failed", program.display());
+                out.stdout
+            } else {
+                cmd.stdin(std::fs::File::open(&archive).expect("open archive"));
+                must(cmd, label).stdout
+            }
+        };
+        let stock = render(&stock_tool(18, "pg_restore"), &[]);
+        let ours = render(&pgark_bin(), &["restore"]);
+        assert!(stock.len() > 1000, "{label}: stock wrote a script");
+        assert!(stock == ours, "{label}: scripts differ\n{}", first_difference(&stock, &ours));
+    }
+
     // `-f -` and `-f FILE` write the same bytes.
     let file = dir.path().join("out.sql");
     let mut to_file = Command::new(pgark_bin());
