@@ -339,3 +339,48 @@ fn transaction_size_commits_every_n_actions() {
     assert!(out.contains("SET row_security = off;\n\nBEGIN;\n\n"));
     assert!(out.ends_with(&format!("COMMIT;\n\n{EPILOGUE}")));
 }
+
+#[test]
+fn archives_without_searchpath_set_search_path_per_schema() {
+    let mut entries = specials();
+    entries.truncate(2); // no SEARCHPATH entry, as in archives before 1.13
+    entries.push(table(10, "app", "a", "o"));
+    entries.push(table(11, "app", "b", "o"));
+    entries.push(table(12, "pg_catalog", "c", "o"));
+    let toc = Toc { header: header(), entries };
+    let out = render(&toc, &plan_all(&toc), &keyed(), &mut MemorySource::default());
+    assert_eq!(out.matches("SET search_path = app, pg_catalog;\n\n").count(), 1, "{out}");
+    assert_eq!(out.matches("SET search_path = pg_catalog;\n\n").count(), 1, "{out}");
+    assert!(!out.contains("set_config('search_path'"));
+    // With --clean the drops set the path too, and it is set again afterwards.
+    let opts = ScriptOptions { clean: true, ..keyed() };
+    let out = render(&toc, &plan_all(&toc), &opts, &mut MemorySource::default());
+    assert_eq!(out.matches("SET search_path = app, pg_catalog;\n\n").count(), 2, "{out}");
+}
+
+#[test]
+fn disable_triggers_only_when_nothing_schema_like_is_restored() {
+    let mut entries = specials();
+    entries.push(table(10, "public", "t", "alice"));
+    entries.push(table_data(11, 10, "public", "t", "alice"));
+    let toc = Toc { header: header(), entries };
+    let opts = ScriptOptions { disable_triggers: true, ..keyed() };
+    let out = render(&toc, &plan_all(&toc), &opts, &mut MemorySource::default());
+    assert!(!out.contains("DISABLE TRIGGER"), "schema restored too: no trigger games");
+    let data_only: Vec<PlannedEntry> = plan_all(&toc)
+        .into_iter()
+        .map(|mut p| {
+            if p.reqs.schema() {
+                p.reqs = Reqs::NONE;
+            }
+            p
+        })
+        .collect();
+    let out = render(&toc, &data_only, &opts, &mut MemorySource::default());
+    assert!(out.contains(
+        "-- Data for Name: t; Type: TABLE DATA; Schema: public; Owner: alice\n--\n\n\
+SET SESSION AUTHORIZATION DEFAULT;\n\nALTER TABLE public.t DISABLE TRIGGER ALL;\n\n\
+COPY public.t (a) FROM stdin;\n"
+    ), "{out}");
+    assert!(out.contains("ALTER TABLE public.t ENABLE TRIGGER ALL;\n\n"));
+}
