@@ -147,6 +147,18 @@ fn compare_with(work: &Path, label: &str, archive: &Path, stock_archive: &Path, 
             String::from_utf8_lossy(&ours_run.stderr)
         ));
     }
+    if options.contains(&"-v") {
+        // -v progress messages: stock's text, pgark's program name.
+        let ours_err = String::from_utf8_lossy(&ours_run.stderr).replace("\npgark: ", "\npg_restore: ");
+        let ours_err = ours_err.strip_prefix("pgark: ").map(|r| format!("pg_restore: {r}")).unwrap_or(ours_err);
+        let stock_err = String::from_utf8_lossy(&stock_run.stderr).into_owned();
+        if stock_err != ours_err {
+            return Some(format!(
+                "{case}: -v messages differ\n{}",
+                first_difference(stock_err.as_bytes(), ours_err.as_bytes())
+            ));
+        }
+    }
     let expected = mask_clock(&std::fs::read(&stock_out).unwrap_or_default());
     let actual = mask_clock(&std::fs::read(&pgark_out).unwrap_or_default());
     if expected == actual {

@@ -73,7 +73,9 @@ pub fn run_script(args: &RestoreArgs) -> Result<()> {
     plan.check_strict_names(&selection)?;
 
     let file_arg = args.file.as_deref().unwrap_or("-");
-    let options = script_options(args, restrict_key, toc.header.created.as_ref(), file_arg);
+    let mut options = script_options(args, restrict_key, toc.header.created.as_ref(), file_arg);
+    options.schema_requested = selection.dump_schema;
+    options.tar_input = reader.format() == ArchiveFormat::Tar;
     let mut source = ArchiveData { reader: &reader };
 
     let report = if file_arg == "-" {
@@ -127,6 +129,9 @@ fn script_options(
         quote_all_identifiers: false,
         print_data_locations: true,
         output_name: if output_name == "-" { "standard output".into() } else { output_name.into() },
+        progress: if args.verbose { Some(|message| eprintln!("pgark: {message}")) } else { None },
+        schema_requested: true,
+        tar_input: false,
     }
 }
 

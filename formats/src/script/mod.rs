@@ -89,6 +89,15 @@ pub struct ScriptOptions {
     pub print_data_locations: bool,
     /// Name of the output, used in I/O error messages.
     pub output_name: String,
+    /// `-v`: receives stock's progress messages (`creating TABLE "s.t"`, `processing
+    /// data for table "s.t"`, ...) as they happen; the caller prints them.
+    pub progress: Option<fn(&str)>,
+    /// Whether the selection asked for schema (stock's `dumpSchema` before the implied
+    /// check): when it did but no wanted entry has a schema part, `-v` reports an
+    /// "implied no-schema restore".
+    pub schema_requested: bool,
+    /// Stock's tar reader reports each large object twice under `-v`; set for tar input.
+    pub tar_input: bool,
 }
 
 /// Non-fatal messages stock prints as `pg_restore: warning: ...` while rendering.
@@ -197,6 +206,10 @@ fn lossy(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
+fn lossy_tag(te: &TocEntry) -> String {
+    lossy(te.tag.as_deref().unwrap_or(b""))
+}
+
 /// `sanitize_line`: CR and LF become spaces so a name cannot end a comment line;
 /// NULL becomes `-` or nothing.
 pub fn sanitize_line(s: Option<&[u8]>, want_hyphen: bool) -> Vec<u8> {
@@ -254,11 +267,21 @@ impl<'a> Renderer<'a> {
         Ok(())
     }
 
+    /// A `-v` progress message (stock's `pg_log_info`).
+    fn progress(&self, message: impl FnOnce() -> String) {
+        if let Some(report) = self.opts.progress {
+            report(&message());
+        }
+    }
+
     fn in_outer_transaction(&self) -> bool {
         self.opts.single_transaction || self.opts.transaction_size > 0
     }
 
     fn run(&mut self, plan: &[PlannedEntry], source: &mut dyn DataSource) -> Result<()> {
+        if self.opts.schema_requested && !self.schema_restored {
+            self.progress(|| "implied no-schema restore".to_string());
+        }
         self.put(b"--\n-- PostgreSQL database dump\n--\n\n")?;
         if let Some(key) = self.opts.restrict_key.clone() {
             self.put_all(&[b"\\restrict ", &key, b"\n\n"])?;
@@ -376,6 +399,7 @@ impl<'a> Renderer<'a> {
                 continue;
             };
             let mut not_allowed_in_txn = false;
+            self.progress(|| format!("dropping {} {}", lossy(te.desc.as_bytes()), lossy_tag(te)));
             if self.opts.transaction_size > 0 && is_db {
                 not_allowed_in_txn = true;
                 self.put(b"COMMIT;\n")?;
@@ -481,9 +505,14 @@ impl<'a> Renderer<'a> {
             if object_is_db && self.opts.transaction_size > 0 {
                 self.put(b"COMMIT;\n\n")?;
             }
+            self.progress(|| match te.namespace.as_deref() {
+                Some(ns) => format!("creating {} \"{}.{}\"", lossy(te.desc.as_bytes()), lossy(ns), lossy_tag(te)),
+                None => format!("creating {} \"{}\"", lossy(te.desc.as_bytes()), lossy_tag(te)),
+            });
             self.print_toc_entry(te, Prefix::None)?;
             defn_dumped = true;
             if object_is_db {
+                self.progress(|| format!("connecting to new database \"{}\"", lossy_tag(te)));
                 self.reconnect(te.tag.as_deref().unwrap_or(b""))?;
             }
         }
@@ -493,10 +522,12 @@ impl<'a> Renderer<'a> {
                 self.print_toc_entry(te, Prefix::Data)?;
                 match te.desc {
                     Desc::Blobs => {
+                        self.progress(|| "processing BLOBS".to_string());
                         self.select_output_schema(Some(b"pg_catalog"))?;
                         self.restore_large_objects(te, source)?;
                     }
                     Desc::BlobComments => {
+                        self.progress(|| "processing BLOB COMMENTS".to_string());
                         self.select_output_schema(Some(b"pg_catalog"))?;
                         self.copy_entry_data(te, source)?;
                     }
@@ -504,6 +535,11 @@ impl<'a> Renderer<'a> {
                         self.disable_triggers_if_necessary(te)?;
                         self.become_owner(te)?;
                         self.select_output_schema(te.namespace.as_deref())?;
+                        self.progress(|| {
+                            // Stock prints a missing namespace as C's "(null)".
+                            let ns = te.namespace.as_deref().map(lossy).unwrap_or_else(|| "(null)".into());
+                            format!("processing data for table \"{ns}.{}\"", lossy_tag(te))
+                        });
                         if let Some(copy) = te.copy_stmt.as_deref().filter(|c| !c.is_empty()) {
                             self.put(copy)?;
                         }
@@ -512,6 +548,7 @@ impl<'a> Renderer<'a> {
                     }
                 }
             } else if !defn_dumped {
+                self.progress(|| format!("executing {} {}", lossy(te.desc.as_bytes()), lossy_tag(te)));
                 self.print_toc_entry(te, Prefix::None)?;
             }
         }
@@ -557,8 +594,17 @@ impl<'a> Renderer<'a> {
         let old_style = self.toc.header.version < ArchiveVersion::V1_12;
         let clean = self.opts.clean;
         let quoter = self.quoter;
+        let progress = self.opts.progress;
+        let reports_per_lo = if self.opts.tar_input { 2 } else { 1 };
+        let mut restored = 0usize;
         let out = &mut self.out;
         source.large_objects(te, &mut |oid, bytes| {
+            restored += 1;
+            if let Some(report) = progress {
+                for _ in 0..reports_per_lo {
+                    report(&format!("restoring large object with OID {oid}"));
+                }
+            }
             if old_style && clean {
                 out.put(
                     format!(
@@ -586,6 +632,13 @@ impl<'a> Renderer<'a> {
             }
             out.put(b"SELECT pg_catalog.lo_close(0);\n\n")
         })?;
+        self.progress(|| {
+            if restored == 1 {
+                "restored 1 large object".to_string()
+            } else {
+                format!("restored {restored} large objects")
+            }
+        });
         if !outer {
             self.put(b"COMMIT;\n\n")?;
         }
@@ -1008,6 +1061,8 @@ impl<'a> Renderer<'a> {
         if self.schema_restored || !self.opts.disable_triggers {
             return Ok(());
         }
+        let verb_text = if verb == b"DISABLE" { "disabling" } else { "enabling" };
+        self.progress(|| format!("{verb_text} triggers for {}", lossy_tag(te)));
         // Only a superuser can disable constraint triggers; without -S the session
         // user is assumed to be one.
         let superuser = self.opts.superuser.clone();
