@@ -28,6 +28,9 @@ pub enum Error {
     /// A restore into a database failed, or ended with errors ignored.
     #[error("{0}")]
     Restore(String),
+    /// A cluster dump (pg_dumpall) failed: a catalog query, or what it returned.
+    #[error("{0}")]
+    Dumpall(String),
     /// Reading or writing a file outside an archive.
     #[error("{path}: {source}")]
     Io {

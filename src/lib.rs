@@ -6,6 +6,7 @@
 pub mod cli;
 pub mod commands;
 pub mod conn;
+pub mod dumpall;
 pub mod error;
 pub mod restore;
 

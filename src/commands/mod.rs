@@ -1,5 +1,6 @@
 //! What each command does once its arguments are parsed.
 
+pub mod dumpall;
 pub mod list;
 pub mod restore;
 pub mod restore_options;
@@ -12,7 +13,7 @@ pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Dump(_) => Err(Error::NotImplemented { what: "pgark dump".into() }),
         Command::Restore(args) => restore::run(&args),
-        Command::Dumpall(_) => Err(Error::NotImplemented { what: "pgark dumpall".into() }),
+        Command::Dumpall(args) => dumpall::run(&args),
         Command::List(args) => list::run_list(&args),
     }
 }

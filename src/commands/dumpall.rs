@@ -1,0 +1,268 @@
+//! `pgark dumpall`: option checks, the connection (database `postgres`, else `template1`,
+//! or `-l`), the session setup and the plain-text frame pg_dumpall 18 writes around the
+//! globals. Whole-cluster dumps need pgark's per-database dump and are not done yet.
+
+use crate::cli::dumpall::DumpallArgs;
+use crate::cli::FormatArg;
+use crate::commands::restore::{generate_restrict_key, valid_restrict_key};
+use crate::conn::{ConnectOptions, Env, Precedence, SystemEnv};
+use crate::dumpall::{write_globals, GlobalsOptions, Scope, Session};
+use crate::{Error, Result};
+use pgark_formats::quote::Encoding;
+use std::io::Write;
+
+/// What stock runs first on every connection (`ALWAYS_SECURE_SEARCH_PATH_SQL`).
+const SECURE_SEARCH_PATH: &str = "SELECT pg_catalog.set_config('search_path', '', false);";
+
+/// Runs `pgark dumpall`.
+pub fn run(args: &DumpallArgs) -> Result<()> {
+    let scope = check_options(args)?;
+    let restrict_key = match &args.restrict_key {
+        Some(key) => key.clone().into_bytes(),
+        None => generate_restrict_key()?,
+    };
+    if !valid_restrict_key(&restrict_key) {
+        return Err(Error::Usage("invalid restrict key".into()));
+    }
+    let options = GlobalsOptions {
+        clean: args.clean,
+        if_exists: args.if_exists,
+        no_privileges: args.no_privileges,
+        no_comments: args.no_comments,
+        no_security_labels: args.no_security_labels,
+        no_tablespaces: args.no_tablespaces,
+        no_role_passwords: args.no_role_passwords,
+        binary_upgrade: args.binary_upgrade,
+        drop_databases: false,
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Dumpall(format!("could not start the async runtime: {e}")))?;
+    let text = runtime.block_on(dump(args, scope, &options, &restrict_key))?;
+    write_output(args.file.as_deref(), &text)
+}
+
+/// Stock's option checks, in stock's order; returns the globals scope.
+fn check_options(args: &DumpallArgs) -> Result<Scope> {
+    let hint = "\nHint: Try \"pgark dumpall --help\" for more information.";
+    if !args.exclude_database.is_empty()
+        && (args.globals_only || args.roles_only || args.tablespaces_only)
+    {
+        return Err(Error::Usage(format!(
+            "option --exclude-database cannot be used together with -g/--globals-only, -r/--roles-only, or -t/--tablespaces-only{hint}"
+        )));
+    }
+    if args.globals_only && args.roles_only {
+        return Err(Error::Usage(format!(
+            "options -g/--globals-only and -r/--roles-only cannot be used together{hint}"
+        )));
+    }
+    if args.globals_only && args.tablespaces_only {
+        return Err(Error::Usage(format!(
+            "options -g/--globals-only and -t/--tablespaces-only cannot be used together{hint}"
+        )));
+    }
+    if args.if_exists && !args.clean {
+        return Err(Error::Usage(
+            "option --if-exists requires option -c/--clean".into(),
+        ));
+    }
+    if args.roles_only && args.tablespaces_only {
+        return Err(Error::Usage(format!(
+            "options -r/--roles-only and -t/--tablespaces-only cannot be used together{hint}"
+        )));
+    }
+    if args.format.is_some_and(|f| !matches!(f, FormatArg::Plain)) {
+        return Err(Error::NotImplemented {
+            what: "pgark dumpall -F c/d/t (cluster archives)".into(),
+        });
+    }
+    if args.globals_only {
+        Ok(Scope::Globals)
+    } else if args.roles_only {
+        Ok(Scope::Roles)
+    } else if args.tablespaces_only {
+        Ok(Scope::Tablespaces)
+    } else {
+        Err(Error::NotImplemented {
+            what: "pgark dumpall of whole clusters (use -g, -r or -t for the globals)".into(),
+        })
+    }
+}
+
+/// Connects, sets the session up and renders the whole output (in UTF8 until the end,
+/// where it is converted to the client encoding).
+async fn dump(
+    args: &DumpallArgs,
+    scope: Scope,
+    options: &GlobalsOptions,
+    restrict_key: &[u8],
+) -> Result<Vec<u8>> {
+    let env = SystemEnv;
+    let conn_options = ConnectOptions::resolve_with(
+        &args.connection,
+        args.dbname.as_deref(),
+        "pg_dumpall",
+        Precedence::ArgumentsWin,
+        &env,
+    )?;
+    let connection = match &args.database {
+        Some(db) => conn_options.for_database(db).connect().await.map_err(|e| {
+            Error::Dumpall(format!("{e}\ncould not connect to database \"{db}\""))
+        })?,
+        None => match conn_options.for_database("postgres").connect().await {
+            Ok(c) => c,
+            Err(_) => conn_options.for_database("template1").connect().await.map_err(|e| {
+                Error::Dumpall(format!(
+                    "{e}\ncould not connect to databases \"postgres\" or \"template1\"\nPlease specify an alternative database."
+                ))
+            })?,
+        },
+    };
+    let role_catalog = if options.no_role_passwords {
+        "pg_roles"
+    } else {
+        "pg_authid"
+    };
+    let mut session = Session::open(connection, role_catalog, args.verbose).await?;
+    session.rows(SECURE_SEARCH_PATH).await?;
+
+    let requested = args.encoding.clone().or_else(|| {
+        env.var("PGCLIENTENCODING")
+            .filter(|e| !e.eq_ignore_ascii_case("auto"))
+    });
+    let encoding = match requested {
+        Some(name) => client_encoding(&session, &name).await?,
+        None => {
+            let name = session
+                .setting("server_encoding")
+                .await?
+                .unwrap_or_default();
+            Encoding::from_name(&name).unwrap_or(Encoding::SqlAscii)
+        }
+    };
+    if let Some(role) = &args.connection.role {
+        let mut sql = b"SET ROLE ".to_vec();
+        session.quoter.push_ident(&mut sql, role.as_bytes());
+        session.command(&String::from_utf8_lossy(&sql)).await?;
+    }
+    if args.quote_all_identifiers {
+        session.command("SET quote_all_identifiers = true").await?;
+        session.quoter.quote_all_identifiers = true;
+    }
+
+    let mut out = Vec::new();
+    out.extend_from_slice(b"--\n-- PostgreSQL database cluster dump\n--\n\n");
+    if args.verbose {
+        out.extend_from_slice(
+            format!(
+                "-- Started on {}\n\n",
+                pgark_formats::list::format_archive_time(None)
+            )
+            .as_bytes(),
+        );
+    }
+    out.extend_from_slice(b"\\restrict ");
+    out.extend_from_slice(restrict_key);
+    out.extend_from_slice(b"\n\nSET default_transaction_read_only = off;\n\n");
+    out.extend_from_slice(format!("SET client_encoding = '{}';\n", encoding.name()).as_bytes());
+    if session.quoter.std_strings {
+        out.extend_from_slice(b"SET standard_conforming_strings = on;\n");
+    } else {
+        out.extend_from_slice(
+            b"SET standard_conforming_strings = off;\nSET escape_string_warning = off;\n",
+        );
+    }
+    out.push(b'\n');
+    if !args.data_only {
+        write_globals(&session, scope, options, &mut out).await?;
+    }
+    out.extend_from_slice(b"\\unrestrict ");
+    out.extend_from_slice(restrict_key);
+    out.extend_from_slice(b"\n\n");
+    if args.verbose {
+        out.extend_from_slice(
+            format!(
+                "-- Completed on {}\n\n",
+                pgark_formats::list::format_archive_time(None)
+            )
+            .as_bytes(),
+        );
+    }
+    out.extend_from_slice(b"--\n-- PostgreSQL database cluster dump complete\n--\n\n");
+    to_client_encoding(&session, encoding, out).await
+}
+
+/// `-E` / PGCLIENTENCODING: the encoding's canonical name, checked the way libpq's
+/// `PQsetClientEncoding` checks it, by setting it on the server (then back to UTF8, the
+/// session's working encoding).
+async fn client_encoding(session: &Session, name: &str) -> Result<Encoding> {
+    let invalid = || Error::Dumpall(format!("invalid client encoding \"{name}\" specified"));
+    let encoding = Encoding::from_name(name.as_bytes()).ok_or_else(invalid)?;
+    let set = format!("SET client_encoding = '{}'", encoding.name());
+    session
+        .client
+        .batch_execute(&set)
+        .await
+        .map_err(|_| invalid())?;
+    session
+        .client
+        .batch_execute("SET client_encoding = 'UTF8'")
+        .await
+        .map_err(|e| Error::Dumpall(format!("could not reset the client encoding: {e}")))?;
+    Ok(encoding)
+}
+
+/// The dump text in the client encoding: the server converts it when it is not UTF8
+/// and not plain ASCII (conversion errors are stock's: a character with no equivalent).
+async fn to_client_encoding(
+    session: &Session,
+    encoding: Encoding,
+    text: Vec<u8>,
+) -> Result<Vec<u8>> {
+    if matches!(encoding, Encoding::Utf8 | Encoding::SqlAscii) || text.is_ascii() {
+        return Ok(text);
+    }
+    let text = String::from_utf8(text)
+        .map_err(|_| Error::Dumpall("dump text is not valid UTF-8".into()))?;
+    let row = session
+        .client
+        .query_one(
+            "SELECT pg_catalog.convert_to($1, $2)",
+            &[&text, &encoding.name()],
+        )
+        .await
+        .map_err(|e| {
+            Error::Dumpall(match e.as_db_error() {
+                Some(db) => format!("query failed: {}:  {}", db.severity(), db.message()),
+                None => format!("query failed: {e}"),
+            })
+        })?;
+    row.try_get::<_, Vec<u8>>(0).map_err(|e| {
+        Error::Dumpall(format!(
+            "could not convert the dump to {}: {e}",
+            encoding.name()
+        ))
+    })
+}
+
+/// `-f FILE` or standard output.
+fn write_output(file: Option<&str>, text: &[u8]) -> Result<()> {
+    match file {
+        Some(path) => std::fs::write(path, text).map_err(|source| Error::Io {
+            path: format!("could not open output file \"{path}\""),
+            source,
+        }),
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            stdout
+                .write_all(text)
+                .and_then(|()| stdout.flush())
+                .map_err(|source| Error::Io {
+                    path: "standard output".into(),
+                    source,
+                })
+        }
+    }
+}
