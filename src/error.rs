@@ -31,6 +31,9 @@ pub enum Error {
     /// A cluster dump (pg_dumpall) failed: a catalog query, or what it returned.
     #[error("{0}")]
     Dumpall(String),
+    /// `pgark dump`: a catalog query failed or returned something unexpected.
+    #[error("{0}")]
+    Catalog(#[from] crate::catalog::CatalogError),
     /// Reading or writing a file outside an archive.
     #[error("{path}: {source}")]
     Io {

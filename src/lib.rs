@@ -3,11 +3,15 @@
 //! nothing of databases; this crate holds the command lines and everything that talks
 //! to a server.
 
+pub mod catalog;
 pub mod cli;
 pub mod commands;
 pub mod conn;
+pub mod dump;
 pub mod dumpall;
 pub mod error;
+pub mod graph;
+pub mod objects;
 pub mod restore;
 
 pub use error::{Error, Result};

@@ -1,0 +1,319 @@
+//! `pgark dump`: pg_dump's command line → catalog session → TOC → output. Plain
+//! output is a restore of the TOC through `pgark_formats::script` (stock's
+//! "plain output is a restore of the TOC"), with table data streamed from COPY;
+//! archives go through `ArchiveWriter`.
+
+use std::fs::File;
+use std::io::{BufWriter, Cursor, Read, Write};
+
+use futures_util::StreamExt;
+use pgark_formats::model::{ArchiveTime, Desc, Section, Toc, TocEntry};
+use pgark_formats::script::{render_script, DataSource, ScriptOptions};
+use pgark_formats::select::{plan, SectionSet, Selection};
+use pgark_formats::{ArchiveFormat, ArchiveWriter, CompressionSpec, WriteOptions};
+
+use crate::catalog::{Isolation, Session, SessionOptions};
+use crate::cli::dump::DumpArgs;
+use crate::cli::{FormatArg, SectionArg};
+use crate::commands::restore::{generate_restrict_key, valid_restrict_key};
+use crate::conn::{ConnectOptions, SystemEnv};
+use crate::dump::toc::EmitOptions;
+use crate::dump::{build_toc, collect, CollectOptions, Collected, HeaderInfo, Patterns};
+use crate::{Error, Result};
+
+/// Runs `pgark dump`.
+pub fn run(args: &DumpArgs) -> Result<()> {
+    if args.schema_only && args.data_only {
+        return Err(Error::Usage("options -s/--schema-only and -a/--data-only cannot be used together".into()));
+    }
+    if args.clean && args.data_only {
+        return Err(Error::Usage("options -c/--clean and -a/--data-only cannot be used together".into()));
+    }
+    if args.if_exists && !args.clean {
+        return Err(Error::Usage("option --if-exists requires option -c/--clean".into()));
+    }
+    let format = args.format.unwrap_or(FormatArg::Plain);
+    let restrict_key = match (&args.restrict_key, format) {
+        (Some(k), _) => Some(k.clone().into_bytes()),
+        (None, FormatArg::Plain) => Some(generate_restrict_key()?),
+        (None, _) => None,
+    };
+    if let Some(k) = &restrict_key {
+        if !valid_restrict_key(k) {
+            return Err(Error::Usage("invalid restrict key".into()));
+        }
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Io { path: "tokio runtime".into(), source: e })?;
+    runtime.block_on(dump(args, format, restrict_key))
+}
+
+fn io_err(path: &str) -> impl Fn(std::io::Error) -> Error + '_ {
+    move |e| Error::Io { path: path.to_string(), source: e }
+}
+
+fn dump_schema(args: &DumpArgs) -> bool {
+    !args.data_only && !args.no_schema && !args.statistics_only
+}
+
+fn dump_data(args: &DumpArgs) -> bool {
+    !args.schema_only && !args.no_data && !args.statistics_only
+}
+
+async fn dump(args: &DumpArgs, format: FormatArg, restrict_key: Option<Vec<u8>>) -> Result<()> {
+    let dbname = args.dbname.as_deref().or(args.dbname_positional.as_deref());
+    let connect = ConnectOptions::resolve(&args.connection, dbname, "pg_dump", &SystemEnv)?;
+    let connection = connect.connect().await?;
+    let session = Session::open(
+        connection,
+        &SessionOptions {
+            isolation: if args.serializable_deferrable { Isolation::SerializableDeferrable } else { Isolation::RepeatableRead },
+            role: args.connection.role.clone(),
+            extra_float_digits: args.extra_float_digits,
+            quote_all_identifiers: args.quote_all_identifiers,
+            enable_row_security: args.enable_row_security,
+            snapshot: args.snapshot.clone(),
+            encoding: args.encoding.clone(),
+        },
+    )
+    .await?;
+    let emit = EmitOptions {
+        dump_schema: dump_schema(args),
+        dump_data: dump_data(args),
+        no_comments: args.no_comments,
+        binary_upgrade: args.binary_upgrade,
+        no_tablespaces: args.no_tablespaces,
+    };
+    let opts = CollectOptions {
+        emit: emit.clone(),
+        patterns: Patterns {
+            schemas: args.schema.clone(),
+            exclude_schemas: args.exclude_schema.clone(),
+            tables: args.table.iter().chain(&args.table_and_children).cloned().collect(),
+            exclude_tables: args.exclude_table.iter().chain(&args.exclude_table_and_children).cloned().collect(),
+            strict_names: args.strict_names,
+        },
+        sequence_data: args.sequence_data,
+        no_unlogged_table_data: args.no_unlogged_table_data,
+    };
+    let collected = collect(&session, &opts).await?;
+    for w in &collected.warnings {
+        eprintln!("pg_dump: warning: {w}");
+    }
+    let compression = match (&args.compress, format) {
+        (Some(c), _) => CompressionSpec::parse(c)?,
+        (None, FormatArg::Custom | FormatArg::Directory) => CompressionSpec::gzip_default(),
+        (None, _) => CompressionSpec::parse("none")?,
+    };
+    let header = HeaderInfo {
+        created: now_local(),
+        database: session.database.clone(),
+        server_version: session.version_text.clone(),
+        compression,
+    };
+    let toc = build_toc(&collected, &emit, &header, args.quote_all_identifiers)?;
+    match format {
+        FormatArg::Plain => write_plain(args, &session, &collected, &toc, restrict_key).await,
+        other => write_archive(args, other, &session, &collected, toc, compression).await,
+    }
+}
+
+/// The selection a plain dump renders: stock's `ProcessArchiveRestoreOptions` with the
+/// dump options copied into restore options.
+fn selection(args: &DumpArgs) -> Selection {
+    Selection {
+        dump_schema: dump_schema(args),
+        dump_data: dump_data(args),
+        dump_statistics: false,
+        sections: if args.section.is_empty() {
+            SectionSet::ALL
+        } else {
+            SectionSet::from_sections(
+                &args
+                    .section
+                    .iter()
+                    .map(|s| match s {
+                        SectionArg::PreData => Section::PreData,
+                        SectionArg::Data => Section::Data,
+                        SectionArg::PostData => Section::PostData,
+                    })
+                    .collect::<Vec<_>>(),
+            )
+        },
+        create_db: args.create,
+        acls_skip: args.no_privileges,
+        no_comments: args.no_comments,
+        no_policies: args.no_policies,
+        no_publications: args.no_publications,
+        no_security_labels: args.no_security_labels,
+        no_subscriptions: args.no_subscriptions,
+        sequence_data: args.sequence_data,
+        binary_upgrade: args.binary_upgrade,
+        ..Selection::default()
+    }
+}
+
+async fn write_plain(
+    args: &DumpArgs,
+    session: &Session,
+    collected: &Collected,
+    toc: &Toc,
+    restrict_key: Option<Vec<u8>>,
+) -> Result<()> {
+    let sel = selection(args);
+    let p = plan(toc, &sel);
+    // Table data is fetched up front (one COPY per table on the snapshot connection) so
+    // the synchronous renderer can stream it; see the module docs of `dump`.
+    let mut data = std::collections::HashMap::new();
+    if sel.dump_data {
+        for item in p.wanted() {
+            let e = &toc.entries[item.index];
+            if e.had_dumper && item.reqs.data() {
+                data.insert(e.dump_id, copy_data(session, collected, e).await?);
+            }
+        }
+    }
+    let name = args.file.clone().unwrap_or_else(|| "-".into());
+    let options = ScriptOptions {
+        restrict_key,
+        create_db: args.create,
+        clean: args.clean,
+        if_exists: args.if_exists,
+        no_owner: args.no_owner,
+        use_set_session_authorization: args.use_set_session_authorization,
+        no_tablespaces: args.no_tablespaces,
+        no_table_access_method: args.no_table_access_method,
+        disable_triggers: args.disable_triggers,
+        superuser: args.superuser.clone().map(String::into_bytes),
+        role: args.connection.role.clone().map(String::into_bytes),
+        enable_row_security: args.enable_row_security,
+        quote_all_identifiers: args.quote_all_identifiers,
+        output_name: name.clone(),
+        schema_requested: sel.dump_schema,
+        ..ScriptOptions::default()
+    };
+    let mut source = Prefetched { data };
+    match args.file.as_deref() {
+        None | Some("-") => {
+            let stdout = std::io::stdout();
+            let mut w = BufWriter::new(stdout.lock());
+            render_script(toc, p.items(), &options, &mut source, &mut w)?;
+            w.flush().map_err(io_err("standard output"))?;
+        }
+        Some(path) => {
+            let f = File::create(path).map_err(io_err(path))?;
+            let mut w = BufWriter::new(f);
+            render_script(toc, p.items(), &options, &mut source, &mut w)?;
+            w.flush().map_err(io_err(path))?;
+        }
+    }
+    Ok(())
+}
+
+/// `COPY ... TO stdout` of one TABLE DATA entry, plus the `\.` terminator stock stores.
+async fn copy_data(session: &Session, collected: &Collected, e: &TocEntry) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut stream = Box::pin(copy_stream(session, collected, e).await?);
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|err| Error::Usage(format!("Dumping the contents of table failed: {err}")))?;
+        out.extend_from_slice(&chunk);
+    }
+    out.extend_from_slice(b"\\.\n\n\n");
+    Ok(out)
+}
+
+async fn copy_stream(
+    session: &Session,
+    collected: &Collected,
+    e: &TocEntry,
+) -> Result<tokio_postgres::CopyOutStream> {
+    let oid = e.catalog_id.oid;
+    let cx_quoter = pgark_formats::quote::Quoter::default();
+    let opts = EmitOptions::default();
+    let cx = crate::dump::toc::EmitCx { catalog: &collected.catalog, quoter: cx_quoter, opts: &opts };
+    let sql = crate::objects::table_data::copy_out_sql(&cx, oid)
+        .ok_or_else(|| Error::Usage(format!("table with OID {oid} vanished from the catalog")))?;
+    session
+        .connection
+        .client
+        .copy_out(sql.as_str())
+        .await
+        .map_err(|err| Error::Usage(format!("Dumping the contents of table failed: {err}\nThe command was: {sql}")))
+}
+
+struct Prefetched {
+    data: std::collections::HashMap<i32, Vec<u8>>,
+}
+
+impl DataSource for Prefetched {
+    fn entry_data(&mut self, entry: &TocEntry) -> pgark_formats::Result<Option<Box<dyn Read + '_>>> {
+        Ok(self.data.remove(&entry.dump_id).map(|d| Box::new(Cursor::new(d)) as Box<dyn Read>))
+    }
+    fn large_objects(
+        &mut self,
+        _entry: &TocEntry,
+        _each: &mut dyn FnMut(u32, &mut dyn Read) -> pgark_formats::Result<()>,
+    ) -> pgark_formats::Result<()> {
+        Ok(())
+    }
+}
+
+async fn write_archive(
+    args: &DumpArgs,
+    format: FormatArg,
+    session: &Session,
+    collected: &Collected,
+    toc: Toc,
+    compression: CompressionSpec,
+) -> Result<()> {
+    let af = match format {
+        FormatArg::Custom => ArchiveFormat::Custom,
+        FormatArg::Directory => ArchiveFormat::Directory,
+        FormatArg::Tar => ArchiveFormat::Tar,
+        FormatArg::Plain => return Err(Error::Usage("plain format is not an archive".into())),
+    };
+    let wopts = WriteOptions { version: None, compression, sync: !args.no_sync };
+    let data_ids: Vec<(i32, TocEntry)> =
+        toc.entries.iter().filter(|e| e.had_dumper && e.desc == Desc::TableData).map(|e| (e.dump_id, e.clone())).collect();
+    let mut writer = match args.file.as_deref() {
+        None | Some("-") if af == ArchiveFormat::Directory => {
+            return Err(Error::Usage("no output directory specified".into()));
+        }
+        None | Some("-") => ArchiveWriter::to_stream(af, Box::new(std::io::stdout()), "standard output", toc, wopts)?,
+        Some(path) => ArchiveWriter::create(af, path, toc, wopts)?,
+    };
+    for (id, entry) in &data_ids {
+        writer.begin_data(*id)?;
+        let mut stream = Box::pin(copy_stream(session, collected, entry).await?);
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|err| Error::Usage(format!("Dumping the contents of table failed: {err}")))?;
+            writer.write_data(&chunk)?;
+        }
+        writer.write_data(b"\\.\n\n\n")?;
+        writer.end_data()?;
+    }
+    writer.finish()?;
+    Ok(())
+}
+
+/// The current local time broken down as C's `localtime` (the archive header's
+/// creation time).
+fn now_local() -> ArchiveTime {
+    let tz = jiff::tz::TimeZone::system();
+    let now = jiff::Timestamp::now();
+    let zoned = now.to_zoned(tz.clone());
+    let dt = zoned.datetime();
+    let isdst = i32::from(tz.to_offset_info(now).dst().is_dst());
+    ArchiveTime {
+        sec: i32::from(dt.second()),
+        min: i32::from(dt.minute()),
+        hour: i32::from(dt.hour()),
+        mday: i32::from(dt.day()),
+        mon: i32::from(dt.month()) - 1,
+        year: i32::from(dt.year()) - 1900,
+        isdst,
+    }
+}

@@ -1,0 +1,171 @@
+//! `pgark dump` orchestration, in stock pg_dump's order: open the catalog session,
+//! resolve the name patterns, collect every kind (one query each), add data objects,
+//! load pg_depend, add the section boundaries, sort (pre-sort, TopoSort, loop repair),
+//! then emit TOC entries object by object. Output (plain script or archive) is
+//! `commands::dump`'s job; this module yields a [`Toc`] and the data plan.
+
+pub mod filter;
+pub mod toc;
+
+use std::collections::HashMap;
+
+use pgark_formats::model::{ArchiveTime, Toc};
+use pgark_formats::quote::{Encoding, Quoter};
+use pgark_formats::{ArchiveVersion, CompressionSpec};
+
+use crate::catalog::{CatalogError, Session};
+use crate::graph::{self, repair, sort};
+use crate::objects::{self, Catalog, DumpObject, Kind};
+
+pub use filter::{Filter, Patterns};
+use toc::{EmitCx, EmitOptions, TocBuilder};
+
+/// What to collect and emit.
+#[derive(Debug, Clone, Default)]
+pub struct CollectOptions {
+    pub emit: EmitOptions,
+    pub patterns: Patterns,
+    /// `--sequence-data`
+    pub sequence_data: bool,
+    pub no_unlogged_table_data: bool,
+}
+
+/// The result of the catalog phase: the sorted objects and everything emitters need.
+pub struct Collected {
+    pub catalog: Catalog,
+    pub order: Vec<i32>,
+    pub facts: objects::special::SessionFacts,
+    /// Loop-repair warnings, worded as stock's.
+    pub warnings: Vec<String>,
+}
+
+/// Reads the catalogs and sorts the objects.
+pub async fn collect(session: &Session, opts: &CollectOptions) -> Result<Collected, CatalogError> {
+    let mut cat = Catalog::default();
+    let roles = session.query("SELECT oid, rolname FROM pg_catalog.pg_roles ORDER BY 1").await?;
+    for r in roles.iter() {
+        cat.roles.insert(r.oid("oid")?, r.string("rolname")?);
+    }
+    let filter = filter::resolve(session, &opts.patterns).await?;
+    objects::schema::collect(session, &mut cat, &filter).await?;
+    objects::table::collect(session, &mut cat, &filter).await?;
+    objects::constraint::collect_checks(session, &mut cat).await?;
+    objects::index::collect(session, &mut cat).await?;
+    objects::constraint::collect_foreign_keys(session, &mut cat).await?;
+    objects::rule::collect(session, &mut cat).await?;
+    if opts.emit.dump_data {
+        objects::table_data::collect(&mut cat, false, opts.no_unlogged_table_data);
+    } else if opts.sequence_data {
+        objects::table_data::collect(&mut cat, true, opts.no_unlogged_table_data);
+    }
+    graph::load_dependencies(session, &mut cat).await?;
+    if !opts.emit.no_comments {
+        cat.comments = objects::comment::Comments::collect(session).await?;
+    }
+    cat.sequences = objects::sequence::collect(session, &cat, opts.emit.dump_data || opts.sequence_data).await?;
+    let facts = objects::special::collect(session).await?;
+
+    let bounds = graph::create_boundaries(&mut cat);
+    graph::add_boundary_dependencies(&mut cat, bounds);
+    let mut order = sort::presort(cat.objects.all());
+    let mut warnings = Vec::new();
+    loop {
+        let result = {
+            let store = &cat.objects;
+            sort::topo_sort(&order, |id| store.get(id).map(|o| o.deps.as_slice()).unwrap_or(&[]))
+        };
+        match result {
+            Ok(sorted) => {
+                order = sorted;
+                break;
+            }
+            Err(stuck) => {
+                let w = repair::find_and_repair(&mut cat, &stuck, bounds).map_err(CatalogError::Inconsistent)?;
+                warnings.extend(w);
+            }
+        }
+    }
+    Ok(Collected { catalog: cat, order, facts, warnings })
+}
+
+/// `dumpDumpableObject`: the emitter of each kind.
+fn emit_object(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {
+    if !obj.dump.any() {
+        return;
+    }
+    match obj.kind {
+        Kind::Schema => objects::schema::emit(cx, obj, out),
+        Kind::Table => objects::table::emit(cx, obj, out),
+        Kind::AttrDef => objects::table::emit_attrdef(cx, obj, out),
+        Kind::Index => objects::index::emit(cx, obj, out),
+        Kind::Constraint | Kind::FkConstraint => objects::constraint::emit(cx, obj, out),
+        Kind::Rule => objects::rule::emit(cx, obj, out),
+        Kind::TableData | Kind::SequenceSet => objects::table_data::emit(cx, obj, out),
+        Kind::PreDataBoundary | Kind::PostDataBoundary => {}
+    }
+}
+
+/// Header fields of the archive being written.
+pub struct HeaderInfo {
+    pub created: ArchiveTime,
+    pub database: String,
+    pub server_version: String,
+    pub compression: CompressionSpec,
+}
+
+/// Emits the TOC: special entries, then every object in sorted order. Entries without
+/// explicit dependencies get their object's dependencies on dumped objects
+/// (`BuildArchiveDependencies`).
+pub fn build_toc(c: &Collected, opts: &EmitOptions, header: &HeaderInfo, quote_all: bool) -> Result<Toc, pgark_formats::Error> {
+    let encoding = Encoding::from_name(c.facts.encoding.as_bytes()).unwrap_or(Encoding::Utf8);
+    let cx = EmitCx {
+        catalog: &c.catalog,
+        quoter: Quoter { encoding, std_strings: c.facts.std_strings, quote_all_identifiers: quote_all },
+        opts,
+    };
+    let mut out = TocBuilder::new(c.catalog.objects.max_dump_id() + 1);
+    objects::special::emit(&cx, &c.facts, &mut out);
+    for &id in &c.order {
+        if let Some(obj) = c.catalog.objects.get(id) {
+            emit_object(&cx, obj, &mut out);
+        }
+    }
+    let emitted: HashMap<i32, ()> = out.entries.iter().map(|e| (e.dump_id, ())).collect();
+    for e in &mut out.entries {
+        if e.dependencies.is_empty() {
+            if let Some(obj) = c.catalog.objects.get(e.dump_id) {
+                e.dependencies = dumpable_dependencies(&c.catalog, obj, &emitted);
+            }
+        }
+    }
+    let h = pgark_formats::new_header(
+        ArchiveVersion::new(1, 16, 0),
+        &header.compression,
+        header.created,
+        header.database.as_bytes(),
+        header.server_version.as_bytes(),
+        b"18.6",
+    )?;
+    Ok(Toc { header: h, entries: out.entries })
+}
+
+/// `findDumpableDependencies`: an object's dependencies, looking through objects that
+/// produce no entry to the ones that do; sorted and without duplicates.
+fn dumpable_dependencies(cat: &Catalog, obj: &DumpObject, emitted: &HashMap<i32, ()>) -> Vec<i32> {
+    let mut out = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut stack: Vec<i32> = obj.deps.clone();
+    while let Some(d) = stack.pop() {
+        if !seen.insert(d) {
+            continue;
+        }
+        if emitted.contains_key(&d) {
+            out.push(d);
+        } else if let Some(o) = cat.objects.get(d) {
+            stack.extend(o.deps.iter().copied());
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}

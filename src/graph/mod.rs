@@ -1,0 +1,110 @@
+//! The dependency graph of a dump and its order: section boundaries as pseudo-objects
+//! (stock's `createBoundaryObjects` / `addBoundaryDependencies`), pg_depend edges
+//! (`getDependencies`), the stock sort (`sort.rs`) and the named loop repairs
+//! (`repair.rs`).
+//!
+//! Storage is the objects' own dependency lists (`DumpObject::deps`), indexed by
+//! DumpId — the shape stock's `TopoSort` and `findLoop` walk. petgraph was considered
+//! and left out: the order must be stock's (heap over pre-sort positions), and which
+//! loop gets repaired first depends on stock's depth-first `findLoop` over dependency
+//! lists in their insertion order, which a generic SCC finder would not reproduce.
+
+pub mod repair;
+pub mod sort;
+
+use pgark_formats::model::CatalogId;
+use pgark_formats::DumpId;
+
+use crate::catalog::{CatalogError, Session};
+use crate::objects::{BoundarySide, Catalog, Components, Kind};
+
+/// The two boundary pseudo-objects.
+#[derive(Debug, Clone, Copy)]
+pub struct Boundaries {
+    pub pre_data: DumpId,
+    pub post_data: DumpId,
+}
+
+/// `createBoundaryObjects`: allocated after every catalog object.
+pub fn create_boundaries(cat: &mut Catalog) -> Boundaries {
+    let pre = cat.objects.add(Kind::PreDataBoundary, CatalogId::default(), "PRE-DATA BOUNDARY", None, 0);
+    let post = cat.objects.add(Kind::PostDataBoundary, CatalogId::default(), "POST-DATA BOUNDARY", None, 0);
+    Boundaries { pre_data: pre, post_data: post }
+}
+
+/// `addBoundaryDependencies`
+pub fn add_boundary_dependencies(cat: &mut Catalog, b: Boundaries) {
+    let ids: Vec<(DumpId, Kind, usize)> = cat.objects.all().iter().map(|o| (o.dump_id, o.kind, o.model)).collect();
+    for (id, kind, model) in ids {
+        match kind.section() {
+            BoundarySide::PreData => cat.objects.add_dependency(b.pre_data, id),
+            BoundarySide::Data => {
+                cat.objects.add_dependency(id, b.pre_data);
+                cat.objects.add_dependency(b.post_data, id);
+            }
+            BoundarySide::PostData => {
+                let separate = match kind {
+                    Kind::Rule => cat.rules.get(model).map(|r| r.separate).unwrap_or(true),
+                    Kind::Constraint | Kind::FkConstraint => cat.constraints.get(model).map(|c| c.separate).unwrap_or(true),
+                    _ => true,
+                };
+                if separate {
+                    cat.objects.add_dependency(id, b.post_data);
+                }
+            }
+            BoundarySide::Boundary => {
+                if kind == Kind::PostDataBoundary {
+                    cat.objects.add_dependency(id, b.pre_data);
+                }
+            }
+        }
+    }
+}
+
+/// `getDependencies`: pg_depend in one query (plus pg_amop/pg_amproc rows mapped to
+/// their operator family), turned into "comes after" edges between known objects.
+pub async fn load_dependencies(session: &Session, cat: &mut Catalog) -> Result<(), CatalogError> {
+    let rows = session
+        .query(
+            "SELECT classid, objid, refclassid, refobjid, deptype FROM pg_catalog.pg_depend \
+             WHERE deptype != 'p' AND deptype != 'e' \
+             UNION ALL \
+             SELECT 'pg_opfamily'::regclass AS classid, amopfamily AS objid, refclassid, refobjid, deptype \
+             FROM pg_catalog.pg_depend d, pg_catalog.pg_amop o \
+             WHERE deptype NOT IN ('p', 'e', 'i') AND classid = 'pg_amop'::regclass AND objid = o.oid \
+             AND NOT (refclassid = 'pg_opfamily'::regclass AND amopfamily = refobjid) \
+             UNION ALL \
+             SELECT 'pg_opfamily'::regclass AS classid, amprocfamily AS objid, refclassid, refobjid, deptype \
+             FROM pg_catalog.pg_depend d, pg_catalog.pg_amproc p \
+             WHERE deptype NOT IN ('p', 'e', 'i') AND classid = 'pg_amproc'::regclass AND objid = p.oid \
+             AND NOT (refclassid = 'pg_opfamily'::regclass AND amprocfamily = refobjid) \
+             ORDER BY 1,2",
+        )
+        .await?;
+    for r in rows.iter() {
+        let obj = CatalogId { table_oid: r.oid("classid")?, oid: r.oid("objid")? };
+        let refobj = CatalogId { table_oid: r.oid("refclassid")?, oid: r.oid("refobjid")? };
+        let (Some(id), Some(ref_id)) = (cat.objects.by_catalog_id(obj), cat.objects.by_catalog_id(refobj)) else {
+            continue;
+        };
+        // Stock reverses a table's implicit ('i') dependency on its composite type;
+        // that applies once composite types are collected as objects.
+        cat.objects.add_dependency(id, ref_id);
+    }
+    Ok(())
+}
+
+/// Describes an object as stock's `describeDumpableObject` does (loop warnings).
+pub fn describe(cat: &Catalog, id: DumpId) -> String {
+    let Some(o) = cat.objects.get(id) else { return format!("object {id}") };
+    match o.kind {
+        Kind::PreDataBoundary | Kind::PostDataBoundary => format!("{}  (ID {})", o.kind.describe(), o.dump_id),
+        _ => format!("{} {}  (ID {} OID {})", o.kind.describe(), o.name, o.dump_id, o.catalog_id.oid),
+    }
+}
+
+/// Whether an object will produce output (used to skip undumped objects when
+/// computing archive dependencies).
+pub fn is_dumped(cat: &Catalog, id: DumpId) -> bool {
+    cat.objects.get(id).map(|o| o.dump != Components::NONE).unwrap_or(false)
+}

@@ -1,0 +1,255 @@
+//! Dependency-loop repair (pg_dump_sort.c `findDependencyLoops`, `findLoop`,
+//! `repairDependencyLoop` and its named fixers). Each fixer handles one SQL shape
+//! that legitimately produces a loop; anything else gets stock's warning and an
+//! arbitrary break.
+
+use pgark_formats::DumpId;
+
+use crate::graph::{describe, Boundaries};
+use crate::objects::{Catalog, Kind};
+
+/// `findDependencyLoops`: repairs every disjoint loop among `stuck` (TopoSort's
+/// leftovers). Returns the warnings stock would print; errors if no loop was found.
+pub fn find_and_repair(cat: &mut Catalog, stuck: &[DumpId], b: Boundaries) -> Result<Vec<String>, String> {
+    let max = cat.objects.max_dump_id() as usize + 1;
+    let mut processed = vec![false; max];
+    let mut search_failed: Vec<DumpId> = vec![0; max];
+    let mut warnings = Vec::new();
+    let mut fixed = false;
+    for &start in stuck {
+        let mut workspace = Vec::new();
+        let len = find_loop(cat, start, start, &processed, &mut search_failed, &mut workspace);
+        if len > 0 {
+            workspace.truncate(len);
+            repair_loop(cat, &workspace, b, &mut warnings);
+            fixed = true;
+            for &id in &workspace {
+                processed[id as usize] = true;
+            }
+        } else {
+            processed[start as usize] = true;
+        }
+    }
+    if fixed {
+        Ok(warnings)
+    } else {
+        Err("could not identify dependency loop".into())
+    }
+}
+
+/// `findLoop`: depth-first search from `id` back to `start` over dependency lists in
+/// order, skipping processed objects; returns the loop length (members in `workspace`).
+fn find_loop(
+    cat: &Catalog,
+    id: DumpId,
+    start: DumpId,
+    processed: &[bool],
+    search_failed: &mut [DumpId],
+    workspace: &mut Vec<DumpId>,
+) -> usize {
+    let idx = id as usize;
+    if processed.get(idx).copied().unwrap_or(true) || search_failed[idx] == start || workspace.contains(&id) {
+        return 0;
+    }
+    workspace.push(id);
+    let Some(obj) = cat.objects.get(id) else {
+        workspace.pop();
+        return 0;
+    };
+    if obj.deps.contains(&start) {
+        return workspace.len();
+    }
+    let deps = obj.deps.clone();
+    for d in deps {
+        if cat.objects.get(d).is_none() {
+            continue;
+        }
+        let n = find_loop(cat, d, start, processed, search_failed, workspace);
+        if n > 0 {
+            return n;
+        }
+    }
+    workspace.pop();
+    search_failed[idx] = start;
+    0
+}
+
+fn kind(cat: &Catalog, id: DumpId) -> Option<Kind> {
+    cat.objects.get(id).map(|o| o.kind)
+}
+
+fn relkind(cat: &Catalog, id: DumpId) -> Option<u8> {
+    let o = cat.objects.get(id)?;
+    (o.kind == Kind::Table).then(|| cat.tables[o.model].relkind)
+}
+
+/// The view (or matview) whose ON SELECT rule `rule_id` is.
+fn is_view_rule_of(cat: &Catalog, rule_id: DumpId, table_id: DumpId) -> bool {
+    let (Some(r), Some(t)) = (cat.objects.get(rule_id), cat.objects.get(table_id)) else { return false };
+    r.kind == Kind::Rule && !cat.rules[r.model].separate && t.kind == Kind::Table && cat.rules[r.model].table_oid == cat.tables[t.model].oid
+}
+
+fn is_check_of(cat: &Catalog, con_id: DumpId, table_id: DumpId) -> bool {
+    let (Some(c), Some(t)) = (cat.objects.get(con_id), cat.objects.get(table_id)) else { return false };
+    c.kind == Kind::Constraint
+        && t.kind == Kind::Table
+        && cat.constraints[c.model].kind == crate::objects::constraint::ConstraintKind::Check
+        && cat.constraints[c.model].table_oid == cat.tables[t.model].oid
+}
+
+fn is_attrdef_of(cat: &Catalog, def_id: DumpId, table_id: DumpId) -> bool {
+    let (Some(d), Some(t)) = (cat.objects.get(def_id), cat.objects.get(table_id)) else { return false };
+    d.kind == Kind::AttrDef && t.kind == Kind::Table && cat.attrdefs[d.model].table_oid == cat.tables[t.model].oid
+}
+
+/// `repairDependencyLoop`, in stock's order of checks.
+fn repair_loop(cat: &mut Catalog, lp: &[DumpId], b: Boundaries, warnings: &mut Vec<String>) {
+    let n = lp.len();
+    // View and its ON SELECT rule.
+    if n == 2 {
+        for (v, r) in [(lp[0], lp[1]), (lp[1], lp[0])] {
+            if matches!(relkind(cat, v), Some(b'v' | b'm')) && is_view_rule_of(cat, r, v) {
+                view_rule_loop(cat, v, r);
+                return;
+            }
+        }
+    }
+    if n > 2 {
+        for &v in lp {
+            if relkind(cat, v) == Some(b'v') {
+                if let Some(&r) = lp.iter().find(|&&r| is_view_rule_of(cat, r, v)) {
+                    view_rule_multi_loop(cat, v, r, b);
+                    return;
+                }
+            }
+        }
+        for &m in lp {
+            if relkind(cat, m) == Some(b'm') {
+                if let Some(j) = lp.iter().position(|&x| kind(cat, x) == Some(Kind::PreDataBoundary)) {
+                    let next = lp[(j + 1) % n];
+                    cat.objects.remove_dependency(lp[j], next);
+                    return;
+                }
+            }
+        }
+    }
+    // Table and one of its CHECK constraints.
+    if n == 2 {
+        for (t, c) in [(lp[0], lp[1]), (lp[1], lp[0])] {
+            if kind(cat, t) == Some(Kind::Table) && is_check_of(cat, c, t) {
+                table_constraint_loop(cat, t, c);
+                return;
+            }
+        }
+    }
+    if n > 2 {
+        for &t in lp {
+            if let Some(&c) = lp.iter().find(|&&c| kind(cat, t) == Some(Kind::Table) && is_check_of(cat, c, t)) {
+                table_constraint_multi_loop(cat, t, c, b);
+                return;
+            }
+        }
+    }
+    // Table and one of its column defaults.
+    if n == 2 {
+        for (t, d) in [(lp[0], lp[1]), (lp[1], lp[0])] {
+            if is_attrdef_of(cat, d, t) {
+                table_attrdef_loop(cat, t, d);
+                return;
+            }
+        }
+    }
+    if n > 2 {
+        for &t in lp {
+            if let Some(&d) = lp.iter().find(|&&d| is_attrdef_of(cat, d, t)) {
+                table_attrdef_multi_loop(cat, t, d);
+                return;
+            }
+        }
+    }
+    // A table depending on itself (column on column, or partitioned table on itself).
+    if n == 1 && kind(cat, lp[0]) == Some(Kind::Table) {
+        cat.objects.remove_dependency(lp[0], lp[0]);
+        return;
+    }
+    if lp.iter().all(|&id| kind(cat, id) == Some(Kind::TableData)) {
+        warnings.push(if n == 1 {
+            "there are circular foreign-key constraints on this table:".to_string()
+        } else {
+            "there are circular foreign-key constraints among these tables:".to_string()
+        });
+        for &id in lp {
+            warnings.push(format!("detail: {}", cat.objects.get(id).map(|o| o.name.clone()).unwrap_or_default()));
+        }
+        warnings.push("hint: You might not be able to restore the dump without using --disable-triggers or temporarily dropping the constraints.".into());
+        warnings.push("hint: Consider using a full dump instead of a --data-only dump to avoid this problem.".into());
+        arbitrary_break(cat, lp);
+        return;
+    }
+    warnings.push("could not resolve dependency loop among these items:".into());
+    for &id in lp {
+        warnings.push(format!("detail: {}", describe(cat, id)));
+    }
+    arbitrary_break(cat, lp);
+}
+
+fn arbitrary_break(cat: &mut Catalog, lp: &[DumpId]) {
+    if lp.len() > 1 {
+        cat.objects.remove_dependency(lp[0], lp[1]);
+    } else {
+        cat.objects.remove_dependency(lp[0], lp[0]);
+    }
+}
+
+/// `repairViewRuleLoop`: CREATE VIEW v AS ... makes the ON SELECT rule depend on the
+/// view (pg_depend 'i') while the view is forced to depend on its rule: drop the
+/// rule's edge; the rule stays part of the view.
+fn view_rule_loop(cat: &mut Catalog, view: DumpId, rule: DumpId) {
+    cat.objects.remove_dependency(rule, view);
+}
+
+/// `repairViewRuleMultiLoop`: a view that (through other objects) depends on itself,
+/// e.g. a view referenced by a function its own query calls. The view is created with
+/// a dummy query and the real query comes later as a separate CREATE RULE.
+fn view_rule_multi_loop(cat: &mut Catalog, view: DumpId, rule: DumpId, b: Boundaries) {
+    cat.objects.remove_dependency(view, rule);
+    if let Some(o) = cat.objects.get(rule) {
+        let m = o.model;
+        cat.rules[m].separate = true;
+    }
+    cat.objects.add_dependency(rule, view);
+    cat.objects.add_dependency(rule, b.post_data);
+}
+
+/// `repairTableConstraintLoop`: CHECK constraints print inside CREATE TABLE.
+fn table_constraint_loop(cat: &mut Catalog, table: DumpId, con: DumpId) {
+    cat.objects.remove_dependency(con, table);
+}
+
+/// `repairTableConstraintMultiLoop`: a CHECK calling a function that uses the table's
+/// row type; the constraint becomes a separate post-data ALTER TABLE.
+fn table_constraint_multi_loop(cat: &mut Catalog, table: DumpId, con: DumpId, b: Boundaries) {
+    cat.objects.remove_dependency(table, con);
+    if let Some(o) = cat.objects.get(con) {
+        let m = o.model;
+        cat.constraints[m].separate = true;
+    }
+    cat.objects.add_dependency(con, table);
+    cat.objects.add_dependency(con, b.post_data);
+}
+
+/// `repairTableAttrDefLoop`: defaults print inside CREATE TABLE.
+fn table_attrdef_loop(cat: &mut Catalog, table: DumpId, def: DumpId) {
+    cat.objects.remove_dependency(def, table);
+}
+
+/// `repairTableAttrDefMultiLoop`: a default calling a function that uses the table's
+/// row type; the default becomes a separate ALTER TABLE ... SET DEFAULT.
+fn table_attrdef_multi_loop(cat: &mut Catalog, table: DumpId, def: DumpId) {
+    cat.objects.remove_dependency(table, def);
+    if let Some(o) = cat.objects.get(def) {
+        let m = o.model;
+        cat.attrdefs[m].separate = true;
+    }
+    cat.objects.add_dependency(def, table);
+}

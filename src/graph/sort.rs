@@ -1,0 +1,124 @@
+//! Stock pg_dump's object order (pg_dump_sort.c): the type-priority/namespace/name
+//! pre-sort (`DOTypeNameCompare`) and the topological sort that disturbs the
+//! pre-sorted order as little as possible (`TopoSort`: Kahn's algorithm emitting from
+//! the end, always taking the ready object that is last in the input).
+
+use std::cmp::Ordering;
+use std::collections::{BinaryHeap, HashMap};
+
+use pgark_formats::DumpId;
+
+use crate::objects::{DumpObject, TieBreak};
+
+/// `DOTypeNameCompare`: priority, namespace (NULL last), name, per-kind tie-break,
+/// then OID. Names compare as bytes (`strcmp`).
+pub fn compare(a: &DumpObject, b: &DumpObject) -> Ordering {
+    a.kind
+        .priority()
+        .cmp(&b.kind.priority())
+        .then_with(|| match (&a.namespace, &b.namespace) {
+            (Some(x), Some(y)) => x.as_bytes().cmp(y.as_bytes()),
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (None, None) => Ordering::Equal,
+        })
+        .then_with(|| a.name.as_bytes().cmp(b.name.as_bytes()))
+        .then_with(|| match (&a.tie_break, &b.tie_break) {
+            (TieBreak::AttrNum(x), TieBreak::AttrNum(y)) => x.cmp(y),
+            (TieBreak::TableName(x), TieBreak::TableName(y)) => x.as_bytes().cmp(y.as_bytes()),
+            _ => Ordering::Equal,
+        })
+        .then_with(|| a.catalog_id.oid.cmp(&b.catalog_id.oid))
+}
+
+/// `sortDumpableObjectsByTypeName`: DumpIds in pre-sort order.
+pub fn presort(objects: &[DumpObject]) -> Vec<DumpId> {
+    let mut refs: Vec<&DumpObject> = objects.iter().collect();
+    refs.sort_by(|a, b| compare(a, b));
+    refs.iter().map(|o| o.dump_id).collect()
+}
+
+/// `TopoSort`. `input` is the current order; `deps(id)` the DumpIds `id` must follow.
+/// Returns the new order, or (on a cycle) the objects that could not be placed, in
+/// DumpId order — the objects in loops and those that depend on them.
+pub fn topo_sort<'a>(input: &[DumpId], deps: impl Fn(DumpId) -> &'a [DumpId]) -> Result<Vec<DumpId>, Vec<DumpId>> {
+    let position: HashMap<DumpId, usize> = input.iter().enumerate().map(|(i, &id)| (id, i)).collect();
+    // before[id]: how many objects must come after `id` (constraints saying "id before x").
+    let mut before: HashMap<DumpId, usize> = HashMap::with_capacity(input.len());
+    for &id in input {
+        for &d in deps(id) {
+            if position.contains_key(&d) {
+                *before.entry(d).or_insert(0) += 1;
+            }
+        }
+    }
+    let mut heap: BinaryHeap<usize> =
+        input.iter().enumerate().filter(|(_, id)| before.get(id).copied().unwrap_or(0) == 0).map(|(i, _)| i).collect();
+    let mut out = vec![0; input.len()];
+    let mut remaining = input.len();
+    while let Some(j) = heap.pop() {
+        let id = input[j];
+        remaining -= 1;
+        out[remaining] = id;
+        for &d in deps(id) {
+            let Some(&pos) = position.get(&d) else { continue };
+            if let Some(c) = before.get_mut(&d) {
+                *c -= 1;
+                if *c == 0 {
+                    heap.push(pos);
+                }
+            }
+        }
+    }
+    if remaining == 0 {
+        Ok(out)
+    } else {
+        let mut stuck: Vec<DumpId> = before.iter().filter(|(_, &c)| c > 0).map(|(&id, _)| id).collect();
+        stuck.sort_unstable();
+        Err(stuck)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn run(input: &[DumpId], edges: &[(DumpId, DumpId)]) -> Result<Vec<DumpId>, Vec<DumpId>> {
+        let mut deps: HashMap<DumpId, Vec<DumpId>> = HashMap::new();
+        for &id in input {
+            deps.entry(id).or_default();
+        }
+        for &(a, b) in edges {
+            deps.entry(a).or_default().push(b);
+        }
+        topo_sort(input, |id| deps.get(&id).map(Vec::as_slice).unwrap_or(&[]))
+    }
+
+    #[test]
+    fn keeps_input_order_without_constraints() {
+        assert_eq!(run(&[3, 1, 2], &[]), Ok(vec![3, 1, 2]));
+    }
+
+    #[test]
+    fn moves_only_what_must_move() {
+        // author(1) book(2) view(3) tag(4) seq(5); book needs seq: seq moves just before book.
+        assert_eq!(run(&[1, 2, 3, 4, 5], &[(2, 5)]), Ok(vec![1, 5, 2, 3, 4]));
+    }
+
+    #[test]
+    fn dependency_chain_reorders_transitively() {
+        assert_eq!(run(&[1, 2, 3], &[(1, 2), (2, 3)]), Ok(vec![3, 2, 1]));
+    }
+
+    #[test]
+    fn reports_loop_members_and_their_dependents() {
+        // 1 <-> 2 loop, 3 depends on 1; 4 free.
+        assert_eq!(run(&[1, 2, 3, 4], &[(1, 2), (2, 1), (3, 1)]), Err(vec![1, 2]));
+    }
+
+    #[test]
+    fn duplicate_edges_count_symmetrically() {
+        assert_eq!(run(&[1, 2], &[(1, 2), (1, 2)]), Ok(vec![2, 1]));
+    }
+}

@@ -1,0 +1,110 @@
+//! SCHEMA. Mirrors pg_dump.c `getNamespaces()` / `selectDumpableNamespace()` /
+//! `dumpNamespace()`. Catalog: pg_namespace. TOC: desc "SCHEMA", pre-data.
+//! The `public` schema is created by initdb: its definition is a comment line, dumped
+//! only when its owner is not the default (`pg_database_owner`, 15+; the bootstrap
+//! superuser before).
+
+use pgark_formats::model::{CatalogId, Desc, Section};
+
+use crate::catalog::{CatalogError, Session};
+use crate::dump::toc::{EmitCx, NewEntry, TocBuilder};
+use crate::dump::Filter;
+use crate::objects::comment::{self, CommentTarget};
+use crate::objects::{catalog_oid, Catalog, Components, DumpObject, Kind};
+
+/// `ROLE_PG_DATABASE_OWNER`
+const PG_DATABASE_OWNER_OID: u32 = 6171;
+/// `BOOTSTRAP_SUPERUSERID`
+const BOOTSTRAP_SUPERUSER_OID: u32 = 10;
+
+#[derive(Debug, Clone)]
+pub struct Schema {
+    pub oid: u32,
+    pub name: String,
+    pub owner_oid: u32,
+    pub owner: String,
+    /// False for `public`: initdb creates it.
+    pub create: bool,
+    /// What objects inside the schema dump by default (`dump_contains`).
+    pub dump_contains: Components,
+}
+
+/// One query for all schemas.
+pub async fn collect(session: &Session, cat: &mut Catalog, filter: &Filter) -> Result<(), CatalogError> {
+    let rows = session
+        .query("SELECT n.tableoid, n.oid, n.nspname, n.nspowner FROM pg_catalog.pg_namespace n")
+        .await?;
+    for r in rows.iter() {
+        let oid = r.oid("oid")?;
+        let name = r.string("nspname")?;
+        let owner_oid = r.oid("nspowner")?;
+        let mut create = true;
+        let (dump, contains) = if filter.has_table_includes() {
+            (Components::NONE, Components::NONE)
+        } else if filter.has_schema_includes() {
+            let c = if filter.schema_included(oid) { Components::ALL } else { Components::NONE };
+            (c, c)
+        } else if name == "pg_catalog" {
+            (Components::ACL, Components::ACL)
+        } else if name.starts_with("pg_") || name == "information_schema" {
+            (Components::NONE, Components::NONE)
+        } else if name == "public" {
+            create = false;
+            let default_owner =
+                if session.version.at_least(crate::catalog::ServerVersion::PG15) { PG_DATABASE_OWNER_OID } else { BOOTSTRAP_SUPERUSER_OID };
+            let d = if owner_oid == default_owner { Components::ALL.without(Components::DEFINITION) } else { Components::ALL };
+            (d, Components::ALL)
+        } else {
+            (Components::ALL, Components::ALL)
+        };
+        let (dump, contains) =
+            if contains.any() && filter.schema_excluded(oid) { (Components::NONE, Components::NONE) } else { (dump, contains) };
+        let owner = cat.role_name(owner_oid);
+        let idx = cat.schemas.len();
+        cat.schemas.push(Schema { oid, name: name.clone(), owner_oid, owner, create, dump_contains: contains });
+        cat.schema_by_oid.insert(oid, idx);
+        let id = cat.objects.add(Kind::Schema, CatalogId { table_oid: r.oid("tableoid")?, oid }, name, None, idx);
+        cat.objects.set_dump(id, dump);
+    }
+    Ok(())
+}
+
+/// `dumpNamespace`
+pub fn emit(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {
+    if !cx.opts.dump_schema {
+        return;
+    }
+    let s = &cx.catalog.schemas[obj.model];
+    let q = cx.ident(&s.name);
+    if obj.dump.has(Components::DEFINITION) {
+        let mut e = NewEntry::new(Desc::Schema, Section::PreData, s.name.clone());
+        e.catalog_id = obj.catalog_id;
+        e.owner = Some(s.owner.clone());
+        if s.create {
+            e.defn = format!("CREATE SCHEMA {q};\n");
+            e.drop_stmt = format!("DROP SCHEMA {q};\n");
+        } else {
+            e.defn = "-- *not* creating schema, since initdb creates it\n".into();
+            e.drop_stmt = "-- *not* dropping schema, since initdb creates it\n".into();
+        }
+        out.push(obj.dump_id, e);
+    }
+    if obj.dump.has(Components::COMMENT) {
+        let initdb_comment = if !s.create && q == "public" { Some("standard public schema") } else { None };
+        comment::emit(
+            cx,
+            out,
+            &CommentTarget {
+                kind: "SCHEMA",
+                name: &q,
+                namespace: None,
+                owner: &s.owner,
+                classoid: catalog_oid::PG_NAMESPACE,
+                objoid: s.oid,
+                subid: 0,
+                dump_id: obj.dump_id,
+                initdb_comment,
+            },
+        );
+    }
+}

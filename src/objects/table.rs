@@ -1,0 +1,595 @@
+//! TABLE, VIEW, MATERIALIZED VIEW, FOREIGN TABLE definitions and column defaults.
+//! Mirrors pg_dump.c `getTables()`, `getInherits()`, `getTableAttrs()`,
+//! `dumpTableSchema()`, `dumpTableComment()`, `dumpAttrDef()`.
+//! Catalog: pg_class, pg_attribute, pg_attrdef, pg_inherits, pg_constraint (NOT NULL,
+//! 18). TOC: desc "TABLE"/"VIEW"/"MATERIALIZED VIEW"/"FOREIGN TABLE", pre-data;
+//! "DEFAULT" for separately dumped defaults; "TABLE ATTACH" for partitions.
+//! Versions: 18 names NOT NULL constraints (`pg_constraint` contype 'n'); before 18
+//! `attnotnull` is all there is. Sequences (relkind 'S') are collected here and
+//! emitted by `objects::sequence`.
+
+use std::collections::HashMap;
+
+use pgark_formats::model::{CatalogId, Desc, Section};
+
+use crate::catalog::{CatalogError, Session, ServerVersion};
+use crate::dump::toc::{EmitCx, NewEntry, TocBuilder};
+use crate::dump::Filter;
+use crate::objects::comment::{self, CommentTarget};
+use crate::objects::{catalog_oid, Catalog, Components, DumpObject, Kind, TieBreak};
+
+#[derive(Debug, Clone)]
+pub struct Column {
+    pub num: i32,
+    pub name: String,
+    pub type_name: String,
+    pub stat_target: i32,
+    pub storage: u8,
+    pub type_storage: u8,
+    pub is_dropped: bool,
+    pub is_local: bool,
+    pub options: String,
+    /// Qualified, quoted collation when it differs from the type's.
+    pub collation: Option<String>,
+    /// `Some("")` for an unnamed (default-named) NOT NULL, `Some(name)` for a named one.
+    pub notnull_name: Option<String>,
+    pub notnull_comment: Option<String>,
+    pub notnull_no_inherit: bool,
+    pub notnull_is_local: bool,
+    pub compression: u8,
+    pub identity: u8,
+    pub generated: u8,
+    /// Index into `Catalog::attrdefs`.
+    pub default: Option<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Table {
+    pub oid: u32,
+    pub dump_id: i32,
+    pub name: String,
+    pub schema: String,
+    pub relkind: u8,
+    pub owner: String,
+    pub persistence: u8,
+    pub is_partition: bool,
+    pub reloptions: Vec<String>,
+    pub check_option: Option<String>,
+    pub tablespace: String,
+    pub am: Option<String>,
+    pub replident: u8,
+    pub force_row_security: bool,
+    pub has_oftype: bool,
+    pub partkeydef: Option<String>,
+    pub partbound: Option<String>,
+    pub viewdef: Option<String>,
+    pub columns: Vec<Column>,
+    pub parents: Vec<u32>,
+    /// Sequences: the owning table and column (`getOwnedSeqs`).
+    pub owning_tab: u32,
+    pub owning_col: i32,
+    pub is_identity_sequence: bool,
+    /// Local CHECK constraints printed inside CREATE TABLE (indexes into
+    /// `Catalog::constraints`), filled by `objects::constraint`.
+    pub checks: Vec<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub struct AttrDef {
+    pub table_oid: u32,
+    pub num: i32,
+    pub expr: String,
+    pub separate: bool,
+    pub dump_id: i32,
+}
+
+fn relkind_ok(k: u8) -> bool {
+    matches!(k, b'r' | b'S' | b'v' | b'm' | b'f' | b'p')
+}
+
+/// `getTables` + `getOwnedSeqs` + `getInherits`: one query each.
+pub async fn collect(session: &Session, cat: &mut Catalog, filter: &Filter) -> Result<(), CatalogError> {
+    let sql = format!(
+        "SELECT c.tableoid, c.oid, c.relname, c.relnamespace, c.relkind, c.relowner, c.relpersistence, \
+         c.relispartition, c.reloftype, c.relforcerowsecurity, c.relreplident, \
+         array_remove(array_remove(c.reloptions,'check_option=local'),'check_option=cascaded') AS reloptions, \
+         CASE WHEN 'check_option=local' = ANY (c.reloptions) THEN 'LOCAL'::text \
+              WHEN 'check_option=cascaded' = ANY (c.reloptions) THEN 'CASCADED'::text ELSE NULL END AS checkoption, \
+         coalesce(ts.spcname, '') AS reltablespace, am.amname, \
+         d.refobjid AS owning_tab, d.refobjsubid AS owning_col, (d.deptype = 'i') AS is_identity_sequence, \
+         CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END AS partkeydef, \
+         CASE WHEN c.relispartition THEN pg_catalog.pg_get_expr(c.relpartbound, c.oid) END AS partbound, \
+         CASE WHEN c.relkind IN ('v', 'm') THEN pg_catalog.pg_get_viewdef(c.oid) END AS viewdef \
+         FROM pg_catalog.pg_class c \
+         JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+         LEFT JOIN pg_catalog.pg_depend d ON (c.relkind = 'S' AND d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass \
+              AND d.objid = c.oid AND d.objsubid = 0 AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass \
+              AND d.deptype IN ('a', 'i')) \
+         LEFT JOIN pg_catalog.pg_tablespace ts ON ts.oid = c.reltablespace \
+         LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam \
+         WHERE c.relkind IN ('r', 'S', 'v', 'm', 'f', 'p') {sys} \
+         ORDER BY c.oid",
+        sys = SKIP_SYSTEM_NAMESPACES
+    );
+    let rows = session.query(&sql).await?;
+    for r in rows.iter() {
+        let oid = r.oid("oid")?;
+        let relkind = r.char("relkind")?;
+        if !relkind_ok(relkind) {
+            return Err(r.bad("relkind", r.text("relkind")?));
+        }
+        let nsp = r.oid("relnamespace")?;
+        let Some(schema) = cat.schema_by_oid(nsp) else { continue };
+        let schema_name = schema.name.clone();
+        let contains = schema.dump_contains;
+        let name = r.string("relname")?;
+        let table = Table {
+            oid,
+            dump_id: 0,
+            name: name.clone(),
+            schema: schema_name.clone(),
+            relkind,
+            owner: cat.role_name(r.oid("relowner")?),
+            persistence: r.char("relpersistence")?,
+            is_partition: r.bool("relispartition")?,
+            reloptions: parse_text_array(r.text("reloptions")?),
+            check_option: r.opt_string("checkoption")?,
+            tablespace: r.string("reltablespace")?,
+            am: r.opt_string("amname")?,
+            replident: r.char("relreplident")?,
+            force_row_security: r.bool("relforcerowsecurity")?,
+            has_oftype: r.oid("reloftype")? != 0,
+            partkeydef: r.opt_string("partkeydef")?,
+            partbound: r.opt_string("partbound")?,
+            viewdef: r.opt_string("viewdef")?,
+            columns: Vec::new(),
+            parents: Vec::new(),
+            owning_tab: r.oid("owning_tab")?,
+            owning_col: r.i32("owning_col")?,
+            is_identity_sequence: r.bool("is_identity_sequence")?,
+            checks: Vec::new(),
+        };
+        let idx = cat.tables.len();
+        let id = cat.objects.add(Kind::Table, CatalogId { table_oid: r.oid("tableoid")?, oid }, name, Some(schema_name), idx);
+        let dump = if filter.has_table_includes() {
+            if filter.table_included(oid) { Components::ALL } else { Components::NONE }
+        } else {
+            contains
+        };
+        let dump = if filter.table_excluded(oid) { Components::NONE } else { dump };
+        cat.objects.set_dump(id, dump);
+        cat.tables.push(Table { dump_id: id, ..table });
+        cat.table_by_oid.insert(oid, idx);
+    }
+    // Identity sequences dump with their table (getOwnedSeqs).
+    for i in 0..cat.tables.len() {
+        let t = &cat.tables[i];
+        if t.relkind != b'S' || t.owning_tab == 0 {
+            continue;
+        }
+        let (seq_id, is_identity) = (t.dump_id, t.is_identity_sequence);
+        if let Some(owner) = cat.table_by_oid(t.owning_tab) {
+            let owner_dump = cat.objects.get(owner.dump_id).map(|o| o.dump).unwrap_or_default();
+            if let Some(seq) = cat.objects.get_mut(seq_id) {
+                seq.dump = seq.dump.with(owner_dump);
+                if is_identity && !owner_dump.any() {
+                    seq.dump = Components::NONE;
+                }
+            }
+        }
+    }
+    let inh = session.query("SELECT inhrelid, inhparent FROM pg_catalog.pg_inherits ORDER BY inhrelid, inhseqno").await?;
+    for r in inh.iter() {
+        let child = r.oid("inhrelid")?;
+        let parent = r.oid("inhparent")?;
+        if let Some(&ci) = cat.table_by_oid.get(&child) {
+            cat.tables[ci].parents.push(parent);
+        }
+    }
+    collect_columns(session, cat).await?;
+    Ok(())
+}
+
+/// System schemas hold nothing pgark dumps; leaving their relations out keeps the
+/// queries small without changing the order of user objects (system objects never
+/// depend on user objects).
+pub const SKIP_SYSTEM_NAMESPACES: &str =
+    "AND n.nspname <> 'information_schema' AND n.nspname !~ '^pg_(catalog|toast|temp_|toast_temp_)'";
+
+/// `getTableAttrs`: all columns of all collected relations, then all defaults.
+async fn collect_columns(session: &Session, cat: &mut Catalog) -> Result<(), CatalogError> {
+    let v18 = session.version.at_least(ServerVersion::PG18);
+    let notnull = if v18 {
+        "co.conname AS notnull_name, CASE WHEN co.convalidated THEN pt.description ELSE NULL END AS notnull_comment, \
+         co.connoinherit AS notnull_noinherit, co.conislocal AS notnull_islocal"
+    } else {
+        "CASE WHEN a.attnotnull THEN '' ELSE NULL END AS notnull_name, NULL AS notnull_comment, \
+         false AS notnull_noinherit, a.attislocal AS notnull_islocal"
+    };
+    let notnull_join = if v18 {
+        "LEFT JOIN pg_catalog.pg_constraint co ON (a.attrelid = co.conrelid AND co.contype = 'n' AND co.conkey = array[a.attnum]) \
+         LEFT JOIN pg_catalog.pg_description pt ON (pt.classoid = co.tableoid AND pt.objoid = co.oid)"
+    } else {
+        ""
+    };
+    let stattarget = if session.version.at_least(ServerVersion::PG17) {
+        "coalesce(a.attstattarget, -1) AS attstattarget"
+    } else {
+        "a.attstattarget"
+    };
+    let sql = format!(
+        "SELECT a.attrelid, a.attnum, a.attname, {stattarget}, a.attstorage, t.typstorage, a.attisdropped, a.attislocal, \
+         pg_catalog.format_type(t.oid, a.atttypmod) AS atttypname, \
+         array_to_string(a.attoptions, ', ') AS attoptions, \
+         CASE WHEN a.attcollation <> t.typcollation THEN \
+           pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(coll.collname) END AS attcollation, \
+         {notnull}, a.attcompression, a.attidentity, a.attgenerated \
+         FROM pg_catalog.pg_attribute a \
+         JOIN pg_catalog.pg_class c ON c.oid = a.attrelid \
+         JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+         LEFT JOIN pg_catalog.pg_type t ON a.atttypid = t.oid \
+         LEFT JOIN pg_catalog.pg_collation coll ON coll.oid = a.attcollation \
+         LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = coll.collnamespace \
+         {notnull_join} \
+         WHERE a.attnum > 0::pg_catalog.int2 AND c.relkind IN ('r', 'S', 'v', 'm', 'f', 'p') {SKIP_SYSTEM_NAMESPACES} \
+         ORDER BY a.attrelid, a.attnum"
+    );
+    let rows = session.query(&sql).await?;
+    for r in rows.iter() {
+        let Some(&ti) = cat.table_by_oid.get(&r.oid("attrelid")?) else { continue };
+        cat.tables[ti].columns.push(Column {
+            num: r.i32("attnum")?,
+            name: r.string("attname")?,
+            type_name: r.string("atttypname")?,
+            stat_target: r.i32("attstattarget")?,
+            storage: r.char("attstorage")?,
+            type_storage: r.char("typstorage")?,
+            is_dropped: r.bool("attisdropped")?,
+            is_local: r.bool("attislocal")?,
+            options: r.string("attoptions")?,
+            collation: r.opt_string("attcollation")?,
+            notnull_name: r.opt_string("notnull_name")?,
+            notnull_comment: r.opt_string("notnull_comment")?,
+            notnull_no_inherit: r.bool("notnull_noinherit")?,
+            notnull_is_local: r.bool("notnull_islocal")?,
+            compression: r.char("attcompression")?,
+            identity: r.char("attidentity")?,
+            generated: r.char("attgenerated")?,
+            default: None,
+        });
+    }
+    // 18's NOT NULL names: default-named constraints print as a bare NOT NULL.
+    if v18 {
+        for t in &mut cat.tables {
+            let tname = t.name.clone();
+            for c in &mut t.columns {
+                if let Some(n) = &c.notnull_name {
+                    if c.notnull_comment.is_none() && *n == format!("{}_{}_not_null", tname, c.name) {
+                        c.notnull_name = Some(String::new());
+                    }
+                }
+            }
+        }
+    }
+    let defs = session
+        .query(
+            "SELECT a.tableoid, a.oid, a.adrelid, a.adnum, pg_catalog.pg_get_expr(a.adbin, a.adrelid) AS adsrc \
+             FROM pg_catalog.pg_attrdef a ORDER BY a.adrelid, a.adnum",
+        )
+        .await?;
+    for r in defs.iter() {
+        let table_oid = r.oid("adrelid")?;
+        let Some(&ti) = cat.table_by_oid.get(&table_oid) else { continue };
+        let num = r.i32("adnum")?;
+        let t = &cat.tables[ti];
+        let Some(ci) = t.columns.iter().position(|c| c.num == num) else { continue };
+        let separate = t.relkind == b'v' || !should_print_column(t, &t.columns[ci]);
+        let (tdump, tid, tname, tschema) = {
+            let o = cat.objects.get(t.dump_id);
+            (o.map(|o| o.dump).unwrap_or_default(), t.dump_id, t.name.clone(), t.schema.clone())
+        };
+        let idx = cat.attrdefs.len();
+        let id = cat.objects.add(Kind::AttrDef, CatalogId { table_oid: r.oid("tableoid")?, oid: r.oid("oid")? }, tname, Some(tschema), idx);
+        if let Some(o) = cat.objects.get_mut(id) {
+            o.tie_break = TieBreak::AttrNum(num);
+            o.dump = tdump;
+        }
+        if !separate {
+            // The default prints inside CREATE TABLE, so whatever it needs must come first.
+            cat.objects.add_dependency(tid, id);
+        }
+        cat.attrdefs.push(AttrDef { table_oid, num, expr: r.string("adsrc")?, separate, dump_id: id });
+        cat.tables[ti].columns[ci].default = Some(idx);
+    }
+    Ok(())
+}
+
+/// `shouldPrintColumn` (not binary upgrade).
+pub fn should_print_column(t: &Table, c: &Column) -> bool {
+    !c.is_dropped && (c.is_local || t.is_partition)
+}
+
+/// Parses a text[] in its output form (`{a,"b c"}`) into elements.
+pub fn parse_text_array(s: &str) -> Vec<String> {
+    let inner = match s.strip_prefix('{').and_then(|x| x.strip_suffix('}')) {
+        Some(i) => i,
+        None => return Vec::new(),
+    };
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    let mut chars = inner.chars();
+    let mut any = false;
+    while let Some(ch) = chars.next() {
+        any = true;
+        match ch {
+            '"' => quoted = !quoted,
+            '\\' if quoted => {
+                if let Some(n) = chars.next() {
+                    cur.push(n);
+                }
+            }
+            ',' if !quoted => out.push(std::mem::take(&mut cur)),
+            c => cur.push(c),
+        }
+    }
+    if any {
+        out.push(cur);
+    }
+    out
+}
+
+/// `appendReloptionsArrayAH`: `name=value, ...` with values quoted unless they are
+/// plain identifiers.
+pub fn reloptions_sql(cx: &EmitCx<'_>, options: &[String], prefix: &str) -> String {
+    let mut out = String::new();
+    for (i, opt) in options.iter().enumerate() {
+        let (name, value) = match opt.split_once('=') {
+            Some((n, v)) => (n, v),
+            None => (opt.as_str(), ""),
+        };
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push_str(prefix);
+        out.push_str(&cx.ident(name));
+        out.push('=');
+        if cx.ident(value) == value {
+            out.push_str(value);
+        } else {
+            out.push_str(&cx.literal(value));
+        }
+    }
+    out
+}
+
+fn reltype_name(relkind: u8) -> &'static str {
+    match relkind {
+        b'v' => "VIEW",
+        b'm' => "MATERIALIZED VIEW",
+        b'f' => "FOREIGN TABLE",
+        _ => "TABLE",
+    }
+}
+
+/// The view's query without its trailing semicolon (`createViewAsClause`).
+fn view_as_clause(t: &Table) -> String {
+    let def = t.viewdef.as_deref().unwrap_or("");
+    def.trim_end_matches(';').to_string()
+}
+
+/// `dumpTable` → `dumpTableSchema` + comments; sequences go to `objects::sequence`.
+pub fn emit(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {
+    let t = &cx.catalog.tables[obj.model];
+    if t.relkind == b'S' {
+        crate::objects::sequence::emit(cx, obj, t, out);
+        return;
+    }
+    if !cx.opts.dump_schema {
+        return;
+    }
+    let qualname = cx.qualified(&t.schema, &t.name);
+    let reltype = reltype_name(t.relkind);
+    let mut q = String::new();
+    let drop = format!("DROP {reltype} {qualname};\n");
+    if t.relkind == b'v' {
+        q.push_str(&format!("CREATE VIEW {qualname}"));
+        if !t.reloptions.is_empty() {
+            q.push_str(&format!(" WITH ({})", reloptions_sql(cx, &t.reloptions, "")));
+        }
+        q.push_str(&format!(" AS\n{}", view_as_clause(t)));
+        if let Some(co) = &t.check_option {
+            q.push_str(&format!("\n  WITH {co} CHECK OPTION"));
+        }
+        q.push_str(";\n");
+    } else {
+        let foreign = if t.relkind == b'f' { "FOREIGN " } else { "" };
+        let unlogged = if t.persistence == b'u' && t.relkind != b'p' { "UNLOGGED " } else { "" };
+        q.push_str(&format!("CREATE {unlogged}{reltype} {qualname}"));
+        if t.relkind != b'm' {
+            let mut n = 0;
+            for c in &t.columns {
+                if should_print_column(t, c) {
+                    let def = c.default.map(|i| &cx.catalog.attrdefs[i]).filter(|d| !d.separate);
+                    let print_notnull = c.notnull_name.is_some() && (c.notnull_is_local || t.is_partition);
+                    if t.has_oftype && def.is_none() && !print_notnull {
+                        continue;
+                    }
+                    q.push_str(if n == 0 { " (" } else { "," });
+                    q.push_str("\n    ");
+                    n += 1;
+                    q.push_str(&cx.ident(&c.name));
+                    if !t.has_oftype {
+                        q.push(' ');
+                        q.push_str(&c.type_name);
+                    }
+                    if let Some(d) = def {
+                        match c.generated {
+                            b's' => q.push_str(&format!(" GENERATED ALWAYS AS ({}) STORED", d.expr)),
+                            b'v' => q.push_str(&format!(" GENERATED ALWAYS AS ({})", d.expr)),
+                            _ => q.push_str(&format!(" DEFAULT {}", d.expr)),
+                        }
+                    }
+                    if print_notnull {
+                        match c.notnull_name.as_deref() {
+                            Some("") | None => q.push_str(" NOT NULL"),
+                            Some(name) => q.push_str(&format!(" CONSTRAINT {} NOT NULL", cx.ident(name))),
+                        }
+                        if c.notnull_no_inherit {
+                            q.push_str(" NO INHERIT");
+                        }
+                    }
+                    if let Some(coll) = &c.collation {
+                        q.push_str(&format!(" COLLATE {coll}"));
+                    }
+                } else if !c.is_dropped && c.notnull_name.is_some() && c.notnull_is_local {
+                    q.push_str(if n == 0 { " (" } else { "," });
+                    q.push_str("\n    ");
+                    n += 1;
+                    match c.notnull_name.as_deref() {
+                        Some("") | None => q.push_str(&format!("NOT NULL {}", cx.ident(&c.name))),
+                        Some(name) => q.push_str(&format!("CONSTRAINT {} NOT NULL {}", name, cx.ident(&c.name))),
+                    }
+                }
+            }
+            for &ci in &t.checks {
+                let con = &cx.catalog.constraints[ci];
+                if con.separate || (!con.is_local && !t.is_partition) {
+                    continue;
+                }
+                q.push_str(if n == 0 { " (\n    " } else { ",\n    " });
+                q.push_str(&format!("CONSTRAINT {} {}", cx.ident(&con.name), con.definition));
+                n += 1;
+            }
+            if n > 0 {
+                q.push_str("\n)");
+            } else if !t.has_oftype {
+                q.push_str(" (\n)");
+            }
+            let parents: Vec<&Table> = t.parents.iter().filter_map(|p| cx.catalog.table_by_oid(*p)).collect();
+            if !parents.is_empty() && !t.is_partition {
+                let names: Vec<String> = parents.iter().map(|p| cx.qualified(&p.schema, &p.name)).collect();
+                q.push_str(&format!("\nINHERITS ({})", names.join(", ")));
+            }
+            if let Some(pk) = &t.partkeydef {
+                q.push_str(&format!("\nPARTITION BY {pk}"));
+            }
+        }
+        if !t.reloptions.is_empty() {
+            q.push_str(&format!("\nWITH ({})", reloptions_sql(cx, &t.reloptions, "")));
+        }
+        if t.relkind == b'm' {
+            q.push_str(&format!(" AS\n{}\n  WITH NO DATA;\n", view_as_clause(t)));
+        } else {
+            q.push_str(";\n");
+        }
+        for c in &t.columns {
+            if c.is_dropped {
+                continue;
+            }
+            let col = cx.ident(&c.name);
+            if c.stat_target >= 0 {
+                q.push_str(&format!("ALTER {foreign}TABLE ONLY {qualname} ALTER COLUMN {col} SET STATISTICS {};\n", c.stat_target));
+            }
+            if c.storage != c.type_storage {
+                let storage = match c.storage {
+                    b'p' => Some("PLAIN"),
+                    b'e' => Some("EXTERNAL"),
+                    b'x' => Some("EXTENDED"),
+                    b'm' => Some("MAIN"),
+                    _ => None,
+                };
+                if let Some(s) = storage {
+                    q.push_str(&format!("ALTER {foreign}TABLE ONLY {qualname} ALTER COLUMN {col} SET STORAGE {s};\n"));
+                }
+            }
+            let cm = match c.compression {
+                b'p' => Some("pglz"),
+                b'l' => Some("lz4"),
+                _ => None,
+            };
+            if let Some(cm) = cm {
+                q.push_str(&format!("ALTER {foreign}TABLE ONLY {qualname} ALTER COLUMN {col} SET COMPRESSION {cm};\n"));
+            }
+            if !c.options.is_empty() {
+                q.push_str(&format!("ALTER {foreign}TABLE ONLY {qualname} ALTER COLUMN {col} SET ({});\n", c.options));
+            }
+        }
+    }
+    if matches!(t.relkind, b'r' | b'p' | b'm') {
+        match t.replident {
+            b'n' => q.push_str(&format!("\nALTER TABLE ONLY {qualname} REPLICA IDENTITY NOTHING;\n")),
+            b'f' => q.push_str(&format!("\nALTER TABLE ONLY {qualname} REPLICA IDENTITY FULL;\n")),
+            _ => {}
+        }
+    }
+    if t.force_row_security {
+        q.push_str(&format!("\nALTER TABLE ONLY {qualname} FORCE ROW LEVEL SECURITY;\n"));
+    }
+    if obj.dump.has(Components::DEFINITION) {
+        let mut e = NewEntry::new(Desc::from_bytes(reltype.as_bytes()), Section::PreData, t.name.clone());
+        e.catalog_id = obj.catalog_id;
+        e.namespace = Some(t.schema.clone());
+        if matches!(t.relkind, b'r' | b'm' | b'p') && !cx.opts.no_tablespaces {
+            e.tablespace = Some(t.tablespace.clone());
+        }
+        if matches!(t.relkind, b'r' | b'm' | b'p') {
+            e.table_am = t.am.clone();
+        }
+        e.relkind = t.relkind;
+        e.owner = Some(t.owner.clone());
+        e.defn = q;
+        e.drop_stmt = drop;
+        out.push(obj.dump_id, e);
+    }
+    if obj.dump.has(Components::COMMENT) {
+        emit_comments(cx, obj, t, reltype, out);
+    }
+}
+
+/// `dumpTableComment`: the table's comment, then its columns' in column order.
+fn emit_comments(cx: &EmitCx<'_>, obj: &DumpObject, t: &Table, reltype: &str, out: &mut TocBuilder) {
+    let qname = cx.ident(&t.name);
+    let base = CommentTarget {
+        kind: reltype,
+        name: &qname,
+        namespace: Some(&t.schema),
+        owner: &t.owner,
+        classoid: catalog_oid::PG_CLASS,
+        objoid: t.oid,
+        subid: 0,
+        dump_id: obj.dump_id,
+        initdb_comment: None,
+    };
+    comment::emit(cx, out, &base);
+    if cx.opts.no_comments || !cx.opts.dump_schema {
+        return;
+    }
+    let by_num: HashMap<i32, &Column> = t.columns.iter().map(|c| (c.num, c)).collect();
+    for (subid, text) in cx.catalog.comments.subobjects(catalog_oid::PG_CLASS, t.oid) {
+        let Some(c) = by_num.get(&subid) else { continue };
+        let name = format!("{}.{}", qname, cx.ident(&c.name));
+        comment::emit_text(cx, out, &CommentTarget { kind: "COLUMN", name: &name, subid, ..base }, text);
+    }
+}
+
+/// `dumpAttrDef`: defaults that could not go inside CREATE TABLE.
+pub fn emit_attrdef(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {
+    let d = &cx.catalog.attrdefs[obj.model];
+    if !d.separate || !cx.opts.dump_schema || !obj.dump.has(Components::DEFINITION) {
+        return;
+    }
+    let Some(t) = cx.catalog.table_by_oid(d.table_oid) else { return };
+    let Some(c) = t.columns.iter().find(|c| c.num == d.num) else { return };
+    let qualname = cx.qualified(&t.schema, &t.name);
+    let col = cx.ident(&c.name);
+    let foreign = if t.relkind == b'f' { "FOREIGN " } else { "" };
+    let mut e = NewEntry::new(Desc::Default, Section::PreData, format!("{} {}", t.name, c.name));
+    e.catalog_id = obj.catalog_id;
+    e.namespace = Some(t.schema.clone());
+    e.owner = Some(t.owner.clone());
+    e.defn = format!("ALTER {foreign}TABLE ONLY {qualname} ALTER COLUMN {col} SET DEFAULT {};\n", d.expr);
+    e.drop_stmt = format!("ALTER {foreign}TABLE {qualname} ALTER COLUMN {col} DROP DEFAULT;\n");
+    e.deps = vec![t.dump_id];
+    out.push(obj.dump_id, e);
+}
