@@ -8,3 +8,4 @@ mod restore_support;
 mod restore_stock;
 mod restore_options;
 mod restore_errors;
+mod dumpall_globals;

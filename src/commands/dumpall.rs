@@ -128,19 +128,16 @@ async fn dump(
     let mut session = Session::open(connection, role_catalog, args.verbose).await?;
     session.rows(SECURE_SEARCH_PATH).await?;
 
-    let requested = args.encoding.clone().or_else(|| {
-        env.var("PGCLIENTENCODING")
-            .filter(|e| !e.eq_ignore_ascii_case("auto"))
-    });
+    let server_encoding = session.setting("server_encoding").await?.unwrap_or_default();
+    let server_encoding = Encoding::from_name(&server_encoding).unwrap_or(Encoding::SqlAscii);
+    let requested = args
+        .encoding
+        .clone()
+        .or_else(|| env.var("PGCLIENTENCODING").filter(|e| !e.eq_ignore_ascii_case("auto")));
+    // libpq's default client encoding is the database's.
     let encoding = match requested {
         Some(name) => client_encoding(&session, &name).await?,
-        None => {
-            let name = session
-                .setting("server_encoding")
-                .await?
-                .unwrap_or_default();
-            Encoding::from_name(&name).unwrap_or(Encoding::SqlAscii)
-        }
+        None => server_encoding,
     };
     if let Some(role) = &args.connection.role {
         let mut sql = b"SET ROLE ".to_vec();
@@ -191,7 +188,7 @@ async fn dump(
         );
     }
     out.extend_from_slice(b"--\n-- PostgreSQL database cluster dump complete\n--\n\n");
-    to_client_encoding(&session, encoding, out).await
+    to_client_encoding(&session, server_encoding, encoding, out).await
 }
 
 /// `-E` / PGCLIENTENCODING: the encoding's canonical name, checked the way libpq's
@@ -216,12 +213,17 @@ async fn client_encoding(session: &Session, name: &str) -> Result<Encoding> {
 
 /// The dump text in the client encoding: the server converts it when it is not UTF8
 /// and not plain ASCII (conversion errors are stock's: a character with no equivalent).
+/// A SQL_ASCII database converts nothing, so its bytes stay as they are.
 async fn to_client_encoding(
     session: &Session,
+    server_encoding: Encoding,
     encoding: Encoding,
     text: Vec<u8>,
 ) -> Result<Vec<u8>> {
-    if matches!(encoding, Encoding::Utf8 | Encoding::SqlAscii) || text.is_ascii() {
+    if matches!(encoding, Encoding::Utf8 | Encoding::SqlAscii)
+        || server_encoding == Encoding::SqlAscii
+        || text.is_ascii()
+    {
         return Ok(text);
     }
     let text = String::from_utf8(text)
