@@ -8,18 +8,12 @@
 
 pub mod session;
 
-// The ACL builder lives with the object kinds (`objects::component::acl`), which the
-// schema-dump work is bringing into the crate; until `objects` is a module of the
-// crate, dumpall compiles the same file as its own module.
-#[path = "../objects/component/acl.rs"]
-pub mod acl;
-
+use crate::objects::component::acl::{build_acl_commands, AclObject};
 use crate::Result;
-use acl::{build_acl_commands, AclObject};
 use pgark_formats::quote::Quoter;
 pub use session::{CatalogRow, Session};
 
-/// Which globals to write (`-g`, `-r`, `-t`; the whole-cluster mode writes `All`).
+/// Which globals to write (`-g`, `-r`, `-t`; the whole-cluster mode writes `Globals`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
     /// Roles and tablespaces (`-g`, and the start of a whole-cluster dump).
