@@ -86,6 +86,9 @@ async fn dump(args: &DumpArgs, format: FormatArg, restrict_key: Option<Vec<u8>>)
         no_comments: args.no_comments,
         binary_upgrade: args.binary_upgrade,
         no_tablespaces: args.no_tablespaces,
+        acls_skip: args.no_privileges,
+        server_version: session.version.0,
+        output_create_db: args.create || format != FormatArg::Plain,
     };
     let opts = CollectOptions {
         emit: emit.clone(),

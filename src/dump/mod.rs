@@ -35,6 +35,7 @@ pub struct Collected {
     pub catalog: Catalog,
     pub order: Vec<i32>,
     pub facts: objects::special::SessionFacts,
+    pub database: objects::database::Database,
     /// Loop-repair warnings, worded as stock's.
     pub warnings: Vec<String>,
 }
@@ -64,6 +65,7 @@ pub async fn collect(session: &Session, opts: &CollectOptions) -> Result<Collect
     }
     cat.sequences = objects::sequence::collect(session, &cat, opts.emit.dump_data || opts.sequence_data).await?;
     let facts = objects::special::collect(session).await?;
+    let database = objects::database::collect(session).await?;
 
     let bounds = graph::create_boundaries(&mut cat);
     graph::add_boundary_dependencies(&mut cat, bounds);
@@ -85,7 +87,7 @@ pub async fn collect(session: &Session, opts: &CollectOptions) -> Result<Collect
             }
         }
     }
-    Ok(Collected { catalog: cat, order, facts, warnings })
+    Ok(Collected { catalog: cat, order, facts, database, warnings })
 }
 
 /// `dumpDumpableObject`: the emitter of each kind.
@@ -125,6 +127,9 @@ pub fn build_toc(c: &Collected, opts: &EmitOptions, header: &HeaderInfo, quote_a
     };
     let mut out = TocBuilder::new(c.catalog.objects.max_dump_id() + 1);
     objects::special::emit(&cx, &c.facts, &mut out);
+    if opts.output_create_db {
+        objects::database::emit(&cx, &c.database, &mut out);
+    }
     for &id in &c.order {
         if let Some(obj) = c.catalog.objects.get(id) {
             emit_object(&cx, obj, &mut out);

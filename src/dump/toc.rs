@@ -118,6 +118,12 @@ pub struct EmitOptions {
     pub no_comments: bool,
     pub binary_upgrade: bool,
     pub no_tablespaces: bool,
+    /// `-x`
+    pub acls_skip: bool,
+    /// `server_version_num`, for the ACL builder.
+    pub server_version: u32,
+    /// Emit the DATABASE entries (`-C`, and always for archive formats).
+    pub output_create_db: bool,
 }
 
 impl<'a> EmitCx<'a> {

@@ -12,7 +12,9 @@
 pub mod comment;
 pub mod component;
 pub mod constraint;
+pub mod database;
 pub mod index;
+pub mod privileges;
 pub mod rule;
 pub mod schema;
 pub mod sequence;
