@@ -148,7 +148,10 @@ fn restore_transaction_and_error_options_match_stock() {
         Case { label: "single_txn_fails", setup: Some(&["-n", "basic"]), args: &["-1"] },
         Case { label: "no_data_failed", setup: Some(&["-s", "-t", "book"]), args: &["--no-data-for-failed-tables"] },
         Case { label: "data_failed", setup: Some(&["-s", "-t", "book"]), args: &[] },
-        Case { label: "parallel_clean", setup: Some(&[]), args: &["-j", "2", "--clean", "--if-exists"] },
+        // -x: in parallel mode the ACL pass races (a GRANT made as a role that gets
+        // USAGE on its schema from another ACL entry running at the same time), in
+        // stock as in pgark, so the error count is not reproducible with ACLs.
+        Case { label: "parallel_clean", setup: Some(&[]), args: &["-j", "2", "--clean", "--if-exists", "-x"] },
         Case { label: "parallel_txn_size", setup: None, args: &["-j", "2", "--transaction-size", "5"] },
     ]);
 }

@@ -100,5 +100,17 @@ report() {
         "$name" "$JOBS" "$stock" "$JOBS" "$pgark" "$(echo "$pgark / $stock" | bc -l)"
 }
 
-report "(a) pgbench scale $SCALE" bench_pgbench r_pgbench
-report "(b) $TABLES small tables" bench_small r_small
+# Same contents? (a quick check; the restore tests do the thorough one)
+summary() {
+    psql -At -d "$1" -c "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'" \
+        -c "SELECT count(*) FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'" \
+        -c "SELECT count(*) FROM pg_description" | tr '\n' ' '
+}
+check() {
+    local a b
+    a=$(summary "${1}_stock"); b=$(summary "${1}_pgark")
+    if [ "$a" = "$b" ]; then echo "  same relations, indexes and comments: $a"; else echo "  DIFFERENT: stock $a / pgark $b"; fi
+}
+
+case ${ONLY:-ab} in *a*) report "(a) pgbench scale $SCALE" bench_pgbench r_pgbench; check r_pgbench;; esac
+case ${ONLY:-ab} in *b*) report "(b) $TABLES small tables" bench_small r_small; check r_small;; esac

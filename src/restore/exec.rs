@@ -15,9 +15,15 @@
 //!   bounded channel (no temp files); large objects are written with server-side
 //!   `lo_put` in chunks instead of libpq's `lo_open`/`lo_write`.
 //!
+//! - `SET transaction_timeout` is sent only to servers of 17 and later (stock 18
+//!   sends it to older servers too and counts the error).
+//!
 //! Messages use the program name `pgark` where stock prints `pg_restore`; the shape
-//! is stock's (`from TOC entry ...`, `could not execute query: ...`, `Command was:`),
-//! and the final `errors ignored on restore: N` is the command's error (exit 1).
+//! is stock's (`could not execute query: ERROR:  ...` / `Command was: ...`), with the
+//! `from TOC entry ID; TABLEOID OID DESC TAG OWNER` line printed always (stock prints
+//! it only with `-v`). The final `errors ignored on restore: N` is the command's
+//! error, so it reads `pgark: error: errors ignored on restore: N` (stock: a warning),
+//! exit status 1 as stock.
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashSet;
@@ -473,7 +479,7 @@ impl<'a> Restorer<'a> {
             return;
         }
         if reqs.schema() {
-            match te.namespace.as_deref().filter(|n| !n.is_empty()) {
+            match te.namespace.as_deref() {
                 Some(ns) => self.info(&format!(
                     "creating {} \"{}.{}\"",
                     String::from_utf8_lossy(te.desc.as_bytes()),
@@ -525,7 +531,6 @@ impl<'a> Restorer<'a> {
                     }
                 }
                 Action::Copy { statement } => {
-                    result.failed |= self.flush(conn).await?.contains(&te.dump_id);
                     result.failed |= !self.copy(conn, te, &statement, explicit_txn).await?;
                 }
                 Action::DataCommands => {
@@ -574,15 +579,18 @@ impl<'a> Restorer<'a> {
         let wrap = !in_txn;
         if wrap {
             self.queue(conn, None, b"BEGIN".to_vec());
-            self.flush(conn).await?;
         }
+        // Queued queries and the COPY's Parse go out in one round trip.
+        let queued = std::mem::take(&mut conn.pending);
+        let (flushed, prepared) = tokio::join!(self.execute(&conn.client, queued), conn.client.prepare(&text));
+        let earlier_failed = flushed?.contains(&te.dump_id);
         let db_error = |e: &tokio_postgres::Error| -> Result<()> {
             if e.as_db_error().is_none() {
                 return Err(self.fatal("connection lost", e));
             }
             self.entry_error(Some(te.dump_id), &format!("could not execute query: {}", describe(e)), Some(statement))
         };
-        let prepared = match conn.client.prepare(&text).await {
+        let prepared = match prepared {
             Ok(p) => p,
             Err(e) => {
                 db_error(&e)?;
@@ -612,7 +620,7 @@ impl<'a> Restorer<'a> {
             match chunk {
                 Ok(bytes) => {
                     let n = bytes.len() as u64;
-                    if let Err(e) = sink.send(bytes).await {
+                    if let Err(e) = sink.feed(bytes).await {
                         send_error = Some(e);
                         break;
                     }
@@ -655,11 +663,11 @@ impl<'a> Restorer<'a> {
         };
         if wrap {
             if ok {
-                return self.end_wrapped_copy(conn, te, "COMMIT").await;
+                return Ok(self.end_wrapped_copy(conn, te, "COMMIT").await? && !earlier_failed);
             }
             self.end_wrapped_copy(conn, te, "ROLLBACK").await?;
         }
-        Ok(ok)
+        Ok(ok && !earlier_failed)
     }
 
     /// Ends the transaction around a COPY; an error at COMMIT (deferred constraint
