@@ -60,6 +60,14 @@ pub async fn collect(session: &Session, opts: &CollectOptions) -> Result<Collect
         objects::table_data::collect(&mut cat, true, opts.no_unlogged_table_data);
     }
     graph::load_dependencies(session, &mut cat).await?;
+    if !opts.emit.acls_skip {
+        let rows = session
+            .query("SELECT objoid, classoid, objsubid, initprivs FROM pg_catalog.pg_init_privs WHERE objsubid = 0")
+            .await?;
+        for r in rows.iter() {
+            cat.init_privs.insert((r.oid("classoid")?, r.oid("objoid")?), r.string("initprivs")?);
+        }
+    }
     if !opts.emit.no_comments {
         cat.comments = objects::comment::Comments::collect(session).await?;
     }

@@ -275,6 +275,9 @@ pub struct Catalog {
     pub table_by_oid: HashMap<u32, usize>,
     /// Schema OID → index into `schemas`.
     pub schema_by_oid: HashMap<u32, usize>,
+    /// `pg_init_privs` (objsubid 0) by (classoid, objoid): the base ACL of objects
+    /// created by initdb or extensions (`getAdditionalACLs`).
+    pub init_privs: HashMap<(u32, u32), String>,
     /// Role OID → name.
     pub roles: HashMap<u32, String>,
 }

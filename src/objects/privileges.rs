@@ -17,6 +17,7 @@ pub struct DumpableAcl {
 }
 
 /// What an ACL entry is about.
+#[derive(Clone, Copy)]
 pub struct AclTarget<'a> {
     /// GRANT's object type word: TABLE, SEQUENCE, SCHEMA, DATABASE, ...
     pub kind: &'a str,

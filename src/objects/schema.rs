@@ -10,6 +10,8 @@ use crate::catalog::{CatalogError, Session};
 use crate::dump::toc::{EmitCx, NewEntry, TocBuilder};
 use crate::dump::Filter;
 use crate::objects::comment::{self, CommentTarget};
+use crate::objects::component::acl::quote_acl_user_name;
+use crate::objects::privileges::{self, AclTarget, DumpableAcl};
 use crate::objects::{catalog_oid, Catalog, Components, DumpObject, Kind};
 
 /// `ROLE_PG_DATABASE_OWNER`
@@ -27,12 +29,14 @@ pub struct Schema {
     pub create: bool,
     /// What objects inside the schema dump by default (`dump_contains`).
     pub dump_contains: Components,
+    pub acl: String,
+    pub acldefault: String,
 }
 
 /// One query for all schemas.
 pub async fn collect(session: &Session, cat: &mut Catalog, filter: &Filter) -> Result<(), CatalogError> {
     let rows = session
-        .query("SELECT n.tableoid, n.oid, n.nspname, n.nspowner FROM pg_catalog.pg_namespace n")
+        .query("SELECT n.tableoid, n.oid, n.nspname, n.nspowner, n.nspacl, acldefault('n', n.nspowner) AS acldefault FROM pg_catalog.pg_namespace n")
         .await?;
     for r in rows.iter() {
         let oid = r.oid("oid")?;
@@ -61,7 +65,16 @@ pub async fn collect(session: &Session, cat: &mut Catalog, filter: &Filter) -> R
             if contains.any() && filter.schema_excluded(oid) { (Components::NONE, Components::NONE) } else { (dump, contains) };
         let owner = cat.role_name(owner_oid);
         let idx = cat.schemas.len();
-        cat.schemas.push(Schema { oid, name: name.clone(), owner_oid, owner, create, dump_contains: contains });
+        cat.schemas.push(Schema {
+            oid,
+            name: name.clone(),
+            owner_oid,
+            owner,
+            create,
+            dump_contains: contains,
+            acl: r.string("nspacl")?,
+            acldefault: r.string("acldefault")?,
+        });
         cat.schema_by_oid.insert(oid, idx);
         let id = cat.objects.add(Kind::Schema, CatalogId { table_oid: r.oid("tableoid")?, oid }, name, None, idx);
         cat.objects.set_dump(id, dump);
@@ -107,4 +120,56 @@ pub fn emit(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {
             },
         );
     }
+    if obj.dump.has(Components::ACL) {
+        let initprivs = if s.name == "public" {
+            Some(public_schema_base_acl(&s.owner))
+        } else {
+            cx.catalog.init_privs.get(&(catalog_oid::PG_NAMESPACE, s.oid)).cloned()
+        };
+        privileges::emit(
+            cx,
+            out,
+            &AclTarget {
+                kind: "SCHEMA",
+                name: &q,
+                subname: None,
+                namespace: None,
+                tag: None,
+                owner: &s.owner,
+                dump_id: obj.dump_id,
+                alt_dump_id: None,
+            },
+            &DumpableAcl { acl: s.acl.clone(), acldefault: s.acldefault.clone(), initprivs },
+        );
+    }
+}
+
+/// The public schema's assumed base ACL, `{owner=UC/owner,=U/owner}` (see stock's
+/// `getNamespaces`: its pg_init_privs entry is ignored).
+fn public_schema_base_acl(owner: &str) -> String {
+    let mut user = Vec::new();
+    quote_acl_user_name(&mut user, owner.as_bytes());
+    let user = String::from_utf8_lossy(&user).into_owned();
+    let items = [format!("{user}=UC/{user}"), format!("=U/{user}")];
+    let quoted: Vec<String> = items.iter().map(|i| pg_array_element(i)).collect();
+    format!("{{{}}}", quoted.join(","))
+}
+
+/// `appendPGArray`'s element quoting.
+pub fn pg_array_element(s: &str) -> String {
+    let needs = s.is_empty()
+        || s.eq_ignore_ascii_case("NULL")
+        || s.chars().any(|c| matches!(c, '"' | '\\' | '{' | '}' | ',') || c.is_ascii_whitespace());
+    if !needs {
+        return s.to_string();
+    }
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        if c == '"' || c == '\\' {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('"');
+    out
 }

@@ -16,6 +16,7 @@ use crate::catalog::{CatalogError, Session, ServerVersion};
 use crate::dump::toc::{EmitCx, NewEntry, TocBuilder};
 use crate::dump::Filter;
 use crate::objects::comment::{self, CommentTarget};
+use crate::objects::privileges::{self, AclTarget, DumpableAcl};
 use crate::objects::{catalog_oid, Catalog, Components, DumpObject, Kind, TieBreak};
 
 #[derive(Debug, Clone)]
@@ -41,6 +42,9 @@ pub struct Column {
     pub generated: u8,
     /// Index into `Catalog::attrdefs`.
     pub default: Option<usize>,
+    /// Column privileges (`attacl`) and their `pg_init_privs` base, if any.
+    pub acl: Option<String>,
+    pub initprivs: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -72,6 +76,8 @@ pub struct Table {
     /// Local CHECK constraints printed inside CREATE TABLE (indexes into
     /// `Catalog::constraints`), filled by `objects::constraint`.
     pub checks: Vec<usize>,
+    pub acl: String,
+    pub acldefault: String,
 }
 
 #[derive(Debug, Clone)]
@@ -91,7 +97,8 @@ fn relkind_ok(k: u8) -> bool {
 pub async fn collect(session: &Session, cat: &mut Catalog, filter: &Filter) -> Result<(), CatalogError> {
     let sql = format!(
         "SELECT c.tableoid, c.oid, c.relname, c.relnamespace, c.relkind, c.relowner, c.relpersistence, \
-         c.relispartition, c.reloftype, c.relforcerowsecurity, c.relreplident, \
+         c.relispartition, c.reloftype, c.relforcerowsecurity, c.relreplident, c.relacl, \
+         acldefault(CASE WHEN c.relkind = 'S' THEN 's' ELSE 'r' END::\"char\", c.relowner) AS acldefault, \
          array_remove(array_remove(c.reloptions,'check_option=local'),'check_option=cascaded') AS reloptions, \
          CASE WHEN 'check_option=local' = ANY (c.reloptions) THEN 'LOCAL'::text \
               WHEN 'check_option=cascaded' = ANY (c.reloptions) THEN 'CASCADED'::text ELSE NULL END AS checkoption, \
@@ -148,6 +155,8 @@ pub async fn collect(session: &Session, cat: &mut Catalog, filter: &Filter) -> R
             owning_col: r.i32("owning_col")?,
             is_identity_sequence: r.bool("is_identity_sequence")?,
             checks: Vec::new(),
+            acl: r.string("relacl")?,
+            acldefault: r.string("acldefault")?,
         };
         let idx = cat.tables.len();
         let id = cat.objects.add(Kind::Table, CatalogId { table_oid: r.oid("tableoid")?, oid }, name, Some(schema_name), idx);
@@ -223,7 +232,7 @@ async fn collect_columns(session: &Session, cat: &mut Catalog) -> Result<(), Cat
          array_to_string(a.attoptions, ', ') AS attoptions, \
          CASE WHEN a.attcollation <> t.typcollation THEN \
            pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(coll.collname) END AS attcollation, \
-         {notnull}, a.attcompression, a.attidentity, a.attgenerated \
+         {notnull}, a.attcompression, a.attidentity, a.attgenerated, a.attacl, pip.initprivs AS attinitprivs \
          FROM pg_catalog.pg_attribute a \
          JOIN pg_catalog.pg_class c ON c.oid = a.attrelid \
          JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
@@ -231,6 +240,8 @@ async fn collect_columns(session: &Session, cat: &mut Catalog) -> Result<(), Cat
          LEFT JOIN pg_catalog.pg_collation coll ON coll.oid = a.attcollation \
          LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = coll.collnamespace \
          {notnull_join} \
+         LEFT JOIN pg_catalog.pg_init_privs pip ON (a.attrelid = pip.objoid \
+              AND pip.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND a.attnum = pip.objsubid) \
          WHERE a.attnum > 0::pg_catalog.int2 AND c.relkind IN ('r', 'S', 'v', 'm', 'f', 'p') {SKIP_SYSTEM_NAMESPACES} \
          ORDER BY a.attrelid, a.attnum"
     );
@@ -256,6 +267,8 @@ async fn collect_columns(session: &Session, cat: &mut Catalog) -> Result<(), Cat
             identity: r.char("attidentity")?,
             generated: r.char("attgenerated")?,
             default: None,
+            acl: r.opt_string("attacl")?,
+            initprivs: r.opt_string("attinitprivs")?,
         });
     }
     // 18's NOT NULL names: default-named constraints print as a bare NOT NULL.
@@ -383,11 +396,51 @@ pub fn emit(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {
     let t = &cx.catalog.tables[obj.model];
     if t.relkind == b'S' {
         crate::objects::sequence::emit(cx, obj, t, out);
-        return;
+    } else if cx.opts.dump_schema {
+        emit_definition(cx, obj, t, out);
     }
-    if !cx.opts.dump_schema {
-        return;
+    if obj.dump.has(Components::ACL) {
+        emit_acls(cx, obj, t, out);
     }
+}
+
+/// `dumpTable`'s ACL part: the relation's privileges, then each column's.
+fn emit_acls(cx: &EmitCx<'_>, obj: &DumpObject, t: &Table, out: &mut TocBuilder) {
+    let kind = if t.relkind == b'S' { "SEQUENCE" } else { "TABLE" };
+    let qname = cx.ident(&t.name);
+    let target = AclTarget {
+        kind,
+        name: &qname,
+        subname: None,
+        namespace: Some(&t.schema),
+        tag: None,
+        owner: &t.owner,
+        dump_id: obj.dump_id,
+        alt_dump_id: None,
+    };
+    let initprivs = cx.catalog.init_privs.get(&(catalog_oid::PG_CLASS, t.oid)).cloned();
+    let table_acl_id = privileges::emit(
+        cx,
+        out,
+        &target,
+        &DumpableAcl { acl: t.acl.clone(), acldefault: t.acldefault.clone(), initprivs },
+    );
+    for c in &t.columns {
+        if c.is_dropped || (c.acl.is_none() && c.initprivs.is_none()) {
+            continue;
+        }
+        let qcol = cx.ident(&c.name);
+        privileges::emit(
+            cx,
+            out,
+            &AclTarget { kind: "TABLE", subname: Some(&qcol), alt_dump_id: table_acl_id, ..target },
+            &DumpableAcl { acl: c.acl.clone().unwrap_or_default(), acldefault: "{}".into(), initprivs: c.initprivs.clone() },
+        );
+    }
+}
+
+/// `dumpTableSchema` and the comments that follow it.
+fn emit_definition(cx: &EmitCx<'_>, obj: &DumpObject, t: &Table, out: &mut TocBuilder) {
     let qualname = cx.qualified(&t.schema, &t.name);
     let reltype = reltype_name(t.relkind);
     let mut q = String::new();

@@ -85,7 +85,7 @@ pub fn build_acl_commands(
         let owners_own = owner.is_some_and(|o| parsed.grantee == o && parsed.grantor == o);
         let out = if owners_own { &mut first } else { &mut second };
         let switch_user =
-            !parsed.grantor.is_empty() && owner.map_or(true, |o| o != parsed.grantor.as_slice());
+            !parsed.grantor.is_empty() && owner != Some(parsed.grantor.as_slice());
         if switch_user {
             out.extend_from_slice(b"SET SESSION AUTHORIZATION ");
             quoter.push_ident(out, &parsed.grantor);
