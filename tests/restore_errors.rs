@@ -125,3 +125,41 @@ fn restore_corrupt_data_stops_only_that_entry() {
         assert_eq!(cluster.psql(&db, "SELECT count(*) FROM basic.book"), cluster.psql("src", "SELECT count(*) FROM basic.book"));
     }
 }
+
+/// `-v` names what is restored in stock's words, in the same order (serial mode);
+/// without `-v`, and with stderr not a terminal, a clean restore prints nothing.
+#[test]
+fn restore_verbose_lines_match_stock_and_quiet_otherwise() {
+    if !provisioned(18) {
+        return;
+    }
+    let cluster = Cluster::start(18);
+    cluster.load_fixtures("src", &["basic", "large_objects"]);
+    let work = scratch_dir();
+    let archive = work.path().join("src.dump");
+    stock_dump(&cluster, 18, "src", "c", &archive, &[]);
+    cluster.create_database("v_stock");
+    cluster.create_database("v_pgark");
+    cluster.create_database("quiet");
+    let stock = stock_restore(&cluster, 18, &["-d", "v_stock", "-v"], &archive);
+    let pgark = pgark_restore(&cluster, &["-d", "v_pgark", "-v"], &archive);
+    assert!(stock.status.success() && pgark.status.success(), "{}", stderr(&pgark));
+    let lines = |s: &str, program: &str| -> Vec<String> {
+        s.lines()
+            .filter_map(|l| l.strip_prefix(&format!("{program}: ")))
+            .filter(|l| {
+                ["creating ", "processing data for table ", "executing ", "processing BLOBS", "restored "]
+                    .iter()
+                    .any(|p| l.starts_with(p))
+            })
+            .map(str::to_string)
+            .collect()
+    };
+    let stock_lines = lines(&stderr(&stock), "pg_restore");
+    assert!(stock_lines.len() > 5, "{}", stderr(&stock));
+    assert_eq!(stock_lines, lines(&stderr(&pgark), "pgark"));
+
+    let quiet = pgark_restore(&cluster, &["-d", "quiet"], &archive);
+    assert!(quiet.status.success());
+    assert_eq!(stderr(&quiet), "");
+}

@@ -269,6 +269,13 @@ impl<'a> Restorer<'a> {
             server_version_num,
             in_outer_txn: leader && (self.opts.single_transaction || self.opts.transaction_size > 0),
         };
+        // libpq-level setup of every stock connection (ConnectDatabase).
+        const SECURE_SEARCH_PATH: &str = "SELECT pg_catalog.set_config('search_path', '', false);";
+        self.info(&format!("executing {SECURE_SEARCH_PATH}"));
+        conn.client
+            .batch_execute(SECURE_SEARCH_PATH)
+            .await
+            .map_err(|e| self.fatal("could not clear search_path", &e))?;
         let mut setup: Vec<Query> = self
             .generator
             .fixed_session_setup(server_version_num)
