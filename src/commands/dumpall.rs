@@ -126,14 +126,18 @@ async fn dump(
         "pg_authid"
     };
     let mut session = Session::open(connection, role_catalog, args.verbose).await?;
+    check_server_version(&session).await?;
     session.rows(SECURE_SEARCH_PATH).await?;
 
-    let server_encoding = session.setting("server_encoding").await?.unwrap_or_default();
+    let server_encoding = session
+        .setting("server_encoding")
+        .await?
+        .unwrap_or_default();
     let server_encoding = Encoding::from_name(&server_encoding).unwrap_or(Encoding::SqlAscii);
-    let requested = args
-        .encoding
-        .clone()
-        .or_else(|| env.var("PGCLIENTENCODING").filter(|e| !e.eq_ignore_ascii_case("auto")));
+    let requested = args.encoding.clone().or_else(|| {
+        env.var("PGCLIENTENCODING")
+            .filter(|e| !e.eq_ignore_ascii_case("auto"))
+    });
     // libpq's default client encoding is the database's.
     let encoding = match requested {
         Some(name) => client_encoding(&session, &name).await?,
@@ -172,7 +176,8 @@ async fn dump(
         );
     }
     out.push(b'\n');
-    if !args.data_only {
+    // Stock writes no globals when the dump is to hold no schema.
+    if !args.data_only && !args.statistics_only && !args.no_schema {
         write_globals(&session, scope, options, &mut out).await?;
     }
     out.extend_from_slice(b"\\unrestrict ");
@@ -189,6 +194,25 @@ async fn dump(
     }
     out.extend_from_slice(b"--\n-- PostgreSQL database cluster dump complete\n--\n\n");
     to_client_encoding(&session, server_encoding, encoding, out).await
+}
+
+/// The newest server major pgark dumpall reads (as pg_dumpall 18).
+const NEWEST_SERVER_MAJOR: u32 = 18;
+/// The oldest server stock pg_dumpall 18 reads (9.2).
+const OLDEST_SERVER_VERSION: u32 = 90200;
+
+/// pg_dumpall refuses servers of a newer major (their catalogs may have changed) and
+/// older than 9.2.
+async fn check_server_version(session: &Session) -> Result<()> {
+    let version = session.server_version;
+    if version < OLDEST_SERVER_VERSION || version / 10000 > NEWEST_SERVER_MAJOR {
+        let shown = session.setting("server_version").await?.unwrap_or_default();
+        return Err(Error::Dumpall(format!(
+            "aborting because of server version mismatch\nDETAIL:  server version: {}; pgark dumpall version: {NEWEST_SERVER_MAJOR}",
+            String::from_utf8_lossy(&shown)
+        )));
+    }
+    Ok(())
 }
 
 /// `-E` / PGCLIENTENCODING: the encoding's canonical name, checked the way libpq's
