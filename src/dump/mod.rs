@@ -50,8 +50,10 @@ pub async fn collect(session: &Session, opts: &CollectOptions) -> Result<Collect
     let filter = filter::resolve(session, &opts.patterns).await?;
     objects::schema::collect(session, &mut cat, &filter).await?;
     objects::table::collect(session, &mut cat, &filter).await?;
+    objects::attach::collect_tables(&mut cat);
     objects::constraint::collect_checks(session, &mut cat).await?;
     objects::index::collect(session, &mut cat).await?;
+    objects::attach::collect_indexes(&mut cat);
     objects::constraint::collect_foreign_keys(session, &mut cat).await?;
     objects::rule::collect(session, &mut cat).await?;
     if opts.emit.dump_data {
@@ -110,6 +112,7 @@ fn emit_object(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {
         Kind::Index => objects::index::emit(cx, obj, out),
         Kind::Constraint | Kind::FkConstraint => objects::constraint::emit(cx, obj, out),
         Kind::Rule => objects::rule::emit(cx, obj, out),
+        Kind::TableAttach | Kind::IndexAttach => objects::attach::emit(cx, obj, out),
         Kind::TableData | Kind::SequenceSet => objects::table_data::emit(cx, obj, out),
         Kind::PreDataBoundary | Kind::PostDataBoundary => {}
     }

@@ -163,10 +163,8 @@ pub fn emit(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {
         }
         ConstraintKind::Check => {
             if !(con.separate && con.is_local) {
-                // Printed inside CREATE TABLE; its comment follows the table's.
-                if con.is_local && obj.dump.has(Components::COMMENT) {
-                    emit_comment(cx, obj, con, out);
-                }
+                // Printed inside CREATE TABLE; its comment is emitted with the table's
+                // (`emit_inline_check_comments`).
                 return;
             }
             if obj.dump.has(Components::DEFINITION) {
@@ -182,6 +180,21 @@ pub fn emit(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {
     }
     if con.separate && obj.dump.has(Components::COMMENT) {
         emit_comment(cx, obj, con, out);
+    }
+}
+
+/// The comments of CHECK constraints printed inside CREATE TABLE, in the table's
+/// constraint order (the tail of stock's `dumpTableSchema`).
+pub fn emit_inline_check_comments(cx: &EmitCx<'_>, checks: &[usize], out: &mut TocBuilder) {
+    for &ci in checks {
+        let con = &cx.catalog.constraints[ci];
+        if con.separate || !con.is_local {
+            continue;
+        }
+        let Some(obj) = cx.catalog.objects.get(con.dump_id) else { continue };
+        if obj.dump.has(Components::COMMENT) {
+            emit_comment(cx, obj, con, out);
+        }
     }
 }
 

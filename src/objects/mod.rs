@@ -9,6 +9,7 @@
 //! to [`Kind`]; the compiler then points at every `match` that needs a line
 //! (`priority`, `describe`, the collect order in `dump::collect`, `emit::emit_object`).
 
+pub mod attach;
 pub mod comment;
 pub mod component;
 pub mod constraint;
@@ -35,10 +36,14 @@ pub enum Kind {
     /// `DO_TABLE`: tables, partitioned tables, views, materialized views, sequences,
     /// foreign tables (told apart by relkind).
     Table,
+    /// `DO_TABLE_ATTACH`: `ALTER TABLE parent ATTACH PARTITION child`.
+    TableAttach,
     /// `DO_ATTRDEF`: a column default.
     AttrDef,
     /// `DO_INDEX`
     Index,
+    /// `DO_INDEX_ATTACH`: a partition's index attached to its parent index.
+    IndexAttach,
     /// `DO_CONSTRAINT`: PK, UNIQUE, EXCLUDE, CHECK (table or domain).
     Constraint,
     /// `DO_FK_CONSTRAINT`
@@ -62,6 +67,7 @@ impl Kind {
         match self {
             Kind::Schema => 1,
             Kind::Table => 20,
+            Kind::TableAttach => 21,
             Kind::AttrDef => 23,
             Kind::PreDataBoundary => 25,
             Kind::TableData => 26,
@@ -69,6 +75,7 @@ impl Kind {
             Kind::PostDataBoundary => 30,
             Kind::Constraint => 31,
             Kind::Index => 32,
+            Kind::IndexAttach => 33,
             Kind::Rule => 35,
             Kind::FkConstraint => 37,
         }
@@ -80,6 +87,8 @@ impl Kind {
             Kind::Schema => "SCHEMA",
             Kind::Table => "TABLE",
             Kind::AttrDef => "ATTRDEF",
+            Kind::TableAttach => "TABLE ATTACH",
+            Kind::IndexAttach => "INDEX ATTACH",
             Kind::Index => "INDEX",
             Kind::Constraint => "CONSTRAINT",
             Kind::FkConstraint => "FK CONSTRAINT",
@@ -96,9 +105,9 @@ impl Kind {
     /// rest follow the post-data boundary; data kinds sit between).
     pub fn section(self) -> BoundarySide {
         match self {
-            Kind::Schema | Kind::Table | Kind::AttrDef => BoundarySide::PreData,
+            Kind::Schema | Kind::Table | Kind::TableAttach | Kind::AttrDef => BoundarySide::PreData,
             Kind::TableData | Kind::SequenceSet => BoundarySide::Data,
-            Kind::Index | Kind::Constraint | Kind::FkConstraint | Kind::Rule => BoundarySide::PostData,
+            Kind::Index | Kind::IndexAttach | Kind::Constraint | Kind::FkConstraint | Kind::Rule => BoundarySide::PostData,
             Kind::PreDataBoundary | Kind::PostDataBoundary => BoundarySide::Boundary,
         }
     }
@@ -269,6 +278,7 @@ pub struct Catalog {
     pub constraints: Vec<constraint::Constraint>,
     pub rules: Vec<rule::Rule>,
     pub table_data: Vec<table_data::TableData>,
+    pub attaches: Vec<attach::Attach>,
     pub comments: comment::Comments,
     pub sequences: sequence::Sequences,
     /// Table OID → index into `tables`.

@@ -598,6 +598,20 @@ fn emit_definition(cx: &EmitCx<'_>, obj: &DumpObject, t: &Table, out: &mut TocBu
     if obj.dump.has(Components::COMMENT) {
         emit_comments(cx, obj, t, reltype, out);
     }
+    if !cx.opts.no_comments {
+        // 18: comments on named NOT NULL constraints.
+        for c in &t.columns {
+            let (Some(name), Some(text)) = (&c.notnull_name, &c.notnull_comment) else { continue };
+            let qcon = cx.ident(name);
+            let mut e = NewEntry::new(Desc::Comment, Section::None, format!("CONSTRAINT {qcon} ON {}", cx.ident(&t.name)));
+            e.namespace = Some(t.schema.clone());
+            e.owner = Some(t.owner.clone());
+            e.defn = format!("COMMENT ON CONSTRAINT {qcon} ON {qualname} IS {};\n", cx.literal(text));
+            e.deps = vec![obj.dump_id];
+            out.push_new(e);
+        }
+    }
+    crate::objects::constraint::emit_inline_check_comments(cx, &t.checks, out);
 }
 
 /// `dumpTableComment`: the table's comment, then its columns' in column order.
