@@ -87,6 +87,7 @@ async fn dump(args: &DumpArgs, format: FormatArg, restrict_key: Option<Vec<u8>>)
         binary_upgrade: args.binary_upgrade,
         no_tablespaces: args.no_tablespaces,
         acls_skip: args.no_privileges,
+        disable_dollar_quoting: args.disable_dollar_quoting,
         server_version: session.version.0,
         output_create_db: args.create || format != FormatArg::Plain,
     };

@@ -50,6 +50,7 @@ pub async fn collect(session: &Session, opts: &CollectOptions) -> Result<Collect
     let filter = filter::resolve(session, &opts.patterns).await?;
     objects::schema::collect(session, &mut cat, &filter).await?;
     objects::table::collect(session, &mut cat, &filter).await?;
+    objects::function::collect(session, &mut cat).await?;
     objects::attach::collect_tables(&mut cat);
     objects::constraint::collect_checks(session, &mut cat).await?;
     objects::index::collect(session, &mut cat).await?;
@@ -107,6 +108,7 @@ fn emit_object(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {
     }
     match obj.kind {
         Kind::Schema => objects::schema::emit(cx, obj, out),
+        Kind::Function => objects::function::emit(cx, obj, out),
         Kind::Table => objects::table::emit(cx, obj, out),
         Kind::AttrDef => objects::table::emit_attrdef(cx, obj, out),
         Kind::Index => objects::index::emit(cx, obj, out),

@@ -120,6 +120,8 @@ pub struct EmitOptions {
     pub no_tablespaces: bool,
     /// `-x`
     pub acls_skip: bool,
+    /// `--disable-dollar-quoting`
+    pub disable_dollar_quoting: bool,
     /// `server_version_num`, for the ACL builder.
     pub server_version: u32,
     /// Emit the DATABASE entries (`-C`, and always for archive formats).

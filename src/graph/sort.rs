@@ -26,6 +26,13 @@ pub fn compare(a: &DumpObject, b: &DumpObject) -> Ordering {
         .then_with(|| match (&a.tie_break, &b.tie_break) {
             (TieBreak::AttrNum(x), TieBreak::AttrNum(y)) => x.cmp(y),
             (TieBreak::TableName(x), TieBreak::TableName(y)) => x.as_bytes().cmp(y.as_bytes()),
+            (TieBreak::FuncArgs(x), TieBreak::FuncArgs(y)) => x.len().cmp(&y.len()).then_with(|| {
+                x.iter()
+                    .zip(y)
+                    .map(|((xs, xn), (ys, yn))| xs.as_bytes().cmp(ys.as_bytes()).then_with(|| xn.as_bytes().cmp(yn.as_bytes())))
+                    .find(|o| o.is_ne())
+                    .unwrap_or(Ordering::Equal)
+            }),
             _ => Ordering::Equal,
         })
         .then_with(|| a.catalog_id.oid.cmp(&b.catalog_id.oid))

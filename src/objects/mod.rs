@@ -14,6 +14,7 @@ pub mod comment;
 pub mod component;
 pub mod constraint;
 pub mod database;
+pub mod function;
 pub mod index;
 pub mod privileges;
 pub mod rule;
@@ -33,6 +34,8 @@ use pgark_formats::DumpId;
 pub enum Kind {
     /// `DO_NAMESPACE`
     Schema,
+    /// `DO_FUNC`: functions and procedures.
+    Function,
     /// `DO_TABLE`: tables, partitioned tables, views, materialized views, sequences,
     /// foreign tables (told apart by relkind).
     Table,
@@ -66,6 +69,7 @@ impl Kind {
         // Values are the positions in stock's `dbObjectTypePriorities` enum.
         match self {
             Kind::Schema => 1,
+            Kind::Function => 8,
             Kind::Table => 20,
             Kind::TableAttach => 21,
             Kind::AttrDef => 23,
@@ -85,6 +89,7 @@ impl Kind {
     pub fn describe(self) -> &'static str {
         match self {
             Kind::Schema => "SCHEMA",
+            Kind::Function => "FUNCTION",
             Kind::Table => "TABLE",
             Kind::AttrDef => "ATTRDEF",
             Kind::TableAttach => "TABLE ATTACH",
@@ -105,7 +110,7 @@ impl Kind {
     /// rest follow the post-data boundary; data kinds sit between).
     pub fn section(self) -> BoundarySide {
         match self {
-            Kind::Schema | Kind::Table | Kind::TableAttach | Kind::AttrDef => BoundarySide::PreData,
+            Kind::Schema | Kind::Function | Kind::Table | Kind::TableAttach | Kind::AttrDef => BoundarySide::PreData,
             Kind::TableData | Kind::SequenceSet => BoundarySide::Data,
             Kind::Index | Kind::IndexAttach | Kind::Constraint | Kind::FkConstraint | Kind::Rule => BoundarySide::PostData,
             Kind::PreDataBoundary | Kind::PostDataBoundary => BoundarySide::Boundary,
@@ -157,6 +162,9 @@ pub enum TieBreak {
     None,
     /// Column defaults: by attribute number.
     AttrNum(i32),
+    /// Functions and aggregates: by number of arguments, then each argument type's
+    /// (schema, name).
+    FuncArgs(Vec<(String, String)>),
     /// Rules, triggers, policies: by their table's name.
     TableName(String),
 }
@@ -272,6 +280,7 @@ pub mod catalog_oid {
 pub struct Catalog {
     pub objects: ObjectStore,
     pub schemas: Vec<schema::Schema>,
+    pub functions: Vec<function::Function>,
     pub tables: Vec<table::Table>,
     pub attrdefs: Vec<table::AttrDef>,
     pub indexes: Vec<index::Index>,
