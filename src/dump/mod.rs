@@ -56,6 +56,7 @@ pub async fn collect(session: &Session, opts: &CollectOptions) -> Result<Collect
     objects::index::collect(session, &mut cat).await?;
     objects::attach::collect_indexes(&mut cat);
     objects::constraint::collect_foreign_keys(session, &mut cat).await?;
+    objects::trigger::collect(session, &mut cat).await?;
     objects::rule::collect(session, &mut cat).await?;
     if opts.emit.dump_data {
         objects::table_data::collect(&mut cat, false, opts.no_unlogged_table_data);
@@ -114,6 +115,7 @@ fn emit_object(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {
         Kind::Index => objects::index::emit(cx, obj, out),
         Kind::Constraint | Kind::FkConstraint => objects::constraint::emit(cx, obj, out),
         Kind::Rule => objects::rule::emit(cx, obj, out),
+        Kind::Trigger => objects::trigger::emit(cx, obj, out),
         Kind::TableAttach | Kind::IndexAttach => objects::attach::emit(cx, obj, out),
         Kind::TableData | Kind::SequenceSet => objects::table_data::emit(cx, obj, out),
         Kind::PreDataBoundary | Kind::PostDataBoundary => {}

@@ -23,6 +23,7 @@ pub mod sequence;
 pub mod special;
 pub mod table;
 pub mod table_data;
+pub mod trigger;
 
 use std::collections::HashMap;
 
@@ -53,6 +54,8 @@ pub enum Kind {
     FkConstraint,
     /// `DO_RULE`: rewrite rules, including views' ON SELECT rules (not dumped).
     Rule,
+    /// `DO_TRIGGER`
+    Trigger,
     /// `DO_TABLE_DATA`
     TableData,
     /// `DO_SEQUENCE_SET`
@@ -81,6 +84,7 @@ impl Kind {
             Kind::Index => 32,
             Kind::IndexAttach => 33,
             Kind::Rule => 35,
+            Kind::Trigger => 36,
             Kind::FkConstraint => 37,
         }
     }
@@ -98,6 +102,7 @@ impl Kind {
             Kind::Constraint => "CONSTRAINT",
             Kind::FkConstraint => "FK CONSTRAINT",
             Kind::Rule => "RULE",
+            Kind::Trigger => "TRIGGER",
             Kind::TableData => "TABLE DATA",
             Kind::SequenceSet => "SEQUENCE SET",
             Kind::PreDataBoundary => "PRE-DATA BOUNDARY",
@@ -112,7 +117,9 @@ impl Kind {
         match self {
             Kind::Schema | Kind::Function | Kind::Table | Kind::TableAttach | Kind::AttrDef => BoundarySide::PreData,
             Kind::TableData | Kind::SequenceSet => BoundarySide::Data,
-            Kind::Index | Kind::IndexAttach | Kind::Constraint | Kind::FkConstraint | Kind::Rule => BoundarySide::PostData,
+            Kind::Index | Kind::IndexAttach | Kind::Constraint | Kind::FkConstraint | Kind::Rule | Kind::Trigger => {
+                BoundarySide::PostData
+            }
             Kind::PreDataBoundary | Kind::PostDataBoundary => BoundarySide::Boundary,
         }
     }
@@ -286,6 +293,7 @@ pub struct Catalog {
     pub indexes: Vec<index::Index>,
     pub constraints: Vec<constraint::Constraint>,
     pub rules: Vec<rule::Rule>,
+    pub triggers: Vec<trigger::Trigger>,
     pub table_data: Vec<table_data::TableData>,
     pub attaches: Vec<attach::Attach>,
     pub comments: comment::Comments,
