@@ -9,3 +9,4 @@ mod restore_stock;
 mod restore_options;
 mod restore_errors;
 mod dumpall_globals;
+mod dumpall_cluster;

@@ -6,7 +6,10 @@ use crate::cli::dumpall::DumpallArgs;
 use crate::cli::FormatArg;
 use crate::commands::restore::{generate_restrict_key, valid_restrict_key};
 use crate::conn::{ConnectOptions, Env, Precedence, SystemEnv};
-use crate::dumpall::{write_globals, GlobalsOptions, Scope, Session};
+use crate::dumpall::{
+    excluded_databases, write_databases, write_globals, DatabaseDumper, GlobalsOptions, Scope,
+    Session,
+};
 use crate::{Error, Result};
 use pgark_formats::quote::Encoding;
 use std::io::Write;
@@ -16,7 +19,22 @@ const SECURE_SEARCH_PATH: &str = "SELECT pg_catalog.set_config('search_path', ''
 
 /// Runs `pgark dumpall`.
 pub fn run(args: &DumpallArgs) -> Result<()> {
+    run_with(args, None)
+}
+
+/// Runs `pgark dumpall` with `dumper` writing each database of a whole-cluster dump;
+/// without one, only the globals modes (-g, -r, -t) work.
+pub fn run_with(args: &DumpallArgs, dumper: Option<&dyn DatabaseDumper>) -> Result<()> {
     let scope = check_options(args)?;
+    let databases = match (scope, dumper) {
+        (Some(_), _) => None,
+        (None, Some(dumper)) => Some(dumper),
+        (None, None) => {
+            return Err(Error::NotImplemented {
+                what: "pgark dumpall of whole clusters (use -g, -r or -t for the globals)".into(),
+            })
+        }
+    };
     let restrict_key = match &args.restrict_key {
         Some(key) => key.clone().into_bytes(),
         None => generate_restrict_key()?,
@@ -33,18 +51,25 @@ pub fn run(args: &DumpallArgs) -> Result<()> {
         no_tablespaces: args.no_tablespaces,
         no_role_passwords: args.no_role_passwords,
         binary_upgrade: args.binary_upgrade,
-        drop_databases: false,
+        drop_databases: args.clean && databases.is_some(),
     };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| Error::Dumpall(format!("could not start the async runtime: {e}")))?;
-    let text = runtime.block_on(dump(args, scope, &options, &restrict_key))?;
+    let text = runtime.block_on(dump(
+        args,
+        scope.unwrap_or(Scope::Globals),
+        databases,
+        &options,
+        &restrict_key,
+    ))?;
     write_output(args.file.as_deref(), &text)
 }
 
-/// Stock's option checks, in stock's order; returns the globals scope.
-fn check_options(args: &DumpallArgs) -> Result<Scope> {
+/// Stock's option checks, in stock's order; returns the globals scope (`None` for a
+/// whole-cluster dump).
+fn check_options(args: &DumpallArgs) -> Result<Option<Scope>> {
     let hint = "\nHint: Try \"pgark dumpall --help\" for more information.";
     if !args.exclude_database.is_empty()
         && (args.globals_only || args.roles_only || args.tablespaces_only)
@@ -78,17 +103,15 @@ fn check_options(args: &DumpallArgs) -> Result<Scope> {
             what: "pgark dumpall -F c/d/t (cluster archives)".into(),
         });
     }
-    if args.globals_only {
-        Ok(Scope::Globals)
+    Ok(if args.globals_only {
+        Some(Scope::Globals)
     } else if args.roles_only {
-        Ok(Scope::Roles)
+        Some(Scope::Roles)
     } else if args.tablespaces_only {
-        Ok(Scope::Tablespaces)
+        Some(Scope::Tablespaces)
     } else {
-        Err(Error::NotImplemented {
-            what: "pgark dumpall of whole clusters (use -g, -r or -t for the globals)".into(),
-        })
-    }
+        None
+    })
 }
 
 /// Connects, sets the session up and renders the whole output (in UTF8 until the end,
@@ -96,6 +119,7 @@ fn check_options(args: &DumpallArgs) -> Result<Scope> {
 async fn dump(
     args: &DumpallArgs,
     scope: Scope,
+    databases: Option<&dyn DatabaseDumper>,
     options: &GlobalsOptions,
     restrict_key: &[u8],
 ) -> Result<Vec<u8>> {
@@ -128,6 +152,7 @@ async fn dump(
     let mut session = Session::open(connection, role_catalog, args.verbose).await?;
     check_server_version(&session).await?;
     session.rows(SECURE_SEARCH_PATH).await?;
+    let excluded = excluded_databases(&session, &args.exclude_database).await?;
 
     let server_encoding = session
         .setting("server_encoding")
@@ -183,6 +208,9 @@ async fn dump(
     out.extend_from_slice(b"\\unrestrict ");
     out.extend_from_slice(restrict_key);
     out.extend_from_slice(b"\n\n");
+    if let Some(dumper) = databases {
+        write_databases(&session, dumper, &excluded, args.clean, &mut out).await?;
+    }
     if args.verbose {
         out.extend_from_slice(
             format!(

@@ -10,6 +10,7 @@ pub mod session;
 
 use crate::objects::component::acl::{build_acl_commands, AclObject};
 use crate::Result;
+use futures_util::future::BoxFuture;
 use pgark_formats::quote::Quoter;
 pub use session::{CatalogRow, Session};
 
@@ -697,6 +698,125 @@ async fn dump_tablespaces(
     }
     out.extend_from_slice(b"\n\n");
     Ok(())
+}
+
+/// What a whole-cluster dump asks of the per-database dump for one database.
+#[derive(Debug, Clone)]
+pub struct DatabaseDumpRequest {
+    /// The database to dump.
+    pub dbname: String,
+    /// `--create`: the dump creates the database and connects to it.
+    pub create: bool,
+    /// `--clean` (with `--create`): the dump drops the database first.
+    pub clean: bool,
+}
+
+/// The per-database dump of a whole-cluster dump: pg_dump's plain output of one
+/// database with pg_dumpall's pass-through options (pg_dumpall runs `pg_dump -Fp`).
+pub trait DatabaseDumper: Sync {
+    /// The plain-text dump of `request.dbname`.
+    fn dump_database<'a>(
+        &'a self,
+        request: &'a DatabaseDumpRequest,
+    ) -> BoxFuture<'a, Result<Vec<u8>>>;
+}
+
+/// `dumpDatabases`: template1 first, then every other connectable database but
+/// template0 and the excluded ones, each under a header; `template1` and `postgres`
+/// are assumed to exist (recreated only with `-c`), the others are created by their dump.
+pub async fn write_databases(
+    session: &Session,
+    dumper: &dyn DatabaseDumper,
+    excluded: &[Vec<u8>],
+    clean: bool,
+    out: &mut Vec<u8>,
+) -> Result<()> {
+    let rows = session
+        .rows(
+            "SELECT datname FROM pg_database d WHERE datallowconn AND datconnlimit != -2 \
+             ORDER BY (datname <> 'template1'), datname",
+        )
+        .await?;
+    if !rows.is_empty() {
+        out.extend_from_slice(b"--\n-- Databases\n--\n\n");
+    }
+    for row in &rows {
+        let name = row.text(0);
+        let shown = String::from_utf8_lossy(name);
+        if name == b"template0" {
+            continue;
+        }
+        if excluded.iter().any(|e| e == name) {
+            session.info(&format!("excluding database \"{shown}\""));
+            continue;
+        }
+        session.info(&format!("dumping database \"{shown}\""));
+        out.extend_from_slice(b"--\n-- Database \"");
+        out.extend(
+            name.iter()
+                .map(|&c| if c == b'\n' || c == b'\r' { b' ' } else { c }),
+        );
+        out.extend_from_slice(b"\" dump\n--\n\n");
+        let dbname = String::from_utf8(name.to_vec()).map_err(|_| {
+            crate::Error::Dumpall(format!("database name \"{shown}\" is not valid UTF-8"))
+        })?;
+        let builtin = name == b"template1" || name == b"postgres";
+        let request = match (builtin, clean) {
+            (true, true) => DatabaseDumpRequest {
+                dbname,
+                create: true,
+                clean: true,
+            },
+            (true, false) => {
+                // The dump will not connect to a database it does not create.
+                out.extend_from_slice(b"\\connect ");
+                out.extend_from_slice(name);
+                out.extend_from_slice(b"\n\n");
+                DatabaseDumpRequest {
+                    dbname,
+                    create: false,
+                    clean: false,
+                }
+            }
+            (false, _) => DatabaseDumpRequest {
+                dbname,
+                create: true,
+                clean: false,
+            },
+        };
+        let text = dumper.dump_database(&request).await.map_err(|e| {
+            crate::Error::Dumpall(format!(
+                "{e}\npg_dump failed on database \"{shown}\", exiting"
+            ))
+        })?;
+        out.extend_from_slice(&text);
+    }
+    Ok(())
+}
+
+/// `expand_dbname_patterns`: the names of the databases matching `--exclude-database`
+/// patterns (psql pattern rules; a dotted name is an error).
+pub async fn excluded_databases(session: &Session, patterns: &[String]) -> Result<Vec<Vec<u8>>> {
+    let mut names = Vec::new();
+    for pattern in patterns {
+        let (qualifier, regex) = crate::dump::filter::pattern_to_regex(pattern);
+        if qualifier.is_some() {
+            return Err(crate::Error::Dumpall(format!(
+                "improper qualified name (too many dotted names): {pattern}"
+            )));
+        }
+        let mut sql = b"SELECT datname FROM pg_catalog.pg_database n\n".to_vec();
+        // A pattern matching everything adds no condition, as in stock.
+        if regex != ".*" {
+            sql.extend_from_slice(b"WHERE datname OPERATOR(pg_catalog.~) ");
+            push_conn_literal(&session.quoter, &mut sql, format!("^({regex})$").as_bytes());
+            sql.extend_from_slice(b" COLLATE pg_catalog.default\n");
+        }
+        let sql = String::from_utf8(sql)
+            .map_err(|_| crate::Error::Dumpall(format!("pattern is not valid UTF-8: {pattern}")))?;
+        names.extend(session.rows(&sql).await?.iter().map(|r| r.text(0).to_vec()));
+    }
+    Ok(names)
 }
 
 #[cfg(test)]

@@ -101,6 +101,13 @@ impl Session {
         eprintln!("pgark: warning: {message}");
     }
 
+    /// An informational message shown with `-v` (stock's `pg_log_info`).
+    pub fn info(&self, message: &str) {
+        if self.verbose {
+            eprintln!("pgark: {message}");
+        }
+    }
+
     fn log(&self, sql: &str) {
         if self.verbose {
             eprintln!("pgark: executing {sql}");
