@@ -113,6 +113,8 @@ const OPTION_SETS: &[&[&str]] = &[
     &["-g", "-s"],
     &["-g", "-l", "template1"],
     &["-g", "-d", "dbname=nonexistent application_name=pgark_test"],
+    &["-r", "-d", "client_encoding=WIN1252"],
+    &["-r", "-d", "client_encoding=LATIN1", "-E", "UTF8"],
     &["-r", "--role", "pgark_da_super"],
     &["-r", "--no-role-passwords", "-U", "pgark_da_member"],
     &["-r", "-U", "pgark_da_member"],

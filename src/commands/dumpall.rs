@@ -5,7 +5,7 @@
 use crate::cli::dumpall::DumpallArgs;
 use crate::cli::FormatArg;
 use crate::commands::restore::{generate_restrict_key, valid_restrict_key};
-use crate::conn::{ConnectOptions, Env, Precedence, SystemEnv};
+use crate::conn::{is_connection_string, ConnInfo, ConnectOptions, Env, Precedence, SystemEnv};
 use crate::dumpall::{
     excluded_databases, write_databases, write_globals, DatabaseDumper, GlobalsOptions, Scope,
     Session,
@@ -159,10 +159,17 @@ async fn dump(
         .await?
         .unwrap_or_default();
     let server_encoding = Encoding::from_name(&server_encoding).unwrap_or(Encoding::SqlAscii);
-    let requested = args.encoding.clone().or_else(|| {
-        env.var("PGCLIENTENCODING")
-            .filter(|e| !e.eq_ignore_ascii_case("auto"))
-    });
+    // -E wins; else libpq's client_encoding: the -d connection string, then PGCLIENTENCODING.
+    let from_connstr = args
+        .dbname
+        .as_deref()
+        .filter(|d| is_connection_string(d))
+        .and_then(|d| ConnInfo::parse(d).ok())
+        .and_then(|info| info.get("client_encoding").map(str::to_string));
+    let from_libpq = from_connstr
+        .or_else(|| env.var("PGCLIENTENCODING"))
+        .filter(|e| !e.is_empty() && !e.eq_ignore_ascii_case("auto"));
+    let requested = args.encoding.clone().or(from_libpq);
     // libpq's default client encoding is the database's.
     let encoding = match requested {
         Some(name) => client_encoding(&session, &name).await?,
