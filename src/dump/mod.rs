@@ -48,9 +48,12 @@ pub async fn collect(session: &Session, opts: &CollectOptions) -> Result<Collect
         cat.roles.insert(r.oid("oid")?, r.string("rolname")?);
     }
     let filter = filter::resolve(session, &opts.patterns).await?;
+    let include_everything = opts.patterns.schemas.is_empty() && opts.patterns.tables.is_empty();
+    objects::extension::collect(session, &mut cat, include_everything).await?;
     objects::schema::collect(session, &mut cat, &filter).await?;
     objects::table::collect(session, &mut cat, &filter).await?;
     objects::function::collect(session, &mut cat).await?;
+    objects::types::collect(session, &mut cat).await?;
     objects::attach::collect_tables(&mut cat);
     objects::constraint::collect_checks(session, &mut cat).await?;
     objects::index::collect(session, &mut cat).await?;
@@ -63,6 +66,7 @@ pub async fn collect(session: &Session, opts: &CollectOptions) -> Result<Collect
     } else if opts.sequence_data {
         objects::table_data::collect(&mut cat, true, opts.no_unlogged_table_data);
     }
+    objects::extension::apply_membership(&mut cat);
     graph::load_dependencies(session, &mut cat).await?;
     if !opts.emit.acls_skip {
         let rows = session
@@ -99,6 +103,13 @@ pub async fn collect(session: &Session, opts: &CollectOptions) -> Result<Collect
             }
         }
     }
+    if std::env::var_os("PGARK_DUMP_DEBUG_ORDER").is_some() {
+        // A developer aid: the final order with each object's dependencies.
+        for &id in &order {
+            let deps: Vec<String> = cat.objects.get(id).map(|o| o.deps.iter().map(|d| graph::describe(&cat, *d)).collect()).unwrap_or_default();
+            eprintln!("{} <- [{}]", graph::describe(&cat, id), deps.join("; "));
+        }
+    }
     Ok(Collected { catalog: cat, order, facts, database, warnings })
 }
 
@@ -109,7 +120,10 @@ fn emit_object(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {
     }
     match obj.kind {
         Kind::Schema => objects::schema::emit(cx, obj, out),
+        Kind::Extension => objects::extension::emit(cx, obj, out),
         Kind::Function => objects::function::emit(cx, obj, out),
+        Kind::Type => objects::types::emit(cx, obj, out),
+        Kind::DummyType => {}
         Kind::Table => objects::table::emit(cx, obj, out),
         Kind::AttrDef => objects::table::emit_attrdef(cx, obj, out),
         Kind::Index => objects::index::emit(cx, obj, out),

@@ -105,6 +105,15 @@ fn is_attrdef_of(cat: &Catalog, def_id: DumpId, table_id: DumpId) -> bool {
 /// `repairDependencyLoop`, in stock's order of checks.
 fn repair_loop(cat: &mut Catalog, lp: &[DumpId], b: Boundaries, warnings: &mut Vec<String>) {
     let n = lp.len();
+    // A type and one of its I/O (or canonicalize) functions.
+    if n == 2 {
+        for (ty, f) in [(lp[0], lp[1]), (lp[1], lp[0])] {
+            if kind(cat, ty) == Some(Kind::Type) && kind(cat, f) == Some(Kind::Function) {
+                type_func_loop(cat, ty, f);
+                return;
+            }
+        }
+    }
     // View and its ON SELECT rule.
     if n == 2 {
         for (v, r) in [(lp[0], lp[1]), (lp[1], lp[0])] {
@@ -199,6 +208,13 @@ fn arbitrary_break(cat: &mut Catalog, lp: &[DumpId]) {
     } else {
         cat.objects.remove_dependency(lp[0], lp[0]);
     }
+}
+
+/// `repairTypeFuncLoop`: a base type's I/O functions take or return the type, which
+/// depends on them. The function's edge to the type goes (stock then points it at
+/// the shell type; shell types come with base types, not emitted yet).
+fn type_func_loop(cat: &mut Catalog, ty: DumpId, f: DumpId) {
+    cat.objects.remove_dependency(f, ty);
 }
 
 /// `repairViewRuleLoop`: CREATE VIEW v AS ... makes the ON SELECT rule depend on the

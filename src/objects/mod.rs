@@ -14,6 +14,7 @@ pub mod comment;
 pub mod component;
 pub mod constraint;
 pub mod database;
+pub mod extension;
 pub mod function;
 pub mod index;
 pub mod privileges;
@@ -24,6 +25,7 @@ pub mod special;
 pub mod table;
 pub mod table_data;
 pub mod trigger;
+pub mod types;
 
 use std::collections::HashMap;
 
@@ -35,6 +37,13 @@ use pgark_formats::DumpId;
 pub enum Kind {
     /// `DO_NAMESPACE`
     Schema,
+    /// `DO_EXTENSION`
+    Extension,
+    /// `DO_TYPE`: enum, composite, domain.
+    Type,
+    /// `DO_DUMMY_TYPE`: table row types, array types, multiranges (never dumped
+    /// themselves; they order their dependents).
+    DummyType,
     /// `DO_FUNC`: functions and procedures.
     Function,
     /// `DO_TABLE`: tables, partitioned tables, views, materialized views, sequences,
@@ -72,9 +81,12 @@ impl Kind {
         // Values are the positions in stock's `dbObjectTypePriorities` enum.
         match self {
             Kind::Schema => 1,
+            Kind::Extension => 5,
+            Kind::Type => 6,
             Kind::Function => 8,
             Kind::Table => 20,
             Kind::TableAttach => 21,
+            Kind::DummyType => 22,
             Kind::AttrDef => 23,
             Kind::PreDataBoundary => 25,
             Kind::TableData => 26,
@@ -94,6 +106,9 @@ impl Kind {
         match self {
             Kind::Schema => "SCHEMA",
             Kind::Function => "FUNCTION",
+            Kind::Type => "TYPE",
+            Kind::Extension => "EXTENSION",
+            Kind::DummyType => "DUMMY TYPE",
             Kind::Table => "TABLE",
             Kind::AttrDef => "ATTRDEF",
             Kind::TableAttach => "TABLE ATTACH",
@@ -115,7 +130,7 @@ impl Kind {
     /// rest follow the post-data boundary; data kinds sit between).
     pub fn section(self) -> BoundarySide {
         match self {
-            Kind::Schema | Kind::Function | Kind::Table | Kind::TableAttach | Kind::AttrDef => BoundarySide::PreData,
+            Kind::Schema | Kind::Extension | Kind::Type | Kind::DummyType | Kind::Function | Kind::Table | Kind::TableAttach | Kind::AttrDef => BoundarySide::PreData,
             Kind::TableData | Kind::SequenceSet => BoundarySide::Data,
             Kind::Index | Kind::IndexAttach | Kind::Constraint | Kind::FkConstraint | Kind::Rule | Kind::Trigger => {
                 BoundarySide::PostData
@@ -288,6 +303,10 @@ pub struct Catalog {
     pub objects: ObjectStore,
     pub schemas: Vec<schema::Schema>,
     pub functions: Vec<function::Function>,
+    pub extensions: Vec<extension::Extension>,
+    /// Member object → extension OID (pg_depend deptype 'e').
+    pub extension_members: extension::Membership,
+    pub types: Vec<types::Type>,
     pub tables: Vec<table::Table>,
     pub attrdefs: Vec<table::AttrDef>,
     pub indexes: Vec<index::Index>,
