@@ -58,6 +58,13 @@ fn frame_matches_stock(major: u32) {
         "CREATE TABLE in_postgres (id int); INSERT INTO in_postgres VALUES (1)",
     );
     let work = scratch_dir();
+    let filter = work.path().join("exclude.filter");
+    std::fs::write(
+        &filter,
+        "# databases to leave out\nexclude database excluded*\nexclude database \"Excluded_Two\"\n",
+    )
+    .expect("write filter file");
+    let filter = filter.display().to_string();
     let option_sets: &[&[&str]] = &[
         &[],
         &["-c"],
@@ -69,6 +76,7 @@ fn frame_matches_stock(major: u32) {
             "\"Excluded_Two\"",
         ],
         &["--exclude-database", "*", "-c"],
+        &["--filter", &filter],
     ];
     let mut failures = Vec::new();
     for (i, options) in option_sets.iter().enumerate() {

@@ -386,6 +386,36 @@ fn option_errors() {
         ),
         (&["-g", "--restrict-key", "a b"], "invalid restrict key"),
     ];
+    let dir = pgark_testkit::scratch_dir();
+    let filter = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).expect("write filter");
+        path.display().to_string()
+    };
+    let (include, table, database) = (
+        filter("include", "include database foo\n"),
+        filter("table", "\nexclude table foo\n"),
+        filter("database", "exclude database foo\n"),
+    );
+    let filter_cases: Vec<(Vec<&str>, String, Option<u8>)> = vec![
+        (
+            vec!["--filter", &include],
+            format!("invalid format in filter read from file \"{include}\" on line 1: include filter for \"database\" is not allowed"),
+            Some(1),
+        ),
+        (
+            vec!["--filter", &table],
+            format!("invalid format in filter read from file \"{table}\" on line 2: unsupported filter object"),
+            Some(1),
+        ),
+        (vec!["-g", "--filter", &database], "option --exclude-database cannot be used together".into(), Some(2)),
+    ];
+    for (args, message, code) in &filter_cases {
+        let out = run(pgark().arg("dumpall").args(args).env("PGHOST", "/nonexistent"));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), code.map(i32::from), "{args:?}: {stderr}");
+        assert!(stderr.contains(message.as_str()), "{args:?}: {stderr}");
+    }
     for (args, message) in cases {
         let out = run(pgark().arg("dumpall").args(*args).env("PGHOST", "/nonexistent"));
         let stderr = String::from_utf8_lossy(&out.stderr);

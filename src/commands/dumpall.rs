@@ -11,7 +11,9 @@ use crate::dumpall::{
     Session,
 };
 use crate::{Error, Result};
+use pgark_formats::filter::{parse_filter, FilterCommand, FilterObjectType, FilterOrigin};
 use pgark_formats::quote::Encoding;
+use pgark_formats::select::SelectError;
 use std::io::Write;
 
 /// What stock runs first on every connection (`ALWAYS_SECURE_SEARCH_PATH_SQL`).
@@ -25,7 +27,8 @@ pub fn run(args: &DumpallArgs) -> Result<()> {
 /// Runs `pgark dumpall` with `dumper` writing each database of a whole-cluster dump;
 /// without one, only the globals modes (-g, -r, -t) work.
 pub fn run_with(args: &DumpallArgs, dumper: Option<&dyn DatabaseDumper>) -> Result<()> {
-    let scope = check_options(args)?;
+    let exclude_patterns = exclude_patterns(args)?;
+    let scope = check_options(args, &exclude_patterns)?;
     let databases = match (scope, dumper) {
         (Some(_), _) => None,
         (None, Some(dumper)) => Some(dumper),
@@ -59,6 +62,7 @@ pub fn run_with(args: &DumpallArgs, dumper: Option<&dyn DatabaseDumper>) -> Resu
         .map_err(|e| Error::Dumpall(format!("could not start the async runtime: {e}")))?;
     let text = runtime.block_on(dump(
         args,
+        &exclude_patterns,
         scope.unwrap_or(Scope::Globals),
         databases,
         &options,
@@ -67,11 +71,59 @@ pub fn run_with(args: &DumpallArgs, dumper: Option<&dyn DatabaseDumper>) -> Resu
     write_output(args.file.as_deref(), &text)
 }
 
+/// The `--exclude-database` patterns plus the `exclude database` lines of `--filter`
+/// files (stock's `read_dumpall_filters`: nothing else may be filtered).
+fn exclude_patterns(args: &DumpallArgs) -> Result<Vec<String>> {
+    let mut patterns = args.exclude_database.clone();
+    for arg in &args.filter {
+        let input = if arg == "-" {
+            let mut bytes = Vec::new();
+            std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes).map_err(|source| {
+                Error::Io {
+                    path: format!("could not read from filter file \"{arg}\""),
+                    source,
+                }
+            })?;
+            bytes
+        } else {
+            std::fs::read(arg).map_err(|source| Error::Io {
+                path: format!("could not open filter file \"{arg}\""),
+                source,
+            })?
+        };
+        let origin = FilterOrigin::from_arg(arg);
+        for item in parse_filter(&input, &origin)? {
+            let refuse = |message: String| {
+                let origin = match &origin {
+                    FilterOrigin::File(name) => format!("file \"{name}\""),
+                    FilterOrigin::StandardInput => "standard input".to_string(),
+                };
+                Error::Select(SelectError::Filter {
+                    origin,
+                    line: item.line,
+                    message,
+                })
+            };
+            if item.command == FilterCommand::Include {
+                return Err(refuse(format!(
+                    "include filter for \"{}\" is not allowed",
+                    item.object_type.name()
+                )));
+            }
+            if item.object_type != FilterObjectType::Database {
+                return Err(refuse("unsupported filter object".into()));
+            }
+            patterns.push(String::from_utf8_lossy(&item.pattern).into_owned());
+        }
+    }
+    Ok(patterns)
+}
+
 /// Stock's option checks, in stock's order; returns the globals scope (`None` for a
 /// whole-cluster dump).
-fn check_options(args: &DumpallArgs) -> Result<Option<Scope>> {
+fn check_options(args: &DumpallArgs, exclude_patterns: &[String]) -> Result<Option<Scope>> {
     let hint = "\nHint: Try \"pgark dumpall --help\" for more information.";
-    if !args.exclude_database.is_empty()
+    if !exclude_patterns.is_empty()
         && (args.globals_only || args.roles_only || args.tablespaces_only)
     {
         return Err(Error::Usage(format!(
@@ -118,6 +170,7 @@ fn check_options(args: &DumpallArgs) -> Result<Option<Scope>> {
 /// where it is converted to the client encoding).
 async fn dump(
     args: &DumpallArgs,
+    exclude_patterns: &[String],
     scope: Scope,
     databases: Option<&dyn DatabaseDumper>,
     options: &GlobalsOptions,
@@ -152,7 +205,7 @@ async fn dump(
     let mut session = Session::open(connection, role_catalog, args.verbose).await?;
     check_server_version(&session).await?;
     session.rows(SECURE_SEARCH_PATH).await?;
-    let excluded = excluded_databases(&session, &args.exclude_database).await?;
+    let excluded = excluded_databases(&session, exclude_patterns).await?;
 
     let server_encoding = session
         .setting("server_encoding")
