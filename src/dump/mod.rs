@@ -131,7 +131,7 @@ fn emit_object(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {
         Kind::Rule => objects::rule::emit(cx, obj, out),
         Kind::Trigger => objects::trigger::emit(cx, obj, out),
         Kind::TableAttach | Kind::IndexAttach => objects::attach::emit(cx, obj, out),
-        Kind::TableData | Kind::SequenceSet => objects::table_data::emit(cx, obj, out),
+        Kind::TableData | Kind::SequenceSet | Kind::RefreshMatView => objects::table_data::emit(cx, obj, out),
         Kind::PreDataBoundary | Kind::PostDataBoundary => {}
     }
 }

@@ -69,6 +69,8 @@ pub enum Kind {
     TableData,
     /// `DO_SEQUENCE_SET`
     SequenceSet,
+    /// `DO_REFRESH_MATVIEW`: REFRESH MATERIALIZED VIEW of a populated matview.
+    RefreshMatView,
     /// `DO_PRE_DATA_BOUNDARY`
     PreDataBoundary,
     /// `DO_POST_DATA_BOUNDARY`
@@ -97,6 +99,7 @@ impl Kind {
             Kind::IndexAttach => 33,
             Kind::Rule => 35,
             Kind::Trigger => 36,
+            Kind::RefreshMatView => 46,
             Kind::FkConstraint => 37,
         }
     }
@@ -118,6 +121,7 @@ impl Kind {
             Kind::FkConstraint => "FK CONSTRAINT",
             Kind::Rule => "RULE",
             Kind::Trigger => "TRIGGER",
+            Kind::RefreshMatView => "REFRESH MATERIALIZED VIEW",
             Kind::TableData => "TABLE DATA",
             Kind::SequenceSet => "SEQUENCE SET",
             Kind::PreDataBoundary => "PRE-DATA BOUNDARY",
@@ -132,7 +136,7 @@ impl Kind {
         match self {
             Kind::Schema | Kind::Extension | Kind::Type | Kind::DummyType | Kind::Function | Kind::Table | Kind::TableAttach | Kind::AttrDef => BoundarySide::PreData,
             Kind::TableData | Kind::SequenceSet => BoundarySide::Data,
-            Kind::Index | Kind::IndexAttach | Kind::Constraint | Kind::FkConstraint | Kind::Rule | Kind::Trigger => {
+            Kind::Index | Kind::IndexAttach | Kind::Constraint | Kind::FkConstraint | Kind::Rule | Kind::Trigger | Kind::RefreshMatView => {
                 BoundarySide::PostData
             }
             Kind::PreDataBoundary | Kind::PostDataBoundary => BoundarySide::Boundary,

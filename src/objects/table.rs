@@ -78,6 +78,7 @@ pub struct Table {
     pub checks: Vec<usize>,
     pub acl: String,
     pub acldefault: String,
+    pub is_populated: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -97,7 +98,7 @@ fn relkind_ok(k: u8) -> bool {
 pub async fn collect(session: &Session, cat: &mut Catalog, filter: &Filter) -> Result<(), CatalogError> {
     let sql = format!(
         "SELECT c.tableoid, c.oid, c.relname, c.relnamespace, c.relkind, c.relowner, c.relpersistence, \
-         c.relispartition, c.reloftype, c.relforcerowsecurity, c.relreplident, c.relacl, \
+         c.relispartition, c.reloftype, c.relforcerowsecurity, c.relreplident, c.relacl, c.relispopulated, \
          acldefault(CASE WHEN c.relkind = 'S' THEN 's' ELSE 'r' END::\"char\", c.relowner) AS acldefault, \
          array_remove(array_remove(c.reloptions,'check_option=local'),'check_option=cascaded') AS reloptions, \
          CASE WHEN 'check_option=local' = ANY (c.reloptions) THEN 'LOCAL'::text \
@@ -157,6 +158,7 @@ pub async fn collect(session: &Session, cat: &mut Catalog, filter: &Filter) -> R
             checks: Vec::new(),
             acl: r.string("relacl")?,
             acldefault: r.string("acldefault")?,
+            is_populated: r.bool("relispopulated")?,
         };
         let idx = cat.tables.len();
         let id = cat.objects.add(Kind::Table, CatalogId { table_oid: r.oid("tableoid")?, oid }, name, Some(schema_name), idx);

@@ -20,7 +20,7 @@ pub fn collect(cat: &mut Catalog, only_sequences: bool, no_unlogged: bool) {
         let t = &cat.tables[ti];
         let wanted = match t.relkind {
             b'S' => true,
-            b'r' => !only_sequences && !(no_unlogged && t.persistence == b'u'),
+            b'r' | b'm' => !only_sequences && !(no_unlogged && t.persistence == b'u'),
             _ => false,
         };
         if !wanted {
@@ -32,7 +32,11 @@ pub fn collect(cat: &mut Catalog, only_sequences: bool, no_unlogged: bool) {
             continue;
         }
         let (name, ns, catalog_id) = (tobj.name.clone(), tobj.namespace.clone(), tobj.catalog_id);
-        let kind = if t.relkind == b'S' { Kind::SequenceSet } else { Kind::TableData };
+        let kind = match t.relkind {
+            b'S' => Kind::SequenceSet,
+            b'm' => Kind::RefreshMatView,
+            _ => Kind::TableData,
+        };
         let table_oid = t.oid;
         let idx = cat.table_data.len();
         cat.table_data.push(TableData { table_oid });
@@ -68,6 +72,20 @@ pub fn emit(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {
             last,
             if seq.is_called { "true" } else { "false" }
         );
+        e.deps = vec![t.dump_id];
+        out.push(obj.dump_id, e);
+        return;
+    }
+    if obj.kind == Kind::RefreshMatView {
+        // `dumpRefreshMatView`: only populated matviews are refreshed.
+        if !t.is_populated {
+            return;
+        }
+        let mut e = NewEntry::new(Desc::MaterializedViewData, Section::PostData, t.name.clone());
+        e.catalog_id = CatalogId { table_oid: 0, oid: t.oid };
+        e.namespace = Some(t.schema.clone());
+        e.owner = Some(t.owner.clone());
+        e.defn = format!("REFRESH MATERIALIZED VIEW {qualname};\n");
         e.deps = vec![t.dump_id];
         out.push(obj.dump_id, e);
         return;
