@@ -101,6 +101,7 @@ fn restore_selection_options_match_stock() {
         Case { label: "schema", setup: None, args: &["-n", "basic"] },
         Case { label: "exclude_schema", setup: None, args: &["-N", "basic", "-N", "kinds"] },
         Case { label: "index", setup: Some(&["-n", "basic"]), args: &["-I", "book_title_idx"] },
+        Case { label: "trigger", setup: Some(&["-n", "kinds", "--section", "pre-data", "--section", "data"]), args: &["-T", "everything_touch"] },
         Case { label: "function", setup: Some(&["-s", "-n", "priv"]), args: &["-n", "priv", "-P", "public_fn()"] },
         Case { label: "section_pre", setup: None, args: &["--section", "pre-data"] },
         Case { label: "section_data", setup: Some(&["--section", "pre-data"]), args: &["--section", "data"] },
