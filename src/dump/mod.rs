@@ -28,6 +28,8 @@ pub struct CollectOptions {
     /// `--sequence-data`
     pub sequence_data: bool,
     pub no_unlogged_table_data: bool,
+    /// `--no-publications`
+    pub no_publications: bool,
 }
 
 /// The result of the catalog phase: the sorted objects and everything emitters need.
@@ -61,6 +63,9 @@ pub async fn collect(session: &Session, opts: &CollectOptions) -> Result<Collect
     objects::constraint::collect_foreign_keys(session, &mut cat).await?;
     objects::trigger::collect(session, &mut cat).await?;
     objects::rule::collect(session, &mut cat).await?;
+    if !opts.no_publications {
+        objects::publication::collect(session, &mut cat, include_everything).await?;
+    }
     if opts.emit.dump_data {
         objects::table_data::collect(&mut cat, false, opts.no_unlogged_table_data);
     } else if opts.sequence_data {
@@ -131,6 +136,7 @@ fn emit_object(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {
         Kind::Rule => objects::rule::emit(cx, obj, out),
         Kind::Trigger => objects::trigger::emit(cx, obj, out),
         Kind::TableAttach | Kind::IndexAttach => objects::attach::emit(cx, obj, out),
+        Kind::Publication | Kind::PublicationTable | Kind::PublicationSchema => objects::publication::emit(cx, obj, out),
         Kind::TableData | Kind::SequenceSet | Kind::RefreshMatView => objects::table_data::emit(cx, obj, out),
         Kind::PreDataBoundary | Kind::PostDataBoundary => {}
     }

@@ -18,6 +18,7 @@ pub mod extension;
 pub mod function;
 pub mod index;
 pub mod privileges;
+pub mod publication;
 pub mod rule;
 pub mod schema;
 pub mod sequence;
@@ -69,6 +70,12 @@ pub enum Kind {
     TableData,
     /// `DO_SEQUENCE_SET`
     SequenceSet,
+    /// `DO_PUBLICATION`
+    Publication,
+    /// `DO_PUBLICATION_REL`
+    PublicationTable,
+    /// `DO_PUBLICATION_TABLE_IN_SCHEMA`
+    PublicationSchema,
     /// `DO_REFRESH_MATVIEW`: REFRESH MATERIALIZED VIEW of a populated matview.
     RefreshMatView,
     /// `DO_PRE_DATA_BOUNDARY`
@@ -99,6 +106,9 @@ impl Kind {
             Kind::IndexAttach => 33,
             Kind::Rule => 35,
             Kind::Trigger => 36,
+            Kind::Publication => 39,
+            Kind::PublicationTable => 40,
+            Kind::PublicationSchema => 41,
             Kind::RefreshMatView => 46,
             Kind::FkConstraint => 37,
         }
@@ -122,6 +132,9 @@ impl Kind {
             Kind::Rule => "RULE",
             Kind::Trigger => "TRIGGER",
             Kind::RefreshMatView => "REFRESH MATERIALIZED VIEW",
+            Kind::Publication => "PUBLICATION",
+            Kind::PublicationTable => "PUBLICATION TABLE",
+            Kind::PublicationSchema => "PUBLICATION TABLES IN SCHEMA",
             Kind::TableData => "TABLE DATA",
             Kind::SequenceSet => "SEQUENCE SET",
             Kind::PreDataBoundary => "PRE-DATA BOUNDARY",
@@ -136,7 +149,10 @@ impl Kind {
         match self {
             Kind::Schema | Kind::Extension | Kind::Type | Kind::DummyType | Kind::Function | Kind::Table | Kind::TableAttach | Kind::AttrDef => BoundarySide::PreData,
             Kind::TableData | Kind::SequenceSet => BoundarySide::Data,
-            Kind::Index | Kind::IndexAttach | Kind::Constraint | Kind::FkConstraint | Kind::Rule | Kind::Trigger | Kind::RefreshMatView => {
+            Kind::Index | Kind::IndexAttach | Kind::Constraint | Kind::FkConstraint | Kind::Rule | Kind::Trigger | Kind::RefreshMatView
+            | Kind::Publication
+            | Kind::PublicationTable
+            | Kind::PublicationSchema => {
                 BoundarySide::PostData
             }
             Kind::PreDataBoundary | Kind::PostDataBoundary => BoundarySide::Boundary,
@@ -319,6 +335,7 @@ pub struct Catalog {
     pub triggers: Vec<trigger::Trigger>,
     pub table_data: Vec<table_data::TableData>,
     pub attaches: Vec<attach::Attach>,
+    pub publications: Vec<publication::PublicationItem>,
     pub comments: comment::Comments,
     pub sequences: sequence::Sequences,
     /// Table OID → index into `tables`.
