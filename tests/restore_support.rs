@@ -127,6 +127,6 @@ pub fn ignored_errors(out: &Output) -> usize {
     text.lines()
         .filter_map(|l| l.split("errors ignored on restore: ").nth(1))
         .filter_map(|n| n.trim().parse().ok())
-        .last()
+        .next_back()
         .unwrap_or(0)
 }

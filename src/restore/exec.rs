@@ -464,6 +464,9 @@ impl<'a> Restorer<'a> {
             .map_err(|e| Error::Restore(e.0))?;
         let extra = actions.extra_txn_actions;
         self.run_actions(leader, te, actions.actions, true).await?;
+        if reqs.data() {
+            self.progress.data_entry_done(self.reader.size_estimate(te.dump_id).unwrap_or(0));
+        }
         if self.opts.transaction_size > 0 {
             leader.txn_count += 1 + extra;
             if leader.txn_count >= self.opts.transaction_size {
@@ -882,6 +885,9 @@ impl<'a> Restorer<'a> {
             .entry_actions(&mut conn.state, te, reqs, truncate)
             .map_err(|e| Error::Restore(e.0))?;
         let result = self.run_actions(&mut conn, te, actions.actions, false).await?;
+        if reqs.data() {
+            self.progress.data_entry_done(self.reader.size_estimate(te.dump_id).unwrap_or(0));
+        }
         self.progress.entry_done();
         let outcome = if result.failed { Outcome::Failed } else { Outcome::Succeeded };
         Ok((conn, item.dump_id, outcome))

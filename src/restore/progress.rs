@@ -19,7 +19,11 @@ struct Inner {
     total_entries: u64,
     total_bytes: u64,
     entries: AtomicU64,
+    /// Data bytes sent to the server (decompressed).
     bytes: AtomicU64,
+    /// Stored (archive) bytes of the data entries finished so far: the ETA's measure,
+    /// comparable with `total_bytes`.
+    stored_done: AtomicU64,
     started: Instant,
     /// When the line was last drawn; `None` when nothing is on screen.
     drawn: Mutex<Option<Instant>>,
@@ -40,6 +44,7 @@ impl Progress {
                 total_bytes,
                 entries: AtomicU64::new(0),
                 bytes: AtomicU64::new(0),
+                stored_done: AtomicU64::new(0),
                 started: Instant::now(),
                 drawn: Mutex::new(None),
             }),
@@ -54,6 +59,11 @@ impl Progress {
     pub fn entry_done(&self) {
         self.inner.entries.fetch_add(1, Ordering::Relaxed);
         self.maybe_draw(false);
+    }
+
+    /// A data entry of `stored` archive bytes is done.
+    pub fn data_entry_done(&self, stored: u64) {
+        self.inner.stored_done.fetch_add(stored, Ordering::Relaxed);
     }
 
     pub fn add_bytes(&self, n: u64) {
@@ -106,20 +116,17 @@ impl Progress {
     fn line(&self, now: Instant) -> String {
         let entries = self.inner.entries.load(Ordering::Relaxed);
         let bytes = self.inner.bytes.load(Ordering::Relaxed);
+        let stored = self.inner.stored_done.load(Ordering::Relaxed);
         let elapsed = now.duration_since(self.inner.started).as_secs_f64();
         let total = self.inner.total_bytes;
-        let eta = if bytes > 0 && total > bytes && elapsed > 0.0 {
-            let rate = bytes as f64 / elapsed;
-            format!(", ETA {}", human_duration((total - bytes) as f64 / rate))
+        let share = if total > 0 { format!(" ({}% of archive data)", stored.min(total) * 100 / total) } else { String::new() };
+        let eta = if stored > 0 && total > stored && elapsed > 0.0 {
+            let rate = stored as f64 / elapsed;
+            format!(", ETA {}", human_duration((total - stored) as f64 / rate))
         } else {
             String::new()
         };
-        format!(
-            "restoring: {entries}/{} entries, {}/{}{eta}",
-            self.inner.total_entries,
-            human_bytes(bytes),
-            human_bytes(total)
-        )
+        format!("restoring: {entries}/{} entries, {} of data sent{share}{eta}", self.inner.total_entries, human_bytes(bytes))
     }
 }
 
@@ -157,8 +164,9 @@ mod tests {
     fn line_shows_entries_bytes_and_eta() {
         let p = Progress::with_display(10, 2048, false);
         p.entry_done();
-        p.add_bytes(1024);
+        p.add_bytes(4096);
+        p.data_entry_done(1024);
         let later = p.inner.started + Duration::from_secs(2);
-        assert_eq!(p.line(later), "restoring: 1/10 entries, 1.0 kB/2.0 kB, ETA 2s");
+        assert_eq!(p.line(later), "restoring: 1/10 entries, 4.0 kB of data sent (50% of archive data), ETA 2s");
     }
 }
