@@ -24,6 +24,7 @@ pub struct Index {
     pub is_clustered: bool,
     pub is_replident: bool,
     pub nulls_not_distinct: bool,
+    /// Stock reads NULL (default tablespace) through `PQgetvalue`, i.e. as `""`.
     pub tablespace: Option<String>,
     pub reloptions: Vec<String>,
     /// `ALTER INDEX ... ALTER COLUMN n SET STATISTICS m` pairs.
@@ -83,7 +84,7 @@ pub async fn collect(session: &Session, cat: &mut Catalog) -> Result<(), Catalog
             is_clustered: r.bool("indisclustered")?,
             is_replident: r.bool("indisreplident")?,
             nulls_not_distinct: r.bool("indnullsnotdistinct")?,
-            tablespace: r.opt_string("tablespace")?,
+            tablespace: Some(r.string("tablespace")?),
             reloptions: parse_text_array(r.text("indreloptions")?),
             stat_targets,
             constraint: None,

@@ -248,8 +248,20 @@ async fn collect_columns(session: &Session, cat: &mut Catalog) -> Result<(), Cat
          ORDER BY a.attrelid, a.attnum"
     );
     let rows = session.query(&sql).await?;
+    // Stock reads columns only of "interesting" tables: dumped ones and their parents.
+    let mut interesting = std::collections::HashSet::new();
+    for t in &cat.tables {
+        if cat.objects.get(t.dump_id).map(|o| o.dump.any()).unwrap_or(false) {
+            interesting.insert(t.oid);
+            interesting.extend(t.parents.iter().copied());
+        }
+    }
     for r in rows.iter() {
-        let Some(&ti) = cat.table_by_oid.get(&r.oid("attrelid")?) else { continue };
+        let relid = r.oid("attrelid")?;
+        if !interesting.contains(&relid) {
+            continue;
+        }
+        let Some(&ti) = cat.table_by_oid.get(&relid) else { continue };
         cat.tables[ti].columns.push(Column {
             num: r.i32("attnum")?,
             name: r.string("attname")?,
@@ -294,6 +306,9 @@ async fn collect_columns(session: &Session, cat: &mut Catalog) -> Result<(), Cat
         .await?;
     for r in defs.iter() {
         let table_oid = r.oid("adrelid")?;
+        if !interesting.contains(&table_oid) {
+            continue;
+        }
         let Some(&ti) = cat.table_by_oid.get(&table_oid) else { continue };
         let num = r.i32("adnum")?;
         let t = &cat.tables[ti];
