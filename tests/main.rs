@@ -10,3 +10,4 @@ mod restore_options;
 mod restore_errors;
 mod dumpall_globals;
 mod dumpall_cluster;
+mod dump_options;
