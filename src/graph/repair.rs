@@ -269,3 +269,120 @@ fn table_attrdef_multi_loop(cat: &mut Catalog, table: DumpId, def: DumpId) {
     }
     cat.objects.add_dependency(def, table);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::{create_boundaries, sort};
+    use crate::objects::rule::Rule;
+    use crate::objects::table::{AttrDef, Table};
+    use pgark_formats::model::CatalogId;
+
+    fn table(cat: &mut Catalog, oid: u32, name: &str, relkind: u8) -> DumpId {
+        let idx = cat.tables.len();
+        let id = cat.objects.add(Kind::Table, CatalogId { table_oid: 1259, oid }, name, Some("s".into()), idx);
+        cat.tables.push(Table {
+            oid,
+            dump_id: id,
+            name: name.into(),
+            schema: "s".into(),
+            relkind,
+            owner: "o".into(),
+            persistence: b'p',
+            is_partition: false,
+            reloptions: Vec::new(),
+            check_option: None,
+            tablespace: String::new(),
+            am: None,
+            replident: b'd',
+            force_row_security: false,
+            has_oftype: false,
+            partkeydef: None,
+            partbound: None,
+            viewdef: None,
+            columns: Vec::new(),
+            parents: Vec::new(),
+            owning_tab: 0,
+            owning_col: 0,
+            is_identity_sequence: false,
+            checks: Vec::new(),
+            acl: String::new(),
+            acldefault: String::new(),
+            is_populated: true,
+        });
+        cat.table_by_oid.insert(oid, idx);
+        id
+    }
+
+    fn sort_all(cat: &mut Catalog, b: Boundaries) -> (Vec<DumpId>, Vec<String>) {
+        let mut order = sort::presort(cat.objects.all());
+        let mut warnings = Vec::new();
+        loop {
+            let r = {
+                let store = &cat.objects;
+                sort::topo_sort(&order, |id| store.get(id).map(|o| o.deps.as_slice()).unwrap_or(&[]))
+            };
+            match r {
+                Ok(o) => {
+                    order = o;
+                    return (order, warnings);
+                }
+                Err(stuck) => warnings.extend(find_and_repair(cat, &stuck, b).expect("a loop is found")),
+            }
+        }
+    }
+
+    /// CREATE VIEW v AS SELECT * FROM t: v → _RETURN (forced), _RETURN → v ('i'),
+    /// _RETURN → t ('n'). The rule's edge to the view goes; the view follows t.
+    #[test]
+    fn view_rule_loop_keeps_rule_inside_view() {
+        let mut cat = Catalog::default();
+        let v = table(&mut cat, 10, "a_view", b'v');
+        let t = table(&mut cat, 11, "b_table", b'r');
+        let rule = cat.objects.add(Kind::Rule, CatalogId { table_oid: 2618, oid: 12 }, "_RETURN", Some("s".into()), 0);
+        cat.rules.push(Rule { oid: 12, name: "_RETURN".into(), table_oid: 10, ev_enabled: b'O', separate: false, definition: String::new() });
+        cat.objects.add_dependency(v, rule);
+        cat.objects.add_dependency(rule, v);
+        cat.objects.add_dependency(rule, t);
+        let b = create_boundaries(&mut cat);
+        let (order, warnings) = sort_all(&mut cat, b);
+        assert!(warnings.is_empty(), "{warnings:?}");
+        let pos = |id| order.iter().position(|&x| x == id).expect("placed");
+        assert!(pos(t) < pos(rule) && pos(rule) < pos(v), "{order:?}");
+        assert!(!cat.objects.get(rule).expect("rule").deps.contains(&v));
+    }
+
+    /// CREATE TABLE t (c int DEFAULT nextval('q')): t → default (forced, printed
+    /// inline), default → t ('a'). The default's edge to the table goes.
+    #[test]
+    fn table_default_loop_keeps_default_inline() {
+        let mut cat = Catalog::default();
+        let t = table(&mut cat, 20, "t", b'r');
+        let q = table(&mut cat, 21, "z_seq", b'S');
+        let d = cat.objects.add(Kind::AttrDef, CatalogId { table_oid: 2604, oid: 22 }, "t", Some("s".into()), 0);
+        cat.attrdefs.push(AttrDef { table_oid: 20, num: 1, expr: "nextval('q')".into(), separate: false, dump_id: d });
+        cat.objects.add_dependency(t, d);
+        cat.objects.add_dependency(d, t);
+        cat.objects.add_dependency(d, q);
+        let b = create_boundaries(&mut cat);
+        let (order, _) = sort_all(&mut cat, b);
+        let pos = |id| order.iter().position(|&x| x == id).expect("placed");
+        assert!(pos(q) < pos(t), "the sequence moves before the table: {order:?}");
+        assert!(!cat.attrdefs[0].separate);
+    }
+
+    /// A loop of unrelated kinds: stock's warning and an arbitrary break.
+    #[test]
+    fn unknown_loop_warns_and_breaks() {
+        let mut cat = Catalog::default();
+        let a = table(&mut cat, 30, "a", b'r');
+        let bb = table(&mut cat, 31, "b", b'r');
+        cat.objects.add_dependency(a, bb);
+        cat.objects.add_dependency(bb, a);
+        let b = create_boundaries(&mut cat);
+        let (order, warnings) = sort_all(&mut cat, b);
+        assert_eq!(warnings[0], "could not resolve dependency loop among these items:");
+        assert_eq!(warnings.len(), 3);
+        assert_eq!(order.len(), 4);
+    }
+}
