@@ -103,6 +103,7 @@ async fn dump(args: &DumpArgs, format: FormatArg, restrict_key: Option<Vec<u8>>)
         sequence_data: args.sequence_data,
         no_unlogged_table_data: args.no_unlogged_table_data,
         no_publications: args.no_publications,
+        no_policies: args.no_policies,
     };
     let collected = collect(&session, &opts).await?;
     for w in &collected.warnings {

@@ -30,6 +30,8 @@ pub struct CollectOptions {
     pub no_unlogged_table_data: bool,
     /// `--no-publications`
     pub no_publications: bool,
+    /// `--no-policies`
+    pub no_policies: bool,
 }
 
 /// The result of the catalog phase: the sorted objects and everything emitters need.
@@ -63,6 +65,9 @@ pub async fn collect(session: &Session, opts: &CollectOptions) -> Result<Collect
     objects::constraint::collect_foreign_keys(session, &mut cat).await?;
     objects::trigger::collect(session, &mut cat).await?;
     objects::rule::collect(session, &mut cat).await?;
+    if !opts.no_policies {
+        objects::policy::collect(session, &mut cat).await?;
+    }
     if !opts.no_publications {
         objects::publication::collect(session, &mut cat, include_everything).await?;
     }
@@ -136,6 +141,7 @@ fn emit_object(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {
         Kind::Rule => objects::rule::emit(cx, obj, out),
         Kind::Trigger => objects::trigger::emit(cx, obj, out),
         Kind::TableAttach | Kind::IndexAttach => objects::attach::emit(cx, obj, out),
+        Kind::Policy => objects::policy::emit(cx, obj, out),
         Kind::Publication | Kind::PublicationTable | Kind::PublicationSchema => objects::publication::emit(cx, obj, out),
         Kind::TableData | Kind::SequenceSet | Kind::RefreshMatView => objects::table_data::emit(cx, obj, out),
         Kind::PreDataBoundary | Kind::PostDataBoundary => {}

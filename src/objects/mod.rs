@@ -17,6 +17,7 @@ pub mod database;
 pub mod extension;
 pub mod function;
 pub mod index;
+pub mod policy;
 pub mod privileges;
 pub mod publication;
 pub mod rule;
@@ -70,6 +71,8 @@ pub enum Kind {
     TableData,
     /// `DO_SEQUENCE_SET`
     SequenceSet,
+    /// `DO_POLICY`: policies and tables' ROW SECURITY flag.
+    Policy,
     /// `DO_PUBLICATION`
     Publication,
     /// `DO_PUBLICATION_REL`
@@ -106,6 +109,7 @@ impl Kind {
             Kind::IndexAttach => 33,
             Kind::Rule => 35,
             Kind::Trigger => 36,
+            Kind::Policy => 38,
             Kind::Publication => 39,
             Kind::PublicationTable => 40,
             Kind::PublicationSchema => 41,
@@ -133,6 +137,7 @@ impl Kind {
             Kind::Trigger => "TRIGGER",
             Kind::RefreshMatView => "REFRESH MATERIALIZED VIEW",
             Kind::Publication => "PUBLICATION",
+            Kind::Policy => "POLICY",
             Kind::PublicationTable => "PUBLICATION TABLE",
             Kind::PublicationSchema => "PUBLICATION TABLES IN SCHEMA",
             Kind::TableData => "TABLE DATA",
@@ -150,6 +155,7 @@ impl Kind {
             Kind::Schema | Kind::Extension | Kind::Type | Kind::DummyType | Kind::Function | Kind::Table | Kind::TableAttach | Kind::AttrDef => BoundarySide::PreData,
             Kind::TableData | Kind::SequenceSet => BoundarySide::Data,
             Kind::Index | Kind::IndexAttach | Kind::Constraint | Kind::FkConstraint | Kind::Rule | Kind::Trigger | Kind::RefreshMatView
+            | Kind::Policy
             | Kind::Publication
             | Kind::PublicationTable
             | Kind::PublicationSchema => {
@@ -336,6 +342,7 @@ pub struct Catalog {
     pub table_data: Vec<table_data::TableData>,
     pub attaches: Vec<attach::Attach>,
     pub publications: Vec<publication::PublicationItem>,
+    pub policies: Vec<policy::PolicyItem>,
     pub comments: comment::Comments,
     pub sequences: sequence::Sequences,
     /// Table OID → index into `tables`.
