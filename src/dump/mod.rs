@@ -59,6 +59,7 @@ pub async fn collect(session: &Session, opts: &CollectOptions) -> Result<Collect
     objects::function::collect(session, &mut cat).await?;
     objects::types::collect(session, &mut cat).await?;
     objects::attach::collect_tables(&mut cat);
+    objects::default_acl::collect(session, &mut cat, include_everything).await?;
     objects::constraint::collect_checks(session, &mut cat).await?;
     objects::index::collect(session, &mut cat).await?;
     objects::attach::collect_indexes(&mut cat);
@@ -142,6 +143,7 @@ fn emit_object(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {
         Kind::Trigger => objects::trigger::emit(cx, obj, out),
         Kind::TableAttach | Kind::IndexAttach => objects::attach::emit(cx, obj, out),
         Kind::Policy => objects::policy::emit(cx, obj, out),
+        Kind::DefaultAcl => objects::default_acl::emit(cx, obj, out),
         Kind::Publication | Kind::PublicationTable | Kind::PublicationSchema => objects::publication::emit(cx, obj, out),
         Kind::TableData | Kind::SequenceSet | Kind::RefreshMatView => objects::table_data::emit(cx, obj, out),
         Kind::PreDataBoundary | Kind::PostDataBoundary => {}

@@ -14,6 +14,7 @@ pub mod comment;
 pub mod component;
 pub mod constraint;
 pub mod database;
+pub mod default_acl;
 pub mod extension;
 pub mod function;
 pub mod index;
@@ -79,6 +80,8 @@ pub enum Kind {
     PublicationTable,
     /// `DO_PUBLICATION_TABLE_IN_SCHEMA`
     PublicationSchema,
+    /// `DO_DEFAULT_ACL`
+    DefaultAcl,
     /// `DO_REFRESH_MATVIEW`: REFRESH MATERIALIZED VIEW of a populated matview.
     RefreshMatView,
     /// `DO_PRE_DATA_BOUNDARY`
@@ -113,6 +116,7 @@ impl Kind {
             Kind::Publication => 39,
             Kind::PublicationTable => 40,
             Kind::PublicationSchema => 41,
+            Kind::DefaultAcl => 44,
             Kind::RefreshMatView => 46,
             Kind::FkConstraint => 37,
         }
@@ -138,6 +142,7 @@ impl Kind {
             Kind::RefreshMatView => "REFRESH MATERIALIZED VIEW",
             Kind::Publication => "PUBLICATION",
             Kind::Policy => "POLICY",
+            Kind::DefaultAcl => "DEFAULT ACL",
             Kind::PublicationTable => "PUBLICATION TABLE",
             Kind::PublicationSchema => "PUBLICATION TABLES IN SCHEMA",
             Kind::TableData => "TABLE DATA",
@@ -156,6 +161,7 @@ impl Kind {
             Kind::TableData | Kind::SequenceSet => BoundarySide::Data,
             Kind::Index | Kind::IndexAttach | Kind::Constraint | Kind::FkConstraint | Kind::Rule | Kind::Trigger | Kind::RefreshMatView
             | Kind::Policy
+            | Kind::DefaultAcl
             | Kind::Publication
             | Kind::PublicationTable
             | Kind::PublicationSchema => {
@@ -343,6 +349,7 @@ pub struct Catalog {
     pub attaches: Vec<attach::Attach>,
     pub publications: Vec<publication::PublicationItem>,
     pub policies: Vec<policy::PolicyItem>,
+    pub default_acls: Vec<default_acl::DefaultAcl>,
     pub comments: comment::Comments,
     pub sequences: sequence::Sequences,
     /// Table OID → index into `tables`.
