@@ -104,6 +104,9 @@ async fn dump(args: &DumpArgs, format: FormatArg, restrict_key: Option<Vec<u8>>)
         no_unlogged_table_data: args.no_unlogged_table_data,
         no_publications: args.no_publications,
         no_policies: args.no_policies,
+        output_large_objects: args.large_objects
+            || (dump_data(args) && !args.no_large_objects && args.schema.is_empty() && args.table.is_empty()
+                && args.table_and_children.is_empty()),
     };
     let collected = collect(&session, &opts).await?;
     for w in &collected.warnings {
@@ -174,12 +177,18 @@ async fn write_plain(
     // Table data is fetched up front (one COPY per table on the snapshot connection) so
     // the synchronous renderer can stream it; see the module docs of `dump`.
     let mut data = std::collections::HashMap::new();
-    if sel.dump_data {
-        for item in p.wanted() {
-            let e = &toc.entries[item.index];
-            if e.had_dumper && item.reqs.data() {
-                data.insert(e.dump_id, copy_data(session, collected, e).await?);
+    let mut blobs = std::collections::HashMap::new();
+    for item in p.wanted() {
+        let e = &toc.entries[item.index];
+        if !(e.had_dumper && item.reqs.data()) {
+            continue;
+        }
+        if e.desc == Desc::Blobs {
+            if let Some(g) = large_object_group(collected, e.dump_id) {
+                blobs.insert(e.dump_id, crate::objects::large_object::contents(session, g).await?);
             }
+        } else {
+            data.insert(e.dump_id, copy_data(session, collected, e).await?);
         }
     }
     let name = args.file.clone().unwrap_or_else(|| "-".into());
@@ -201,7 +210,7 @@ async fn write_plain(
         schema_requested: sel.dump_schema,
         ..ScriptOptions::default()
     };
-    let mut source = Prefetched { data };
+    let mut source = Prefetched { data, blobs };
     match args.file.as_deref() {
         None | Some("-") => {
             let stdout = std::io::stdout();
@@ -252,6 +261,13 @@ async fn copy_stream(
 
 struct Prefetched {
     data: std::collections::HashMap<i32, Vec<u8>>,
+    blobs: std::collections::HashMap<i32, Vec<(u32, Vec<u8>)>>,
+}
+
+/// The large-object group a BLOBS entry stands for.
+fn large_object_group(collected: &Collected, dump_id: i32) -> Option<&crate::objects::large_object::LargeObjectGroup> {
+    let obj = collected.catalog.objects.get(dump_id)?;
+    (obj.kind == crate::objects::Kind::LargeObjectData).then(|| collected.catalog.large_objects.get(obj.model)).flatten()
 }
 
 impl DataSource for Prefetched {
@@ -260,9 +276,12 @@ impl DataSource for Prefetched {
     }
     fn large_objects(
         &mut self,
-        _entry: &TocEntry,
-        _each: &mut dyn FnMut(u32, &mut dyn Read) -> pgark_formats::Result<()>,
+        entry: &TocEntry,
+        each: &mut dyn FnMut(u32, &mut dyn Read) -> pgark_formats::Result<()>,
     ) -> pgark_formats::Result<()> {
+        for (oid, bytes) in self.blobs.remove(&entry.dump_id).unwrap_or_default() {
+            each(oid, &mut Cursor::new(bytes))?;
+        }
         Ok(())
     }
 }
@@ -283,7 +302,7 @@ async fn write_archive(
     };
     let wopts = WriteOptions { version: None, compression, sync: !args.no_sync };
     let data_ids: Vec<(i32, TocEntry)> =
-        toc.entries.iter().filter(|e| e.had_dumper && e.desc == Desc::TableData).map(|e| (e.dump_id, e.clone())).collect();
+        toc.entries.iter().filter(|e| e.had_dumper).map(|e| (e.dump_id, e.clone())).collect();
     let mut writer = match args.file.as_deref() {
         None | Some("-") if af == ArchiveFormat::Directory => {
             return Err(Error::Usage("no output directory specified".into()));
@@ -292,6 +311,17 @@ async fn write_archive(
         Some(path) => ArchiveWriter::create(af, path, toc, wopts)?,
     };
     for (id, entry) in &data_ids {
+        if entry.desc == Desc::Blobs {
+            let Some(g) = large_object_group(collected, *id) else { continue };
+            writer.begin_blobs(*id)?;
+            for (oid, bytes) in crate::objects::large_object::contents(session, g).await? {
+                writer.start_lo(oid)?;
+                writer.write_data(&bytes)?;
+                writer.end_lo()?;
+            }
+            writer.end_blobs()?;
+            continue;
+        }
         writer.begin_data(*id)?;
         let mut stream = Box::pin(copy_stream(session, collected, entry).await?);
         while let Some(chunk) = stream.next().await {

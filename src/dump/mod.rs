@@ -32,6 +32,8 @@ pub struct CollectOptions {
     pub no_publications: bool,
     /// `--no-policies`
     pub no_policies: bool,
+    /// Large objects are dumped (stock's `outputLOs`).
+    pub output_large_objects: bool,
 }
 
 /// The result of the catalog phase: the sorted objects and everything emitters need.
@@ -78,6 +80,9 @@ pub async fn collect(session: &Session, opts: &CollectOptions) -> Result<Collect
         objects::table_data::collect(&mut cat, true, opts.no_unlogged_table_data);
     }
     objects::extension::apply_membership(&mut cat);
+    if opts.output_large_objects {
+        objects::large_object::collect(session, &mut cat).await?;
+    }
     graph::load_dependencies(session, &mut cat).await?;
     if !opts.emit.acls_skip {
         let rows = session
@@ -144,6 +149,7 @@ fn emit_object(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {
         Kind::TableAttach | Kind::IndexAttach => objects::attach::emit(cx, obj, out),
         Kind::Policy => objects::policy::emit(cx, obj, out),
         Kind::DefaultAcl => objects::default_acl::emit(cx, obj, out),
+        Kind::LargeObject | Kind::LargeObjectData => objects::large_object::emit(cx, obj, out),
         Kind::Publication | Kind::PublicationTable | Kind::PublicationSchema => objects::publication::emit(cx, obj, out),
         Kind::TableData | Kind::SequenceSet | Kind::RefreshMatView => objects::table_data::emit(cx, obj, out),
         Kind::PreDataBoundary | Kind::PostDataBoundary => {}

@@ -70,7 +70,9 @@ pub struct CommentTarget<'a> {
 
 /// `dumpCommentExtended`: emits the COMMENT entry if there is a comment to dump.
 pub fn emit(cx: &EmitCx<'_>, out: &mut TocBuilder, t: &CommentTarget<'_>) {
-    if cx.opts.no_comments || !cx.opts.dump_schema {
+    // Comments are schema, except large objects' which are data.
+    let wanted = if t.kind == "LARGE OBJECT" { cx.opts.dump_data || cx.opts.binary_upgrade } else { cx.opts.dump_schema };
+    if cx.opts.no_comments || !wanted {
         return;
     }
     let mut text = cx.catalog.comments.find(t.classoid, t.objoid, t.subid);

@@ -18,6 +18,7 @@ pub mod default_acl;
 pub mod extension;
 pub mod function;
 pub mod index;
+pub mod large_object;
 pub mod policy;
 pub mod privileges;
 pub mod publication;
@@ -84,6 +85,10 @@ pub enum Kind {
     DefaultAcl,
     /// `DO_REFRESH_MATVIEW`: REFRESH MATERIALIZED VIEW of a populated matview.
     RefreshMatView,
+    /// `DO_LARGE_OBJECT`: BLOB METADATA of a group of large objects.
+    LargeObject,
+    /// `DO_LARGE_OBJECT_DATA`: BLOBS, the contents of a group.
+    LargeObjectData,
     /// `DO_PRE_DATA_BOUNDARY`
     PreDataBoundary,
     /// `DO_POST_DATA_BOUNDARY`
@@ -93,7 +98,9 @@ pub enum Kind {
 impl Kind {
     /// Stock's `dbObjectTypePriority` (pg_dump_sort.c): the first sort key.
     pub fn priority(self) -> u32 {
-        // Values are the positions in stock's `dbObjectTypePriorities` enum.
+        // Values are the positions in stock's `dbObjectTypePriorities` enum as of
+        // 18.x (large objects were moved after SEQUENCE SET in a minor release;
+        // 18.0's sources still list them before the pre-data boundary).
         match self {
             Kind::Schema => 1,
             Kind::Extension => 5,
@@ -103,9 +110,11 @@ impl Kind {
             Kind::TableAttach => 21,
             Kind::DummyType => 22,
             Kind::AttrDef => 23,
-            Kind::PreDataBoundary => 25,
-            Kind::TableData => 26,
-            Kind::SequenceSet => 27,
+            Kind::PreDataBoundary => 24,
+            Kind::LargeObject => 27,
+            Kind::LargeObjectData => 28,
+            Kind::TableData => 25,
+            Kind::SequenceSet => 26,
             Kind::PostDataBoundary => 30,
             Kind::Constraint => 31,
             Kind::Index => 32,
@@ -143,6 +152,8 @@ impl Kind {
             Kind::Publication => "PUBLICATION",
             Kind::Policy => "POLICY",
             Kind::DefaultAcl => "DEFAULT ACL",
+            Kind::LargeObject => "LARGE OBJECT",
+            Kind::LargeObjectData => "LARGE OBJECT DATA",
             Kind::PublicationTable => "PUBLICATION TABLE",
             Kind::PublicationSchema => "PUBLICATION TABLES IN SCHEMA",
             Kind::TableData => "TABLE DATA",
@@ -158,7 +169,7 @@ impl Kind {
     pub fn section(self) -> BoundarySide {
         match self {
             Kind::Schema | Kind::Extension | Kind::Type | Kind::DummyType | Kind::Function | Kind::Table | Kind::TableAttach | Kind::AttrDef => BoundarySide::PreData,
-            Kind::TableData | Kind::SequenceSet => BoundarySide::Data,
+            Kind::TableData | Kind::SequenceSet | Kind::LargeObject | Kind::LargeObjectData => BoundarySide::Data,
             Kind::Index | Kind::IndexAttach | Kind::Constraint | Kind::FkConstraint | Kind::Rule | Kind::Trigger | Kind::RefreshMatView
             | Kind::Policy
             | Kind::DefaultAcl
@@ -350,6 +361,7 @@ pub struct Catalog {
     pub publications: Vec<publication::PublicationItem>,
     pub policies: Vec<policy::PolicyItem>,
     pub default_acls: Vec<default_acl::DefaultAcl>,
+    pub large_objects: Vec<large_object::LargeObjectGroup>,
     pub comments: comment::Comments,
     pub sequences: sequence::Sequences,
     /// Table OID → index into `tables`.

@@ -34,7 +34,7 @@ pub struct AclTarget<'a> {
 
 /// `dumpACL`: the ACL entry, if the object's privileges differ from its base.
 pub fn emit(cx: &EmitCx<'_>, out: &mut TocBuilder, t: &AclTarget<'_>, dacl: &DumpableAcl) -> Option<DumpId> {
-    if cx.opts.acls_skip || !cx.opts.dump_schema {
+    if cx.opts.acls_skip || (!cx.opts.dump_schema && t.kind != "LARGE OBJECT") {
         return None;
     }
     let (acls, base) = match dacl.initprivs.as_deref().filter(|s| !s.is_empty()) {
