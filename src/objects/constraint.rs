@@ -21,6 +21,8 @@ pub enum ConstraintKind {
     Unique,
     Exclude,
     Check,
+    /// 18: a NOT NULL constraint added NOT VALID (dumped separately).
+    NotNull,
     ForeignKey,
 }
 
@@ -94,6 +96,46 @@ pub async fn collect_checks(session: &Session, cat: &mut Catalog) -> Result<(), 
     Ok(())
 }
 
+/// 18's invalid NOT NULL constraints (the tail of `getTableAttrs`), one query.
+pub async fn collect_invalid_not_null(session: &Session, cat: &mut Catalog, oids: &[u32]) -> Result<(), CatalogError> {
+    let list: Vec<String> = oids.iter().map(|o| o.to_string()).collect();
+    let rows = session
+        .query(&format!(
+            "SELECT c.tableoid, c.oid, conrelid, conname, pg_catalog.pg_get_constraintdef(c.oid) AS consrc, conislocal \
+             FROM unnest('{{{}}}'::pg_catalog.oid[]) AS src(conoid) JOIN pg_catalog.pg_constraint c ON (src.conoid = c.oid) \
+             ORDER BY c.conrelid, c.conname",
+            list.join(",")
+        ))
+        .await?;
+    for r in rows.iter() {
+        let table_oid = r.oid("conrelid")?;
+        let Some(t) = cat.table_by_oid(table_oid) else { continue };
+        let (schema, tname, tid) = (t.schema.clone(), t.name.clone(), t.dump_id);
+        let tdump = cat.objects.get(tid).map(|o| o.dump).unwrap_or_default();
+        let name = r.string("conname")?;
+        let ci = cat.constraints.len();
+        let id = cat.objects.add(Kind::Constraint, CatalogId { table_oid: r.oid("tableoid")?, oid: r.oid("oid")? }, name.clone(), Some(schema), ci);
+        cat.objects.set_dump(id, tdump);
+        cat.objects.add_dependency(id, tid);
+        cat.constraints.push(Constraint {
+            oid: r.oid("oid")?,
+            name,
+            kind: ConstraintKind::NotNull,
+            table_oid,
+            table_name: tname,
+            definition: r.string("consrc")?,
+            deferrable: false,
+            deferred: false,
+            period: false,
+            is_local: r.bool("conislocal")?,
+            separate: true,
+            index: None,
+            dump_id: id,
+        });
+    }
+    Ok(())
+}
+
 /// `getConstraints`: foreign keys of collected tables (not the clones partitions get).
 pub async fn collect_foreign_keys(session: &Session, cat: &mut Catalog) -> Result<(), CatalogError> {
     let rows = session
@@ -161,14 +203,15 @@ pub fn emit(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {
                 out.push(obj.dump_id, e);
             }
         }
-        ConstraintKind::Check => {
+        ConstraintKind::Check | ConstraintKind::NotNull => {
             if !(con.separate && con.is_local) {
                 // Printed inside CREATE TABLE; its comment is emitted with the table's
                 // (`emit_inline_check_comments`).
                 return;
             }
             if obj.dump.has(Components::DEFINITION) {
-                let mut e = NewEntry::new(Desc::CheckConstraint, Section::PostData, format!("{} {}", t.name, con.name));
+                let desc = if con.kind == ConstraintKind::NotNull { Desc::Constraint } else { Desc::CheckConstraint };
+                let mut e = NewEntry::new(desc, Section::PostData, format!("{} {}", t.name, con.name));
                 e.catalog_id = obj.catalog_id;
                 e.namespace = Some(t.schema.clone());
                 e.owner = Some(t.owner.clone());

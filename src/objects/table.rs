@@ -37,6 +37,8 @@ pub struct Column {
     pub notnull_comment: Option<String>,
     pub notnull_no_inherit: bool,
     pub notnull_is_local: bool,
+    /// 18: the column's NOT NULL constraint is NOT VALID.
+    pub notnull_invalid: bool,
     pub compression: u8,
     pub identity: u8,
     pub generated: u8,
@@ -212,9 +214,10 @@ async fn collect_columns(session: &Session, cat: &mut Catalog) -> Result<(), Cat
     let v18 = session.version.at_least(ServerVersion::PG18);
     let notnull = if v18 {
         "co.conname AS notnull_name, CASE WHEN co.convalidated THEN pt.description ELSE NULL END AS notnull_comment, \
+         CASE WHEN NOT co.convalidated THEN co.oid ELSE NULL END AS notnull_invalidoid, \
          co.connoinherit AS notnull_noinherit, co.conislocal AS notnull_islocal"
     } else {
-        "CASE WHEN a.attnotnull THEN '' ELSE NULL END AS notnull_name, NULL AS notnull_comment, \
+        "CASE WHEN a.attnotnull THEN '' ELSE NULL END AS notnull_name, NULL AS notnull_comment, NULL AS notnull_invalidoid, \
          false AS notnull_noinherit, a.attislocal AS notnull_islocal"
     };
     let notnull_join = if v18 {
@@ -256,12 +259,19 @@ async fn collect_columns(session: &Session, cat: &mut Catalog) -> Result<(), Cat
             interesting.extend(t.parents.iter().copied());
         }
     }
+    let mut invalid_notnull: Vec<u32> = Vec::new();
     for r in rows.iter() {
         let relid = r.oid("attrelid")?;
         if !interesting.contains(&relid) {
             continue;
         }
         let Some(&ti) = cat.table_by_oid.get(&relid) else { continue };
+        // 18: an invalid NOT NULL is not printed in the column; it becomes a separate
+        // post-data CONSTRAINT (`determineNotNullFlags`).
+        let invalid = r.oid("notnull_invalidoid")?;
+        if invalid != 0 {
+            invalid_notnull.push(invalid);
+        }
         cat.tables[ti].columns.push(Column {
             num: r.i32("attnum")?,
             name: r.string("attname")?,
@@ -273,10 +283,11 @@ async fn collect_columns(session: &Session, cat: &mut Catalog) -> Result<(), Cat
             is_local: r.bool("attislocal")?,
             options: r.string("attoptions")?,
             collation: r.opt_string("attcollation")?,
-            notnull_name: r.opt_string("notnull_name")?,
+            notnull_name: if invalid != 0 { None } else { r.opt_string("notnull_name")? },
             notnull_comment: r.opt_string("notnull_comment")?,
             notnull_no_inherit: r.bool("notnull_noinherit")?,
             notnull_is_local: r.bool("notnull_islocal")?,
+            notnull_invalid: invalid != 0,
             compression: r.char("attcompression")?,
             identity: r.char("attidentity")?,
             generated: r.char("attgenerated")?,
@@ -297,6 +308,10 @@ async fn collect_columns(session: &Session, cat: &mut Catalog) -> Result<(), Cat
                 }
             }
         }
+    }
+    flag_inherited_not_nulls(cat, v18);
+    if !invalid_notnull.is_empty() {
+        crate::objects::constraint::collect_invalid_not_null(session, cat, &invalid_notnull).await?;
     }
     let defs = session
         .query(
@@ -332,6 +347,44 @@ async fn collect_columns(session: &Session, cat: &mut Catalog) -> Result<(), Cat
         cat.tables[ti].columns[ci].default = Some(idx);
     }
     Ok(())
+}
+
+/// The NOT NULL part of common.c `flagInhAttrs`: before 18 a not-null counts as
+/// inherited when any parent has one; on 18 it is printed locally when every parent
+/// that has it has it NOT VALID (the child's is valid).
+fn flag_inherited_not_nulls(cat: &mut Catalog, v18: bool) {
+    for ti in 0..cat.tables.len() {
+        if cat.tables[ti].parents.is_empty() || cat.tables[ti].columns.is_empty() {
+            continue;
+        }
+        let parents: Vec<usize> = cat.tables[ti].parents.iter().filter_map(|p| cat.table_by_oid.get(p).copied()).collect();
+        for ci in 0..cat.tables[ti].columns.len() {
+            if cat.tables[ti].columns[ci].is_dropped {
+                continue;
+            }
+            let name = cat.tables[ti].columns[ci].name.clone();
+            let mut found_not_null = false;
+            let mut all_invalid = true;
+            for &pi in &parents {
+                if let Some(pc) = cat.tables[pi].columns.iter().find(|c| c.name == name) {
+                    let has = pc.notnull_name.is_some() || pc.notnull_invalid;
+                    if !v18 && pc.notnull_name.is_some() {
+                        found_not_null = true;
+                    }
+                    if v18 && has && !pc.notnull_invalid {
+                        all_invalid = false;
+                    }
+                }
+            }
+            let c = &mut cat.tables[ti].columns[ci];
+            if !v18 && found_not_null {
+                c.notnull_is_local = false;
+            }
+            if v18 && all_invalid {
+                c.notnull_is_local = true;
+            }
+        }
+    }
 }
 
 /// `shouldPrintColumn` (not binary upgrade).
