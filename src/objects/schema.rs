@@ -1,8 +1,8 @@
 //! SCHEMA. Mirrors pg_dump.c `getNamespaces()` / `selectDumpableNamespace()` /
 //! `dumpNamespace()`. Catalog: pg_namespace. TOC: desc "SCHEMA", pre-data.
 //! The `public` schema is created by initdb: its definition is a comment line, dumped
-//! only when its owner is not the default (`pg_database_owner`, 15+; the bootstrap
-//! superuser before).
+//! only when its owner is not `pg_database_owner` (so always on 14, where initdb
+//! makes the bootstrap superuser its owner).
 
 use pgark_formats::model::{CatalogId, Desc, Section};
 
@@ -16,8 +16,6 @@ use crate::objects::{catalog_oid, Catalog, Components, DumpObject, Kind};
 
 /// `ROLE_PG_DATABASE_OWNER`
 const PG_DATABASE_OWNER_OID: u32 = 6171;
-/// `BOOTSTRAP_SUPERUSERID`
-const BOOTSTRAP_SUPERUSER_OID: u32 = 10;
 
 #[derive(Debug, Clone)]
 pub struct Schema {
@@ -54,9 +52,10 @@ pub async fn collect(session: &Session, cat: &mut Catalog, filter: &Filter) -> R
             (Components::NONE, Components::NONE)
         } else if name == "public" {
             create = false;
-            let default_owner =
-                if session.version.at_least(crate::catalog::ServerVersion::PG15) { PG_DATABASE_OWNER_OID } else { BOOTSTRAP_SUPERUSER_OID };
-            let d = if owner_oid == default_owner { Components::ALL.without(Components::DEFINITION) } else { Components::ALL };
+            // Stock compares with pg_database_owner on every server version, so a
+            // 14 server's public schema (owned by the bootstrap superuser) dumps its
+            // definition line and owner.
+            let d = if owner_oid == PG_DATABASE_OWNER_OID { Components::ALL.without(Components::DEFINITION) } else { Components::ALL };
             (d, Components::ALL)
         } else {
             (Components::ALL, Components::ALL)
