@@ -62,6 +62,7 @@ pub async fn collect(session: &Session, opts: &CollectOptions) -> Result<Collect
     objects::types::collect(session, &mut cat).await?;
     objects::attach::collect_tables(&mut cat);
     objects::default_acl::collect(session, &mut cat, include_everything).await?;
+    objects::collation::collect(session, &mut cat).await?;
     objects::constraint::collect_checks(session, &mut cat).await?;
     objects::index::collect(session, &mut cat).await?;
     objects::attach::collect_indexes(&mut cat);
@@ -137,6 +138,7 @@ fn emit_object(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {
     match obj.kind {
         Kind::Schema => objects::schema::emit(cx, obj, out),
         Kind::Extension => objects::extension::emit(cx, obj, out),
+        Kind::Collation => objects::collation::emit(cx, obj, out),
         Kind::Function => objects::function::emit(cx, obj, out),
         Kind::Type => objects::types::emit(cx, obj, out),
         Kind::DummyType => {}

@@ -10,6 +10,7 @@
 //! (`priority`, `describe`, the collect order in `dump::collect`, `emit::emit_object`).
 
 pub mod attach;
+pub mod collation;
 pub mod comment;
 pub mod component;
 pub mod constraint;
@@ -41,6 +42,8 @@ use pgark_formats::DumpId;
 pub enum Kind {
     /// `DO_NAMESPACE`
     Schema,
+    /// `DO_COLLATION`
+    Collation,
     /// `DO_EXTENSION`
     Extension,
     /// `DO_TYPE`: enum, composite, domain.
@@ -103,6 +106,7 @@ impl Kind {
         // 18.0's sources still list them before the pre-data boundary).
         match self {
             Kind::Schema => 1,
+            Kind::Collation => 3,
             Kind::Extension => 5,
             Kind::Type => 6,
             Kind::Function => 8,
@@ -138,6 +142,7 @@ impl Kind {
             Kind::Function => "FUNCTION",
             Kind::Type => "TYPE",
             Kind::Extension => "EXTENSION",
+            Kind::Collation => "COLLATION",
             Kind::DummyType => "DUMMY TYPE",
             Kind::Table => "TABLE",
             Kind::AttrDef => "ATTRDEF",
@@ -168,7 +173,7 @@ impl Kind {
     /// rest follow the post-data boundary; data kinds sit between).
     pub fn section(self) -> BoundarySide {
         match self {
-            Kind::Schema | Kind::Extension | Kind::Type | Kind::DummyType | Kind::Function | Kind::Table | Kind::TableAttach | Kind::AttrDef => BoundarySide::PreData,
+            Kind::Schema | Kind::Collation | Kind::Extension | Kind::Type | Kind::DummyType | Kind::Function | Kind::Table | Kind::TableAttach | Kind::AttrDef => BoundarySide::PreData,
             Kind::TableData | Kind::SequenceSet | Kind::LargeObject | Kind::LargeObjectData => BoundarySide::Data,
             Kind::Index | Kind::IndexAttach | Kind::Constraint | Kind::FkConstraint | Kind::Rule | Kind::Trigger | Kind::RefreshMatView
             | Kind::Policy
@@ -346,6 +351,7 @@ pub struct Catalog {
     pub objects: ObjectStore,
     pub schemas: Vec<schema::Schema>,
     pub functions: Vec<function::Function>,
+    pub collations: Vec<collation::Collation>,
     pub extensions: Vec<extension::Extension>,
     /// Member object → extension OID (pg_depend deptype 'e').
     pub extension_members: extension::Membership,

@@ -19,7 +19,8 @@ pub enum TypeBody {
     Enum { labels: Vec<String> },
     /// (name, type, collation) of each attribute, and the pg_class row's OID.
     Composite { attrs: Vec<(i32, String, String, Option<String>)>, relid: u32 },
-    Domain { base: String, not_null: bool, default: Option<String>, default_is_literal: bool, collation: Option<String>, checks: Vec<(String, String)> },
+    /// `checks`: (name, definition, constraint OID) of the validated CHECKs.
+    Domain { base: String, not_null: bool, default: Option<String>, default_is_literal: bool, collation: Option<String>, checks: Vec<(String, String, u32)> },
     /// Array types, row types of tables, and kinds not emitted yet.
     NotEmitted,
 }
@@ -72,7 +73,7 @@ pub async fn collect(session: &Session, cat: &mut Catalog) -> Result<(), Catalog
         .await?;
     let checks = session
         .query(
-            "SELECT contypid, conname, pg_catalog.pg_get_constraintdef(oid) AS consrc FROM pg_catalog.pg_constraint \
+            "SELECT oid, contypid, conname, pg_catalog.pg_get_constraintdef(oid) AS consrc FROM pg_catalog.pg_constraint \
              WHERE contypid <> 0 AND contype = 'c' AND convalidated ORDER BY contypid, conname",
         )
         .await?;
@@ -113,7 +114,7 @@ pub async fn collect(session: &Session, cat: &mut Catalog) -> Result<(), Catalog
                     let ch = checks
                         .iter()
                         .filter(|c| c.oid("contypid").ok() == Some(oid))
-                        .map(|c| Ok((c.string("conname")?, c.string("consrc")?)))
+                        .map(|c| Ok((c.string("conname")?, c.string("consrc")?, c.oid("oid")?)))
                         .collect::<Result<_, CatalogError>>()?;
                     TypeBody::Domain {
                         base: r.string("typdefn")?,
@@ -201,7 +202,7 @@ pub fn emit(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {
                 q.push_str(" DEFAULT ");
                 q.push_str(&if *default_is_literal { cx.literal(d) } else { d.clone() });
             }
-            for (name, def) in checks {
+            for (name, def, _) in checks {
                 q.push_str(&format!("\n\tCONSTRAINT {} {def}", cx.ident(name)));
             }
             q.push_str(";\n");
@@ -248,6 +249,23 @@ pub fn emit(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {
             },
             &ty.acl,
         );
+    }
+    if let TypeBody::Domain { checks, .. } = &ty.body {
+        if obj.dump.has(Components::COMMENT) {
+            for (name, _, oid) in checks {
+                let kind = format!("CONSTRAINT {} ON DOMAIN", cx.ident(name));
+                comment::emit(
+                    cx,
+                    out,
+                    &CommentTarget {
+                        kind: &kind,
+                        classoid: crate::objects::catalog_oid::PG_CONSTRAINT,
+                        objoid: *oid,
+                        ..target
+                    },
+                );
+            }
+        }
     }
     if let TypeBody::Composite { attrs, relid } = &ty.body {
         // `dumpCompositeTypeColComments`
