@@ -1,4 +1,4 @@
-//! The demo binary end to end: stock dump and restore of all fixtures verify equal.
+//! The demo binary end to end: a stock dump of all fixtures, restored by pgark, verifies equal.
 
 use std::process::Command;
 
@@ -24,6 +24,10 @@ fn demo_round_trip_verifies_equal() {
     );
     assert!(stdout.contains("identical, diff empty"), "{stdout}");
     assert!(stdout.contains("RESULT: OK"), "{stdout}");
+    assert!(
+        stdout.contains("restore: pgark"),
+        "the demo restores with pgark by default:\n{stdout}"
+    );
 }
 
 #[test]

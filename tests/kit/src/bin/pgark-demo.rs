@@ -29,7 +29,7 @@ checksums, large objects and sequence values.
 
   --major N                  PostgreSQL major of the cluster and stock tools (default 18)
   --dump-with stock|pgark    stock pg_dump -Fc (default) or pgark dump -Fc
-  --restore-with stock|pgark stock pg_restore -j 2 (default) or pgark restore -j 2
+  --restore-with stock|pgark pgark restore -j 2 (default) or stock pg_restore -j 2
   --keep                     keep the archive and the comparison listings
   -h, --help                 this text
 
@@ -89,7 +89,7 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Option<Options>, Dem
     let mut options = Options {
         major: 18,
         dump_with: Tool::Stock,
-        restore_with: Tool::Stock,
+        restore_with: Tool::Pgark,
         keep: false,
     };
     let mut args = args.peekable();
@@ -233,7 +233,7 @@ fn run(options: &Options) -> Result<bool, DemoError> {
         Tool::Stock => {
             detail(&format!(
                 "NOTE: this restore is done by STOCK pg_restore {major}, not by pgark \
-                 (the default while pgark restore is unfinished; --restore-with pgark selects pgark's)."
+                 (chosen with --restore-with stock; the default is pgark restore)."
             ));
             CommandTemplate::stock(major, "pg_restore", &["-j", "2", "-d", "{db}", "{archive}"])
         }
