@@ -38,20 +38,34 @@ fn pgark() -> Command {
 }
 
 fn must(cmd: &mut Command, what: &str) -> Output {
-    let out = cmd.output().unwrap_or_else(|e| panic!("{what}: cannot run: {e}"));
-    assert!(out.status.success(), "{what} failed ({}):\n{}", out.status, String::from_utf8_lossy(&out.stderr));
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("{what}: cannot run: {e}"));
+    assert!(
+        out.status.success(),
+        "{what} failed ({}):\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
     out
 }
 
 fn without_version_lines(script: &[u8]) -> String {
     String::from_utf8_lossy(script)
         .split_inclusive('\n')
-        .filter(|l| !l.starts_with("-- Dumped from database version ") && !l.starts_with("-- Dumped by pg_dump version "))
+        .filter(|l| {
+            !l.starts_with("-- Dumped from database version ")
+                && !l.starts_with("-- Dumped by pg_dump version ")
+        })
         .collect()
 }
 
 fn plain(cluster: &Cluster, stock: bool, db: &str, opts: &[&str]) -> String {
-    let mut cmd = if stock { Command::new(stock_tool(18, "pg_dump")) } else { pgark() };
+    let mut cmd = if stock {
+        Command::new(stock_tool(18, "pg_dump"))
+    } else {
+        pgark()
+    };
     cluster.apply_env(&mut cmd);
     if !stock {
         cmd.arg("dump");
@@ -63,7 +77,10 @@ fn plain(cluster: &Cluster, stock: bool, db: &str, opts: &[&str]) -> String {
 
 fn cluster_18() -> Option<Cluster> {
     if !available_majors().contains(&18) {
-        assert!(std::env::var_os("CI").is_none(), "PostgreSQL 18 is not provisioned");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "PostgreSQL 18 is not provisioned"
+        );
         eprintln!("skipping: PostgreSQL 18 is not provisioned");
         return None;
     }
@@ -76,9 +93,15 @@ fn plain_option_sets_match_stock() {
     cluster.load_fixtures("basic", &["basic"]);
     let mut failures = Vec::new();
     for opts in OPTION_SETS {
-        let (s, o) = (plain(&cluster, true, "basic", opts), plain(&cluster, false, "basic", opts));
+        let (s, o) = (
+            plain(&cluster, true, "basic", opts),
+            plain(&cluster, false, "basic", opts),
+        );
         if s != o {
-            failures.push(format!("options {opts:?}:\n{}", unified_diff(&s, &o, "stock", "pgark")));
+            failures.push(format!(
+                "options {opts:?}:\n{}",
+                unified_diff(&s, &o, "stock", "pgark")
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
@@ -88,7 +111,10 @@ fn plain_option_sets_match_stock() {
 fn full_dump_with_data_matches_stock() {
     let Some(cluster) = cluster_18() else { return };
     cluster.load_fixtures("data", &["data"]);
-    let (s, o) = (plain(&cluster, true, "data", &[]), plain(&cluster, false, "data", &[]));
+    let (s, o) = (
+        plain(&cluster, true, "data", &[]),
+        plain(&cluster, false, "data", &[]),
+    );
     assert!(s == o, "{}", unified_diff(&s, &o, "stock", "pgark"));
 }
 
@@ -106,7 +132,9 @@ fn archives_list_and_render_as_stock() {
         must(&mut s, "stock pg_dump archive");
         let mut o = pgark();
         cluster.apply_env(&mut o);
-        o.args(["dump", "-F", format, "-f"]).arg(&ours_path).arg("basic");
+        o.args(["dump", "-F", format, "-f"])
+            .arg(&ours_path)
+            .arg("basic");
         must(&mut o, "pgark dump archive");
         let listing = |path: &std::path::Path| {
             let mut cmd = Command::new(stock_tool(18, "pg_restore"));
@@ -115,27 +143,45 @@ fn archives_list_and_render_as_stock() {
                 .lines()
                 .filter(|l| !l.starts_with("; Archive created at"))
                 .map(|l| match l.split_once(';') {
-                    Some((id, rest)) if !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) => format!("ID;{rest}"),
+                    Some((id, rest))
+                        if !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) =>
+                    {
+                        format!("ID;{rest}")
+                    }
                     _ => l.to_string(),
                 })
                 .collect::<Vec<_>>()
                 .join("\n")
         };
         let (sl, ol) = (listing(&stock_path), listing(&ours_path));
-        assert!(sl == ol, "-F{format} listing:\n{}", unified_diff(&sl, &ol, "stock", "pgark"));
+        assert!(
+            sl == ol,
+            "-F{format} listing:\n{}",
+            unified_diff(&sl, &ol, "stock", "pgark")
+        );
         let render = |path: &std::path::Path| {
             let mut cmd = Command::new(stock_tool(18, "pg_restore"));
-            cmd.arg(format!("--restrict-key={KEY}")).args(["-f", "-"]).arg(path);
+            cmd.arg(format!("--restrict-key={KEY}"))
+                .args(["-f", "-"])
+                .arg(path);
             without_version_lines(&must(&mut cmd, "pg_restore -f").stdout)
         };
         let (sr, or) = (render(&stock_path), render(&ours_path));
-        assert!(sr == or, "-F{format} script:\n{}", unified_diff(&sr, &or, "stock", "pgark"));
+        assert!(
+            sr == or,
+            "-F{format} script:\n{}",
+            unified_diff(&sr, &or, "stock", "pgark")
+        );
     }
 }
 
 #[test]
 fn conflicting_options_are_refused() {
-    let out = pgark().args(["dump", "-s", "-a", "nodb"]).output().expect("run pgark");
+    let out = pgark()
+        .args(["dump", "-s", "-a", "nodb"])
+        .output()
+        .expect("run pgark");
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("-s/--schema-only and -a/--data-only cannot be used together"));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("-s/--schema-only and -a/--data-only cannot be used together"));
 }

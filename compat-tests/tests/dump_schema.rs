@@ -38,14 +38,25 @@ fn pgark_bin() -> PathBuf {
         _ => repo_root().join("target"),
     };
     let bin = target.join("debug").join("pgark");
-    assert!(bin.is_file(), "{} not found: build it first with `cargo build -p pgark`", bin.display());
+    assert!(
+        bin.is_file(),
+        "{} not found: build it first with `cargo build -p pgark`",
+        bin.display()
+    );
     bin
 }
 
 fn must(cmd: &mut Command, what: &str) -> Output {
     cmd.env("TZ", "UTC");
-    let out = cmd.output().unwrap_or_else(|e| panic!("{what}: cannot run: {e}"));
-    assert!(out.status.success(), "{what} failed ({}):\n{}", out.status, String::from_utf8_lossy(&out.stderr));
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("{what}: cannot run: {e}"));
+    assert!(
+        out.status.success(),
+        "{what} failed ({}):\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
     out
 }
 
@@ -53,7 +64,10 @@ fn must(cmd: &mut Command, what: &str) -> Output {
 fn without_version_lines(script: &[u8]) -> String {
     String::from_utf8_lossy(script)
         .split_inclusive('\n')
-        .filter(|l| !l.starts_with("-- Dumped from database version ") && !l.starts_with("-- Dumped by pg_dump version "))
+        .filter(|l| {
+            !l.starts_with("-- Dumped from database version ")
+                && !l.starts_with("-- Dumped by pg_dump version ")
+        })
         .collect()
 }
 
@@ -61,9 +75,14 @@ fn without_version_lines(script: &[u8]) -> String {
 fn normalized_listing(listing: &[u8]) -> String {
     String::from_utf8_lossy(listing)
         .lines()
-        .filter(|l| !l.starts_with("; Archive created at") && !l.starts_with(";     Dumped by pg_dump version"))
+        .filter(|l| {
+            !l.starts_with("; Archive created at")
+                && !l.starts_with(";     Dumped by pg_dump version")
+        })
         .map(|l| match l.split_once(';') {
-            Some((id, rest)) if !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) => format!("ID;{rest}"),
+            Some((id, rest)) if !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) => {
+                format!("ID;{rest}")
+            }
             _ => l.to_string(),
         })
         .collect::<Vec<_>>()
@@ -72,7 +91,11 @@ fn normalized_listing(listing: &[u8]) -> String {
 
 fn first_difference(a: &str, b: &str) -> String {
     let (al, bl): (Vec<&str>, Vec<&str>) = (a.lines().collect(), b.lines().collect());
-    let i = al.iter().zip(&bl).position(|(x, y)| x != y).unwrap_or(al.len().min(bl.len()));
+    let i = al
+        .iter()
+        .zip(&bl)
+        .position(|(x, y)| x != y)
+        .unwrap_or(al.len().min(bl.len()));
     let lo = i.saturating_sub(3);
     format!(
         "first difference at line {}:\n--- stock\n{}\n+++ pgark\n{}",
@@ -90,13 +113,25 @@ fn compare(cluster: &Cluster, db: &str, dir: &Path) -> Result<(), String> {
     let stock_out = must(&mut stock, &format!("stock pg_dump -s {db}"));
     let mut ours = Command::new(pgark_bin());
     cluster.apply_env(&mut ours);
-    ours.args(["dump", "--schema-only", "-Fp", &format!("--restrict-key={KEY}"), db]);
+    ours.args([
+        "dump",
+        "--schema-only",
+        "-Fp",
+        &format!("--restrict-key={KEY}"),
+        db,
+    ]);
     let ours_out = must(&mut ours, &format!("pgark dump -s {db}"));
-    let (s, o) = (without_version_lines(&stock_out.stdout), without_version_lines(&ours_out.stdout));
+    let (s, o) = (
+        without_version_lines(&stock_out.stdout),
+        without_version_lines(&ours_out.stdout),
+    );
     if s != o {
         std::fs::write(dir.join(format!("{db}.stock.sql")), &s).ok();
         std::fs::write(dir.join(format!("{db}.pgark.sql")), &o).ok();
-        return Err(format!("plain schema differs: {}", first_difference(&s, &o)));
+        return Err(format!(
+            "plain schema differs: {}",
+            first_difference(&s, &o)
+        ));
     }
     let stock_archive = dir.join(format!("{db}.stock.dump"));
     let ours_archive = dir.join(format!("{db}.pgark.dump"));
@@ -115,14 +150,20 @@ fn compare(cluster: &Cluster, db: &str, dir: &Path) -> Result<(), String> {
     };
     let (sl, ol) = (list(&stock_archive), list(&ours_archive));
     if sl != ol {
-        return Err(format!("pg_restore -l differs: {}", first_difference(&sl, &ol)));
+        return Err(format!(
+            "pg_restore -l differs: {}",
+            first_difference(&sl, &ol)
+        ));
     }
     Ok(())
 }
 
 fn check_major(major: u32) {
     if !available_majors().contains(&major) {
-        assert!(std::env::var_os("CI").is_none(), "PostgreSQL {major} is not provisioned");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "PostgreSQL {major} is not provisioned"
+        );
         eprintln!("skipping: PostgreSQL {major} is not provisioned");
         return;
     }
@@ -132,19 +173,28 @@ fn check_major(major: u32) {
     for fixture in fixtures::for_major(major) {
         let db = fixture.name.clone();
         cluster.load_fixture_files(&db, std::slice::from_ref(&fixture));
-        let known = KNOWN_FAILING.iter().find(|(m, f, _)| *m == major && *f == fixture.name);
+        let known = KNOWN_FAILING
+            .iter()
+            .find(|(m, f, _)| *m == major && *f == fixture.name);
         match (compare(&cluster, &db, dir.path()), known) {
             (Ok(()), None) => eprintln!("PG {major} {db}: identical"),
             (Ok(()), Some(_)) => failures.push(format!(
                 "PG {major} {db}: now identical to stock; remove it from KNOWN_FAILING"
             )),
             (Err(e), None) => failures.push(format!("PG {major} {db}: {e}")),
-            (Err(e), Some((_, _, why))) => eprintln!("PG {major} {db}: known difference ({why}): {}", e.lines().next().unwrap_or("")),
+            (Err(e), Some((_, _, why))) => eprintln!(
+                "PG {major} {db}: known difference ({why}): {}",
+                e.lines().next().unwrap_or("")
+            ),
         }
     }
     if !failures.is_empty() {
         let kept = dir.keep();
-        panic!("outputs kept in {}\n{}", kept.display(), failures.join("\n\n"));
+        panic!(
+            "outputs kept in {}\n{}",
+            kept.display(),
+            failures.join("\n\n")
+        );
     }
 }
 

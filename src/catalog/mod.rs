@@ -21,7 +21,11 @@ pub enum CatalogError {
     #[error("query failed: {detail}\nQuery was: {query}")]
     Query { query: String, detail: String },
     #[error("unexpected value in column \"{column}\" of {what}: {value:?}")]
-    BadValue { what: String, column: String, value: String },
+    BadValue {
+        what: String,
+        column: String,
+        value: String,
+    },
     #[error("query result lacks column \"{column}\" ({what})")]
     MissingColumn { what: String, column: String },
     #[error("server version {0} is not supported (pgark dumps servers 14 to 18)")]
@@ -98,9 +102,16 @@ pub struct Session {
 
 impl Session {
     /// Runs stock pg_dump's `setup_connection` on `connection`, in its order.
-    pub async fn open(connection: Connection, options: &SessionOptions) -> Result<Session, CatalogError> {
+    pub async fn open(
+        connection: Connection,
+        options: &SessionOptions,
+    ) -> Result<Session, CatalogError> {
         let client = &connection.client;
-        exec(client, "SELECT pg_catalog.set_config('search_path', '', false);").await?;
+        exec(
+            client,
+            "SELECT pg_catalog.set_config('search_path', '', false);",
+        )
+        .await?;
         let info = query(
             client,
             "SELECT current_setting('server_version_num'), current_setting('server_version'), \
@@ -108,14 +119,18 @@ impl Session {
              current_database() FROM pg_catalog.pg_database WHERE datname = current_database()",
         )
         .await?;
-        let row = info.rows.first().ok_or_else(|| CatalogError::Inconsistent("current database not found in pg_database".into()))?;
+        let row = info.rows.first().ok_or_else(|| {
+            CatalogError::Inconsistent("current database not found in pg_database".into())
+        })?;
         let num = row.get(0).unwrap_or("");
         let version = num
             .parse::<u32>()
             .map(ServerVersion)
             .map_err(|_| CatalogError::UnsupportedServer(num.to_string()))?;
         if version < ServerVersion::PG14 || version.major() > 18 {
-            return Err(CatalogError::UnsupportedServer(row.get(1).unwrap_or(num).to_string()));
+            return Err(CatalogError::UnsupportedServer(
+                row.get(1).unwrap_or(num).to_string(),
+            ));
         }
         let encoding = match &options.encoding {
             Some(e) => e.clone(),
@@ -128,12 +143,22 @@ impl Session {
         // records the database's encoding (pg_dump's default client encoding).
         if let Some(role) = &options.role {
             let q = pgark_formats::quote::Quoter::default();
-            let sql = format!("SET ROLE {}", String::from_utf8_lossy(&q.ident(role.as_bytes())));
+            let sql = format!(
+                "SET ROLE {}",
+                String::from_utf8_lossy(&q.ident(role.as_bytes()))
+            );
             exec(client, &sql).await?;
         }
         exec(client, "SET DATESTYLE = ISO").await?;
         exec(client, "SET INTERVALSTYLE = POSTGRES").await?;
-        exec(client, &format!("SET extra_float_digits TO {}", options.extra_float_digits.unwrap_or(3))).await?;
+        exec(
+            client,
+            &format!(
+                "SET extra_float_digits TO {}",
+                options.extra_float_digits.unwrap_or(3)
+            ),
+        )
+        .await?;
         exec(client, "SET synchronize_seqscans TO off").await?;
         exec(client, "SET statement_timeout = 0").await?;
         exec(client, "SET lock_timeout = 0").await?;
@@ -144,7 +169,15 @@ impl Session {
         if options.quote_all_identifiers {
             exec(client, "SET quote_all_identifiers = true").await?;
         }
-        exec(client, if options.enable_row_security { "SET row_security = on" } else { "SET row_security = off" }).await?;
+        exec(
+            client,
+            if options.enable_row_security {
+                "SET row_security = on"
+            } else {
+                "SET row_security = off"
+            },
+        )
+        .await?;
         // Only servers with the CVE-2024-7348 fix know this setting; stock sets it
         // through pg_settings so older minors are not an error.
         exec(
@@ -156,16 +189,39 @@ impl Session {
         exec(client, "BEGIN").await?;
         match options.isolation {
             Isolation::SerializableDeferrable if options.snapshot.is_none() => {
-                exec(client, "SET TRANSACTION ISOLATION LEVEL SERIALIZABLE, READ ONLY, DEFERRABLE").await?
+                exec(
+                    client,
+                    "SET TRANSACTION ISOLATION LEVEL SERIALIZABLE, READ ONLY, DEFERRABLE",
+                )
+                .await?
             }
-            _ => exec(client, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").await?,
+            _ => {
+                exec(
+                    client,
+                    "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY",
+                )
+                .await?
+            }
         }
         if let Some(snapshot) = &options.snapshot {
-            let q = pgark_formats::quote::Quoter::new(pgark_formats::quote::Encoding::Utf8, std_strings);
-            let sql = format!("SET TRANSACTION SNAPSHOT {}", String::from_utf8_lossy(&q.literal(snapshot.as_bytes())));
+            let q = pgark_formats::quote::Quoter::new(
+                pgark_formats::quote::Encoding::Utf8,
+                std_strings,
+            );
+            let sql = format!(
+                "SET TRANSACTION SNAPSHOT {}",
+                String::from_utf8_lossy(&q.literal(snapshot.as_bytes()))
+            );
             exec(client, &sql).await?;
         }
-        Ok(Session { connection, version, version_text, encoding, std_strings, database })
+        Ok(Session {
+            connection,
+            version,
+            version_text,
+            encoding,
+            std_strings,
+            database,
+        })
     }
 
     /// Runs one catalog query and returns all its rows.
@@ -184,33 +240,55 @@ fn db_error(sql: &str, e: tokio_postgres::Error) -> CatalogError {
         Some(db) => db.message().to_string(),
         None => e.to_string(),
     };
-    CatalogError::Query { query: sql.to_string(), detail }
+    CatalogError::Query {
+        query: sql.to_string(),
+        detail,
+    }
 }
 
 async fn exec(client: &tokio_postgres::Client, sql: &str) -> Result<(), CatalogError> {
-    client.simple_query(sql).await.map_err(|e| db_error(sql, e))?;
+    client
+        .simple_query(sql)
+        .await
+        .map_err(|e| db_error(sql, e))?;
     Ok(())
 }
 
 async fn query(client: &tokio_postgres::Client, sql: &str) -> Result<Rows, CatalogError> {
-    let messages = client.simple_query(sql).await.map_err(|e| db_error(sql, e))?;
+    let messages = client
+        .simple_query(sql)
+        .await
+        .map_err(|e| db_error(sql, e))?;
     let mut rows = Vec::new();
     let mut columns = HashMap::new();
     for m in messages {
         match m {
             SimpleQueryMessage::RowDescription(desc) => {
-                columns = desc.iter().enumerate().map(|(i, c)| (c.name().to_string(), i)).collect();
+                columns = desc
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| (c.name().to_string(), i))
+                    .collect();
             }
             SimpleQueryMessage::Row(row) => {
                 if columns.is_empty() {
-                    columns = row.columns().iter().enumerate().map(|(i, c)| (c.name().to_string(), i)).collect();
+                    columns = row
+                        .columns()
+                        .iter()
+                        .enumerate()
+                        .map(|(i, c)| (c.name().to_string(), i))
+                        .collect();
                 }
                 rows.push(row);
             }
             _ => {}
         }
     }
-    Ok(Rows { columns, rows, what: first_line(sql) })
+    Ok(Rows {
+        columns,
+        rows,
+        what: first_line(sql),
+    })
 }
 
 fn first_line(sql: &str) -> String {
@@ -239,7 +317,10 @@ impl Rows {
         self.columns
             .get(column)
             .copied()
-            .ok_or_else(|| CatalogError::MissingColumn { what: self.what.clone(), column: column.to_string() })
+            .ok_or_else(|| CatalogError::MissingColumn {
+                what: self.what.clone(),
+                column: column.to_string(),
+            })
     }
 }
 
@@ -301,7 +382,11 @@ impl<'a> RowRef<'a> {
     }
     /// An error for a value that does not decode.
     pub fn bad(&self, column: &str, value: &str) -> CatalogError {
-        CatalogError::BadValue { what: self.rows.what.clone(), column: column.to_string(), value: value.to_string() }
+        CatalogError::BadValue {
+            what: self.rows.what.clone(),
+            column: column.to_string(),
+            value: value.to_string(),
+        }
     }
 }
 
@@ -317,7 +402,9 @@ pub fn parse_int_array<T: std::str::FromStr>(text: &str) -> Vec<T> {
 
 /// Parses a whitespace-separated `oidvector`/`int2vector` text form.
 pub fn parse_vector<T: std::str::FromStr>(text: &str) -> Vec<T> {
-    text.split_whitespace().filter_map(|s| s.parse().ok()).collect()
+    text.split_whitespace()
+        .filter_map(|s| s.parse().ok())
+        .collect()
 }
 
 /// Parses a `text[]`/`name[]` output form (`{a,"b c"}`) into its elements.

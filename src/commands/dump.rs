@@ -24,13 +24,19 @@ use crate::{Error, Result};
 /// Runs `pgark dump`.
 pub fn run(args: &DumpArgs) -> Result<()> {
     if args.schema_only && args.data_only {
-        return Err(Error::Usage("options -s/--schema-only and -a/--data-only cannot be used together".into()));
+        return Err(Error::Usage(
+            "options -s/--schema-only and -a/--data-only cannot be used together".into(),
+        ));
     }
     if args.clean && args.data_only {
-        return Err(Error::Usage("options -c/--clean and -a/--data-only cannot be used together".into()));
+        return Err(Error::Usage(
+            "options -c/--clean and -a/--data-only cannot be used together".into(),
+        ));
     }
     if args.if_exists && !args.clean {
-        return Err(Error::Usage("option --if-exists requires option -c/--clean".into()));
+        return Err(Error::Usage(
+            "option --if-exists requires option -c/--clean".into(),
+        ));
     }
     let format = args.format.unwrap_or(FormatArg::Plain);
     let restrict_key = match (&args.restrict_key, format) {
@@ -47,12 +53,18 @@ pub fn run(args: &DumpArgs) -> Result<()> {
         .worker_threads(2)
         .enable_all()
         .build()
-        .map_err(|e| Error::Io { path: "tokio runtime".into(), source: e })?;
+        .map_err(|e| Error::Io {
+            path: "tokio runtime".into(),
+            source: e,
+        })?;
     runtime.block_on(dump(args, format, restrict_key))
 }
 
 fn io_err(path: &str) -> impl Fn(std::io::Error) -> Error + '_ {
-    move |e| Error::Io { path: path.to_string(), source: e }
+    move |e| Error::Io {
+        path: path.to_string(),
+        source: e,
+    }
 }
 
 fn dump_schema(args: &DumpArgs) -> bool {
@@ -70,7 +82,11 @@ async fn dump(args: &DumpArgs, format: FormatArg, restrict_key: Option<Vec<u8>>)
     let session = Session::open(
         connection,
         &SessionOptions {
-            isolation: if args.serializable_deferrable { Isolation::SerializableDeferrable } else { Isolation::RepeatableRead },
+            isolation: if args.serializable_deferrable {
+                Isolation::SerializableDeferrable
+            } else {
+                Isolation::RepeatableRead
+            },
             role: args.connection.role.clone(),
             extra_float_digits: args.extra_float_digits,
             quote_all_identifiers: args.quote_all_identifiers,
@@ -96,8 +112,18 @@ async fn dump(args: &DumpArgs, format: FormatArg, restrict_key: Option<Vec<u8>>)
         patterns: Patterns {
             schemas: args.schema.clone(),
             exclude_schemas: args.exclude_schema.clone(),
-            tables: args.table.iter().chain(&args.table_and_children).cloned().collect(),
-            exclude_tables: args.exclude_table.iter().chain(&args.exclude_table_and_children).cloned().collect(),
+            tables: args
+                .table
+                .iter()
+                .chain(&args.table_and_children)
+                .cloned()
+                .collect(),
+            exclude_tables: args
+                .exclude_table
+                .iter()
+                .chain(&args.exclude_table_and_children)
+                .cloned()
+                .collect(),
             strict_names: args.strict_names,
         },
         sequence_data: args.sequence_data,
@@ -105,7 +131,10 @@ async fn dump(args: &DumpArgs, format: FormatArg, restrict_key: Option<Vec<u8>>)
         no_publications: args.no_publications,
         no_policies: args.no_policies,
         output_large_objects: args.large_objects
-            || (dump_data(args) && !args.no_large_objects && args.schema.is_empty() && args.table.is_empty()
+            || (dump_data(args)
+                && !args.no_large_objects
+                && args.schema.is_empty()
+                && args.table.is_empty()
                 && args.table_and_children.is_empty()),
     };
     let collected = collect(&session, &opts).await?;
@@ -185,7 +214,10 @@ async fn write_plain(
         }
         if e.desc == Desc::Blobs {
             if let Some(g) = large_object_group(collected, e.dump_id) {
-                blobs.insert(e.dump_id, crate::objects::large_object::contents(session, g).await?);
+                blobs.insert(
+                    e.dump_id,
+                    crate::objects::large_object::contents(session, g).await?,
+                );
             }
         } else {
             data.insert(e.dump_id, copy_data(session, collected, e).await?);
@@ -233,7 +265,8 @@ async fn copy_data(session: &Session, collected: &Collected, e: &TocEntry) -> Re
     let mut out = Vec::new();
     let mut stream = Box::pin(copy_stream(session, collected, e).await?);
     while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|err| Error::Usage(format!("Dumping the contents of table failed: {err}")))?;
+        let chunk = chunk
+            .map_err(|err| Error::Usage(format!("Dumping the contents of table failed: {err}")))?;
         out.extend_from_slice(&chunk);
     }
     out.extend_from_slice(b"\\.\n\n\n");
@@ -248,7 +281,11 @@ async fn copy_stream(
     let oid = e.catalog_id.oid;
     let cx_quoter = pgark_formats::quote::Quoter::default();
     let opts = EmitOptions::default();
-    let cx = crate::dump::toc::EmitCx { catalog: &collected.catalog, quoter: cx_quoter, opts: &opts };
+    let cx = crate::dump::toc::EmitCx {
+        catalog: &collected.catalog,
+        quoter: cx_quoter,
+        opts: &opts,
+    };
     let sql = crate::objects::table_data::copy_out_sql(&cx, oid)
         .ok_or_else(|| Error::Usage(format!("table with OID {oid} vanished from the catalog")))?;
     session
@@ -256,7 +293,11 @@ async fn copy_stream(
         .client
         .copy_out(sql.as_str())
         .await
-        .map_err(|err| Error::Usage(format!("Dumping the contents of table failed: {err}\nThe command was: {sql}")))
+        .map_err(|err| {
+            Error::Usage(format!(
+                "Dumping the contents of table failed: {err}\nThe command was: {sql}"
+            ))
+        })
 }
 
 struct Prefetched {
@@ -265,14 +306,25 @@ struct Prefetched {
 }
 
 /// The large-object group a BLOBS entry stands for.
-fn large_object_group(collected: &Collected, dump_id: i32) -> Option<&crate::objects::large_object::LargeObjectGroup> {
+fn large_object_group(
+    collected: &Collected,
+    dump_id: i32,
+) -> Option<&crate::objects::large_object::LargeObjectGroup> {
     let obj = collected.catalog.objects.get(dump_id)?;
-    (obj.kind == crate::objects::Kind::LargeObjectData).then(|| collected.catalog.large_objects.get(obj.model)).flatten()
+    (obj.kind == crate::objects::Kind::LargeObjectData)
+        .then(|| collected.catalog.large_objects.get(obj.model))
+        .flatten()
 }
 
 impl DataSource for Prefetched {
-    fn entry_data(&mut self, entry: &TocEntry) -> pgark_formats::Result<Option<Box<dyn Read + '_>>> {
-        Ok(self.data.remove(&entry.dump_id).map(|d| Box::new(Cursor::new(d)) as Box<dyn Read>))
+    fn entry_data(
+        &mut self,
+        entry: &TocEntry,
+    ) -> pgark_formats::Result<Option<Box<dyn Read + '_>>> {
+        Ok(self
+            .data
+            .remove(&entry.dump_id)
+            .map(|d| Box::new(Cursor::new(d)) as Box<dyn Read>))
     }
     fn large_objects(
         &mut self,
@@ -300,19 +352,35 @@ async fn write_archive(
         FormatArg::Tar => ArchiveFormat::Tar,
         FormatArg::Plain => return Err(Error::Usage("plain format is not an archive".into())),
     };
-    let wopts = WriteOptions { version: None, compression, sync: !args.no_sync };
-    let data_ids: Vec<(i32, TocEntry)> =
-        toc.entries.iter().filter(|e| e.had_dumper).map(|e| (e.dump_id, e.clone())).collect();
+    let wopts = WriteOptions {
+        version: None,
+        compression,
+        sync: !args.no_sync,
+    };
+    let data_ids: Vec<(i32, TocEntry)> = toc
+        .entries
+        .iter()
+        .filter(|e| e.had_dumper)
+        .map(|e| (e.dump_id, e.clone()))
+        .collect();
     let mut writer = match args.file.as_deref() {
         None | Some("-") if af == ArchiveFormat::Directory => {
             return Err(Error::Usage("no output directory specified".into()));
         }
-        None | Some("-") => ArchiveWriter::to_stream(af, Box::new(std::io::stdout()), "standard output", toc, wopts)?,
+        None | Some("-") => ArchiveWriter::to_stream(
+            af,
+            Box::new(std::io::stdout()),
+            "standard output",
+            toc,
+            wopts,
+        )?,
         Some(path) => ArchiveWriter::create(af, path, toc, wopts)?,
     };
     for (id, entry) in &data_ids {
         if entry.desc == Desc::Blobs {
-            let Some(g) = large_object_group(collected, *id) else { continue };
+            let Some(g) = large_object_group(collected, *id) else {
+                continue;
+            };
             writer.begin_blobs(*id)?;
             for (oid, bytes) in crate::objects::large_object::contents(session, g).await? {
                 writer.start_lo(oid)?;
@@ -325,7 +393,9 @@ async fn write_archive(
         writer.begin_data(*id)?;
         let mut stream = Box::pin(copy_stream(session, collected, entry).await?);
         while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(|err| Error::Usage(format!("Dumping the contents of table failed: {err}")))?;
+            let chunk = chunk.map_err(|err| {
+                Error::Usage(format!("Dumping the contents of table failed: {err}"))
+            })?;
             writer.write_data(&chunk)?;
         }
         writer.write_data(b"\\.\n\n\n")?;

@@ -35,13 +35,19 @@ impl Filter {
         self.table_include.is_some()
     }
     pub fn schema_included(&self, oid: u32) -> bool {
-        self.schema_include.as_ref().map(|s| s.contains(&oid)).unwrap_or(true)
+        self.schema_include
+            .as_ref()
+            .map(|s| s.contains(&oid))
+            .unwrap_or(true)
     }
     pub fn schema_excluded(&self, oid: u32) -> bool {
         self.schema_exclude.contains(&oid)
     }
     pub fn table_included(&self, oid: u32) -> bool {
-        self.table_include.as_ref().map(|s| s.contains(&oid)).unwrap_or(true)
+        self.table_include
+            .as_ref()
+            .map(|s| s.contains(&oid))
+            .unwrap_or(true)
     }
     pub fn table_excluded(&self, oid: u32) -> bool {
         self.table_exclude.contains(&oid)
@@ -79,7 +85,11 @@ pub fn pattern_to_regex(pattern: &str) -> (Option<String>, String) {
     (schema, name)
 }
 
-async fn schema_oids(session: &Session, pattern: &str, q: &Quoter) -> Result<Vec<u32>, CatalogError> {
+async fn schema_oids(
+    session: &Session,
+    pattern: &str,
+    q: &Quoter,
+) -> Result<Vec<u32>, CatalogError> {
     let (_, name) = pattern_to_regex(pattern);
     let lit = String::from_utf8_lossy(&q.literal(format!("^({name})$").as_bytes())).into_owned();
     let sql = format!("SELECT oid FROM pg_catalog.pg_namespace n WHERE n.nspname OPERATOR(pg_catalog.~) {lit} COLLATE pg_catalog.default");
@@ -87,11 +97,19 @@ async fn schema_oids(session: &Session, pattern: &str, q: &Quoter) -> Result<Vec
     rows.iter().map(|r| r.oid("oid")).collect()
 }
 
-async fn table_oids(session: &Session, pattern: &str, q: &Quoter) -> Result<Vec<u32>, CatalogError> {
+async fn table_oids(
+    session: &Session,
+    pattern: &str,
+    q: &Quoter,
+) -> Result<Vec<u32>, CatalogError> {
     let (schema, name) = pattern_to_regex(pattern);
-    let lit = |s: &str| String::from_utf8_lossy(&q.literal(format!("^({s})$").as_bytes())).into_owned();
+    let lit =
+        |s: &str| String::from_utf8_lossy(&q.literal(format!("^({s})$").as_bytes())).into_owned();
     let schema_cond = match schema {
-        Some(s) => format!("n.nspname OPERATOR(pg_catalog.~) {} COLLATE pg_catalog.default", lit(&s)),
+        Some(s) => format!(
+            "n.nspname OPERATOR(pg_catalog.~) {} COLLATE pg_catalog.default",
+            lit(&s)
+        ),
         None => "pg_catalog.pg_table_is_visible(c.oid)".to_string(),
     };
     let sql = format!(
@@ -113,29 +131,38 @@ pub async fn resolve(session: &Session, p: &Patterns) -> Result<Filter, CatalogE
         for pat in &p.schemas {
             let oids = schema_oids(session, pat, &q).await?;
             if oids.is_empty() && p.strict_names {
-                return Err(CatalogError::Inconsistent(format!("no matching schemas were found for pattern \"{pat}\"")));
+                return Err(CatalogError::Inconsistent(format!(
+                    "no matching schemas were found for pattern \"{pat}\""
+                )));
             }
             set.extend(oids);
         }
         if set.is_empty() {
-            return Err(CatalogError::Inconsistent("no matching schemas were found".into()));
+            return Err(CatalogError::Inconsistent(
+                "no matching schemas were found".into(),
+            ));
         }
         f.schema_include = Some(set);
     }
     for pat in &p.exclude_schemas {
-        f.schema_exclude.extend(schema_oids(session, pat, &q).await?);
+        f.schema_exclude
+            .extend(schema_oids(session, pat, &q).await?);
     }
     if !p.tables.is_empty() {
         let mut set = HashSet::new();
         for pat in &p.tables {
             let oids = table_oids(session, pat, &q).await?;
             if oids.is_empty() && p.strict_names {
-                return Err(CatalogError::Inconsistent(format!("no matching tables were found for pattern \"{pat}\"")));
+                return Err(CatalogError::Inconsistent(format!(
+                    "no matching tables were found for pattern \"{pat}\""
+                )));
             }
             set.extend(oids);
         }
         if set.is_empty() {
-            return Err(CatalogError::Inconsistent("no matching tables were found".into()));
+            return Err(CatalogError::Inconsistent(
+                "no matching tables were found".into(),
+            ));
         }
         f.table_include = Some(set);
     }
@@ -152,8 +179,14 @@ mod tests {
     #[test]
     fn psql_pattern_syntax() {
         assert_eq!(pattern_to_regex("Foo*"), (None, "foo.*".to_string()));
-        assert_eq!(pattern_to_regex("s.t?"), (Some("s".to_string()), "t.".to_string()));
-        assert_eq!(pattern_to_regex("\"My.Table\""), (None, "My\\.Table".to_string()));
+        assert_eq!(
+            pattern_to_regex("s.t?"),
+            (Some("s".to_string()), "t.".to_string())
+        );
+        assert_eq!(
+            pattern_to_regex("\"My.Table\""),
+            (None, "My\\.Table".to_string())
+        );
         assert_eq!(pattern_to_regex("a$b"), (None, "a\\$b".to_string()));
     }
 }

@@ -49,7 +49,9 @@ pub struct Collected {
 /// Reads the catalogs and sorts the objects.
 pub async fn collect(session: &Session, opts: &CollectOptions) -> Result<Collected, CatalogError> {
     let mut cat = Catalog::default();
-    let roles = session.query("SELECT oid, rolname FROM pg_catalog.pg_roles ORDER BY 1").await?;
+    let roles = session
+        .query("SELECT oid, rolname FROM pg_catalog.pg_roles ORDER BY 1")
+        .await?;
     for r in roles.iter() {
         cat.roles.insert(r.oid("oid")?, r.string("rolname")?);
     }
@@ -90,13 +92,18 @@ pub async fn collect(session: &Session, opts: &CollectOptions) -> Result<Collect
             .query("SELECT objoid, classoid, objsubid, initprivs FROM pg_catalog.pg_init_privs WHERE objsubid = 0")
             .await?;
         for r in rows.iter() {
-            cat.init_privs.insert((r.oid("classoid")?, r.oid("objoid")?), r.string("initprivs")?);
+            cat.init_privs.insert(
+                (r.oid("classoid")?, r.oid("objoid")?),
+                r.string("initprivs")?,
+            );
         }
     }
     if !opts.emit.no_comments {
         cat.comments = objects::comment::Comments::collect(session).await?;
     }
-    cat.sequences = objects::sequence::collect(session, &cat, opts.emit.dump_data || opts.sequence_data).await?;
+    cat.sequences =
+        objects::sequence::collect(session, &cat, opts.emit.dump_data || opts.sequence_data)
+            .await?;
     let facts = objects::special::collect(session).await?;
     let database = objects::database::collect(session).await?;
 
@@ -107,7 +114,9 @@ pub async fn collect(session: &Session, opts: &CollectOptions) -> Result<Collect
     loop {
         let result = {
             let store = &cat.objects;
-            sort::topo_sort(&order, |id| store.get(id).map(|o| o.deps.as_slice()).unwrap_or(&[]))
+            sort::topo_sort(&order, |id| {
+                store.get(id).map(|o| o.deps.as_slice()).unwrap_or(&[])
+            })
         };
         match result {
             Ok(sorted) => {
@@ -115,7 +124,8 @@ pub async fn collect(session: &Session, opts: &CollectOptions) -> Result<Collect
                 break;
             }
             Err(stuck) => {
-                let w = repair::find_and_repair(&mut cat, &stuck, bounds).map_err(CatalogError::Inconsistent)?;
+                let w = repair::find_and_repair(&mut cat, &stuck, bounds)
+                    .map_err(CatalogError::Inconsistent)?;
                 warnings.extend(w);
             }
         }
@@ -123,11 +133,21 @@ pub async fn collect(session: &Session, opts: &CollectOptions) -> Result<Collect
     if std::env::var_os("PGARK_DUMP_DEBUG_ORDER").is_some() {
         // A developer aid: the final order with each object's dependencies.
         for &id in &order {
-            let deps: Vec<String> = cat.objects.get(id).map(|o| o.deps.iter().map(|d| graph::describe(&cat, *d)).collect()).unwrap_or_default();
+            let deps: Vec<String> = cat
+                .objects
+                .get(id)
+                .map(|o| o.deps.iter().map(|d| graph::describe(&cat, *d)).collect())
+                .unwrap_or_default();
             eprintln!("{} <- [{}]", graph::describe(&cat, id), deps.join("; "));
         }
     }
-    Ok(Collected { catalog: cat, order, facts, database, warnings })
+    Ok(Collected {
+        catalog: cat,
+        order,
+        facts,
+        database,
+        warnings,
+    })
 }
 
 /// `dumpDumpableObject`: the emitter of each kind.
@@ -152,8 +172,12 @@ fn emit_object(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {
         Kind::Policy => objects::policy::emit(cx, obj, out),
         Kind::DefaultAcl => objects::default_acl::emit(cx, obj, out),
         Kind::LargeObject | Kind::LargeObjectData => objects::large_object::emit(cx, obj, out),
-        Kind::Publication | Kind::PublicationTable | Kind::PublicationSchema => objects::publication::emit(cx, obj, out),
-        Kind::TableData | Kind::SequenceSet | Kind::RefreshMatView => objects::table_data::emit(cx, obj, out),
+        Kind::Publication | Kind::PublicationTable | Kind::PublicationSchema => {
+            objects::publication::emit(cx, obj, out)
+        }
+        Kind::TableData | Kind::SequenceSet | Kind::RefreshMatView => {
+            objects::table_data::emit(cx, obj, out)
+        }
         Kind::PreDataBoundary | Kind::PostDataBoundary => {}
     }
 }
@@ -169,11 +193,20 @@ pub struct HeaderInfo {
 /// Emits the TOC: special entries, then every object in sorted order. Entries without
 /// explicit dependencies get their object's dependencies on dumped objects
 /// (`BuildArchiveDependencies`).
-pub fn build_toc(c: &Collected, opts: &EmitOptions, header: &HeaderInfo, quote_all: bool) -> Result<Toc, pgark_formats::Error> {
+pub fn build_toc(
+    c: &Collected,
+    opts: &EmitOptions,
+    header: &HeaderInfo,
+    quote_all: bool,
+) -> Result<Toc, pgark_formats::Error> {
     let encoding = Encoding::from_name(c.facts.encoding.as_bytes()).unwrap_or(Encoding::Utf8);
     let cx = EmitCx {
         catalog: &c.catalog,
-        quoter: Quoter { encoding, std_strings: c.facts.std_strings, quote_all_identifiers: quote_all },
+        quoter: Quoter {
+            encoding,
+            std_strings: c.facts.std_strings,
+            quote_all_identifiers: quote_all,
+        },
         opts,
     };
     let mut out = TocBuilder::new(c.catalog.objects.max_dump_id() + 1);
@@ -202,7 +235,10 @@ pub fn build_toc(c: &Collected, opts: &EmitOptions, header: &HeaderInfo, quote_a
         header.server_version.as_bytes(),
         b"18.6",
     )?;
-    Ok(Toc { header: h, entries: out.entries })
+    Ok(Toc {
+        header: h,
+        entries: out.entries,
+    })
 }
 
 /// `findDumpableDependencies`: an object's dependencies, looking through objects that

@@ -59,7 +59,10 @@ pub struct TocBuilder {
 impl TocBuilder {
     /// `first_free_id`: the first DumpId not taken by a graph object.
     pub fn new(first_free_id: DumpId) -> TocBuilder {
-        TocBuilder { entries: Vec::new(), next_id: first_free_id }
+        TocBuilder {
+            entries: Vec::new(),
+            next_id: first_free_id,
+        }
     }
 
     /// `createDumpId()`
@@ -135,7 +138,12 @@ impl<'a> EmitCx<'a> {
     }
     /// `fmtQualifiedId(schema, name)`
     pub fn qualified(&self, schema: &str, name: &str) -> String {
-        String::from_utf8_lossy(&self.quoter.qualified(Some(schema.as_bytes()), name.as_bytes())).into_owned()
+        String::from_utf8_lossy(
+            &self
+                .quoter
+                .qualified(Some(schema.as_bytes()), name.as_bytes()),
+        )
+        .into_owned()
     }
     /// `fmtQualifiedDumpable(obj)`
     pub fn qualified_obj(&self, obj: &DumpObject) -> String {

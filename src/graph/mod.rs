@@ -27,14 +27,34 @@ pub struct Boundaries {
 
 /// `createBoundaryObjects`: allocated after every catalog object.
 pub fn create_boundaries(cat: &mut Catalog) -> Boundaries {
-    let pre = cat.objects.add(Kind::PreDataBoundary, CatalogId::default(), "PRE-DATA BOUNDARY", None, 0);
-    let post = cat.objects.add(Kind::PostDataBoundary, CatalogId::default(), "POST-DATA BOUNDARY", None, 0);
-    Boundaries { pre_data: pre, post_data: post }
+    let pre = cat.objects.add(
+        Kind::PreDataBoundary,
+        CatalogId::default(),
+        "PRE-DATA BOUNDARY",
+        None,
+        0,
+    );
+    let post = cat.objects.add(
+        Kind::PostDataBoundary,
+        CatalogId::default(),
+        "POST-DATA BOUNDARY",
+        None,
+        0,
+    );
+    Boundaries {
+        pre_data: pre,
+        post_data: post,
+    }
 }
 
 /// `addBoundaryDependencies`
 pub fn add_boundary_dependencies(cat: &mut Catalog, b: Boundaries) {
-    let ids: Vec<(DumpId, Kind, usize)> = cat.objects.all().iter().map(|o| (o.dump_id, o.kind, o.model)).collect();
+    let ids: Vec<(DumpId, Kind, usize)> = cat
+        .objects
+        .all()
+        .iter()
+        .map(|o| (o.dump_id, o.kind, o.model))
+        .collect();
     for (id, kind, model) in ids {
         match kind.section() {
             BoundarySide::PreData => cat.objects.add_dependency(b.pre_data, id),
@@ -45,7 +65,11 @@ pub fn add_boundary_dependencies(cat: &mut Catalog, b: Boundaries) {
             BoundarySide::PostData => {
                 let separate = match kind {
                     Kind::Rule => cat.rules.get(model).map(|r| r.separate).unwrap_or(true),
-                    Kind::Constraint | Kind::FkConstraint => cat.constraints.get(model).map(|c| c.separate).unwrap_or(true),
+                    Kind::Constraint | Kind::FkConstraint => cat
+                        .constraints
+                        .get(model)
+                        .map(|c| c.separate)
+                        .unwrap_or(true),
                     _ => true,
                 };
                 if separate {
@@ -82,9 +106,18 @@ pub async fn load_dependencies(session: &Session, cat: &mut Catalog) -> Result<(
         )
         .await?;
     for r in rows.iter() {
-        let obj = CatalogId { table_oid: r.oid("classid")?, oid: r.oid("objid")? };
-        let refobj = CatalogId { table_oid: r.oid("refclassid")?, oid: r.oid("refobjid")? };
-        let (Some(id), Some(ref_id)) = (cat.objects.by_catalog_id(obj), cat.objects.by_catalog_id(refobj)) else {
+        let obj = CatalogId {
+            table_oid: r.oid("classid")?,
+            oid: r.oid("objid")?,
+        };
+        let refobj = CatalogId {
+            table_oid: r.oid("refclassid")?,
+            oid: r.oid("refobjid")?,
+        };
+        let (Some(id), Some(ref_id)) = (
+            cat.objects.by_catalog_id(obj),
+            cat.objects.by_catalog_id(refobj),
+        ) else {
             continue;
         };
         // Stock reverses a table's implicit ('i') dependency on its composite type;
@@ -96,15 +129,28 @@ pub async fn load_dependencies(session: &Session, cat: &mut Catalog) -> Result<(
 
 /// Describes an object as stock's `describeDumpableObject` does (loop warnings).
 pub fn describe(cat: &Catalog, id: DumpId) -> String {
-    let Some(o) = cat.objects.get(id) else { return format!("object {id}") };
+    let Some(o) = cat.objects.get(id) else {
+        return format!("object {id}");
+    };
     match o.kind {
-        Kind::PreDataBoundary | Kind::PostDataBoundary => format!("{}  (ID {})", o.kind.describe(), o.dump_id),
-        _ => format!("{} {}  (ID {} OID {})", o.kind.describe(), o.name, o.dump_id, o.catalog_id.oid),
+        Kind::PreDataBoundary | Kind::PostDataBoundary => {
+            format!("{}  (ID {})", o.kind.describe(), o.dump_id)
+        }
+        _ => format!(
+            "{} {}  (ID {} OID {})",
+            o.kind.describe(),
+            o.name,
+            o.dump_id,
+            o.catalog_id.oid
+        ),
     }
 }
 
 /// Whether an object will produce output (used to skip undumped objects when
 /// computing archive dependencies).
 pub fn is_dumped(cat: &Catalog, id: DumpId) -> bool {
-    cat.objects.get(id).map(|o| o.dump != Components::NONE).unwrap_or(false)
+    cat.objects
+        .get(id)
+        .map(|o| o.dump != Components::NONE)
+        .unwrap_or(false)
 }

@@ -10,7 +10,11 @@ use crate::objects::{Catalog, Kind};
 
 /// `findDependencyLoops`: repairs every disjoint loop among `stuck` (TopoSort's
 /// leftovers). Returns the warnings stock would print; errors if no loop was found.
-pub fn find_and_repair(cat: &mut Catalog, stuck: &[DumpId], b: Boundaries) -> Result<Vec<String>, String> {
+pub fn find_and_repair(
+    cat: &mut Catalog,
+    stuck: &[DumpId],
+    b: Boundaries,
+) -> Result<Vec<String>, String> {
     let max = cat.objects.max_dump_id() as usize + 1;
     let mut processed = vec![false; max];
     let mut search_failed: Vec<DumpId> = vec![0; max];
@@ -18,7 +22,14 @@ pub fn find_and_repair(cat: &mut Catalog, stuck: &[DumpId], b: Boundaries) -> Re
     let mut fixed = false;
     for &start in stuck {
         let mut workspace = Vec::new();
-        let len = find_loop(cat, start, start, &processed, &mut search_failed, &mut workspace);
+        let len = find_loop(
+            cat,
+            start,
+            start,
+            &processed,
+            &mut search_failed,
+            &mut workspace,
+        );
         if len > 0 {
             workspace.truncate(len);
             repair_loop(cat, &workspace, b, &mut warnings);
@@ -48,7 +59,10 @@ fn find_loop(
     workspace: &mut Vec<DumpId>,
 ) -> usize {
     let idx = id as usize;
-    if processed.get(idx).copied().unwrap_or(true) || search_failed[idx] == start || workspace.contains(&id) {
+    if processed.get(idx).copied().unwrap_or(true)
+        || search_failed[idx] == start
+        || workspace.contains(&id)
+    {
         return 0;
     }
     workspace.push(id);
@@ -85,12 +99,19 @@ fn relkind(cat: &Catalog, id: DumpId) -> Option<u8> {
 
 /// The view (or matview) whose ON SELECT rule `rule_id` is.
 fn is_view_rule_of(cat: &Catalog, rule_id: DumpId, table_id: DumpId) -> bool {
-    let (Some(r), Some(t)) = (cat.objects.get(rule_id), cat.objects.get(table_id)) else { return false };
-    r.kind == Kind::Rule && !cat.rules[r.model].separate && t.kind == Kind::Table && cat.rules[r.model].table_oid == cat.tables[t.model].oid
+    let (Some(r), Some(t)) = (cat.objects.get(rule_id), cat.objects.get(table_id)) else {
+        return false;
+    };
+    r.kind == Kind::Rule
+        && !cat.rules[r.model].separate
+        && t.kind == Kind::Table
+        && cat.rules[r.model].table_oid == cat.tables[t.model].oid
 }
 
 fn is_check_of(cat: &Catalog, con_id: DumpId, table_id: DumpId) -> bool {
-    let (Some(c), Some(t)) = (cat.objects.get(con_id), cat.objects.get(table_id)) else { return false };
+    let (Some(c), Some(t)) = (cat.objects.get(con_id), cat.objects.get(table_id)) else {
+        return false;
+    };
     c.kind == Kind::Constraint
         && t.kind == Kind::Table
         && cat.constraints[c.model].kind == crate::objects::constraint::ConstraintKind::Check
@@ -98,8 +119,12 @@ fn is_check_of(cat: &Catalog, con_id: DumpId, table_id: DumpId) -> bool {
 }
 
 fn is_attrdef_of(cat: &Catalog, def_id: DumpId, table_id: DumpId) -> bool {
-    let (Some(d), Some(t)) = (cat.objects.get(def_id), cat.objects.get(table_id)) else { return false };
-    d.kind == Kind::AttrDef && t.kind == Kind::Table && cat.attrdefs[d.model].table_oid == cat.tables[t.model].oid
+    let (Some(d), Some(t)) = (cat.objects.get(def_id), cat.objects.get(table_id)) else {
+        return false;
+    };
+    d.kind == Kind::AttrDef
+        && t.kind == Kind::Table
+        && cat.attrdefs[d.model].table_oid == cat.tables[t.model].oid
 }
 
 /// `repairDependencyLoop`, in stock's order of checks.
@@ -134,7 +159,10 @@ fn repair_loop(cat: &mut Catalog, lp: &[DumpId], b: Boundaries, warnings: &mut V
         }
         for &m in lp {
             if relkind(cat, m) == Some(b'm') {
-                if let Some(j) = lp.iter().position(|&x| kind(cat, x) == Some(Kind::PreDataBoundary)) {
+                if let Some(j) = lp
+                    .iter()
+                    .position(|&x| kind(cat, x) == Some(Kind::PreDataBoundary))
+                {
                     let next = lp[(j + 1) % n];
                     cat.objects.remove_dependency(lp[j], next);
                     return;
@@ -153,7 +181,10 @@ fn repair_loop(cat: &mut Catalog, lp: &[DumpId], b: Boundaries, warnings: &mut V
     }
     if n > 2 {
         for &t in lp {
-            if let Some(&c) = lp.iter().find(|&&c| kind(cat, t) == Some(Kind::Table) && is_check_of(cat, c, t)) {
+            if let Some(&c) = lp
+                .iter()
+                .find(|&&c| kind(cat, t) == Some(Kind::Table) && is_check_of(cat, c, t))
+            {
                 table_constraint_multi_loop(cat, t, c, b);
                 return;
             }
@@ -188,10 +219,19 @@ fn repair_loop(cat: &mut Catalog, lp: &[DumpId], b: Boundaries, warnings: &mut V
             "there are circular foreign-key constraints among these tables:".to_string()
         });
         for &id in lp {
-            warnings.push(format!("detail: {}", cat.objects.get(id).map(|o| o.name.clone()).unwrap_or_default()));
+            warnings.push(format!(
+                "detail: {}",
+                cat.objects
+                    .get(id)
+                    .map(|o| o.name.clone())
+                    .unwrap_or_default()
+            ));
         }
         warnings.push("hint: You might not be able to restore the dump without using --disable-triggers or temporarily dropping the constraints.".into());
-        warnings.push("hint: Consider using a full dump instead of a --data-only dump to avoid this problem.".into());
+        warnings.push(
+            "hint: Consider using a full dump instead of a --data-only dump to avoid this problem."
+                .into(),
+        );
         arbitrary_break(cat, lp);
         return;
     }
@@ -280,7 +320,16 @@ mod tests {
 
     fn table(cat: &mut Catalog, oid: u32, name: &str, relkind: u8) -> DumpId {
         let idx = cat.tables.len();
-        let id = cat.objects.add(Kind::Table, CatalogId { table_oid: 1259, oid }, name, Some("s".into()), idx);
+        let id = cat.objects.add(
+            Kind::Table,
+            CatalogId {
+                table_oid: 1259,
+                oid,
+            },
+            name,
+            Some("s".into()),
+            idx,
+        );
         cat.tables.push(Table {
             oid,
             dump_id: id,
@@ -320,14 +369,18 @@ mod tests {
         loop {
             let r = {
                 let store = &cat.objects;
-                sort::topo_sort(&order, |id| store.get(id).map(|o| o.deps.as_slice()).unwrap_or(&[]))
+                sort::topo_sort(&order, |id| {
+                    store.get(id).map(|o| o.deps.as_slice()).unwrap_or(&[])
+                })
             };
             match r {
                 Ok(o) => {
                     order = o;
                     return (order, warnings);
                 }
-                Err(stuck) => warnings.extend(find_and_repair(cat, &stuck, b).expect("a loop is found")),
+                Err(stuck) => {
+                    warnings.extend(find_and_repair(cat, &stuck, b).expect("a loop is found"))
+                }
             }
         }
     }
@@ -339,8 +392,24 @@ mod tests {
         let mut cat = Catalog::default();
         let v = table(&mut cat, 10, "a_view", b'v');
         let t = table(&mut cat, 11, "b_table", b'r');
-        let rule = cat.objects.add(Kind::Rule, CatalogId { table_oid: 2618, oid: 12 }, "_RETURN", Some("s".into()), 0);
-        cat.rules.push(Rule { oid: 12, name: "_RETURN".into(), table_oid: 10, ev_enabled: b'O', separate: false, definition: String::new() });
+        let rule = cat.objects.add(
+            Kind::Rule,
+            CatalogId {
+                table_oid: 2618,
+                oid: 12,
+            },
+            "_RETURN",
+            Some("s".into()),
+            0,
+        );
+        cat.rules.push(Rule {
+            oid: 12,
+            name: "_RETURN".into(),
+            table_oid: 10,
+            ev_enabled: b'O',
+            separate: false,
+            definition: String::new(),
+        });
         cat.objects.add_dependency(v, rule);
         cat.objects.add_dependency(rule, v);
         cat.objects.add_dependency(rule, t);
@@ -359,15 +428,33 @@ mod tests {
         let mut cat = Catalog::default();
         let t = table(&mut cat, 20, "t", b'r');
         let q = table(&mut cat, 21, "z_seq", b'S');
-        let d = cat.objects.add(Kind::AttrDef, CatalogId { table_oid: 2604, oid: 22 }, "t", Some("s".into()), 0);
-        cat.attrdefs.push(AttrDef { table_oid: 20, num: 1, expr: "nextval('q')".into(), separate: false, dump_id: d });
+        let d = cat.objects.add(
+            Kind::AttrDef,
+            CatalogId {
+                table_oid: 2604,
+                oid: 22,
+            },
+            "t",
+            Some("s".into()),
+            0,
+        );
+        cat.attrdefs.push(AttrDef {
+            table_oid: 20,
+            num: 1,
+            expr: "nextval('q')".into(),
+            separate: false,
+            dump_id: d,
+        });
         cat.objects.add_dependency(t, d);
         cat.objects.add_dependency(d, t);
         cat.objects.add_dependency(d, q);
         let b = create_boundaries(&mut cat);
         let (order, _) = sort_all(&mut cat, b);
         let pos = |id| order.iter().position(|&x| x == id).expect("placed");
-        assert!(pos(q) < pos(t), "the sequence moves before the table: {order:?}");
+        assert!(
+            pos(q) < pos(t),
+            "the sequence moves before the table: {order:?}"
+        );
         assert!(!cat.attrdefs[0].separate);
     }
 
@@ -381,7 +468,10 @@ mod tests {
         cat.objects.add_dependency(bb, a);
         let b = create_boundaries(&mut cat);
         let (order, warnings) = sort_all(&mut cat, b);
-        assert_eq!(warnings[0], "could not resolve dependency loop among these items:");
+        assert_eq!(
+            warnings[0],
+            "could not resolve dependency loop among these items:"
+        );
         assert_eq!(warnings.len(), 3);
         assert_eq!(order.len(), 4);
     }

@@ -26,13 +26,19 @@ pub fn compare(a: &DumpObject, b: &DumpObject) -> Ordering {
         .then_with(|| match (&a.tie_break, &b.tie_break) {
             (TieBreak::AttrNum(x), TieBreak::AttrNum(y)) => x.cmp(y),
             (TieBreak::TableName(x), TieBreak::TableName(y)) => x.as_bytes().cmp(y.as_bytes()),
-            (TieBreak::FuncArgs(x), TieBreak::FuncArgs(y)) => x.len().cmp(&y.len()).then_with(|| {
-                x.iter()
-                    .zip(y)
-                    .map(|((xs, xn), (ys, yn))| xs.as_bytes().cmp(ys.as_bytes()).then_with(|| xn.as_bytes().cmp(yn.as_bytes())))
-                    .find(|o| o.is_ne())
-                    .unwrap_or(Ordering::Equal)
-            }),
+            (TieBreak::FuncArgs(x), TieBreak::FuncArgs(y)) => {
+                x.len().cmp(&y.len()).then_with(|| {
+                    x.iter()
+                        .zip(y)
+                        .map(|((xs, xn), (ys, yn))| {
+                            xs.as_bytes()
+                                .cmp(ys.as_bytes())
+                                .then_with(|| xn.as_bytes().cmp(yn.as_bytes()))
+                        })
+                        .find(|o| o.is_ne())
+                        .unwrap_or(Ordering::Equal)
+                })
+            }
             _ => Ordering::Equal,
         })
         .then_with(|| a.catalog_id.oid.cmp(&b.catalog_id.oid))
@@ -48,8 +54,12 @@ pub fn presort(objects: &[DumpObject]) -> Vec<DumpId> {
 /// `TopoSort`. `input` is the current order; `deps(id)` the DumpIds `id` must follow.
 /// Returns the new order, or (on a cycle) the objects that could not be placed, in
 /// DumpId order — the objects in loops and those that depend on them.
-pub fn topo_sort<'a>(input: &[DumpId], deps: impl Fn(DumpId) -> &'a [DumpId]) -> Result<Vec<DumpId>, Vec<DumpId>> {
-    let position: HashMap<DumpId, usize> = input.iter().enumerate().map(|(i, &id)| (id, i)).collect();
+pub fn topo_sort<'a>(
+    input: &[DumpId],
+    deps: impl Fn(DumpId) -> &'a [DumpId],
+) -> Result<Vec<DumpId>, Vec<DumpId>> {
+    let position: HashMap<DumpId, usize> =
+        input.iter().enumerate().map(|(i, &id)| (id, i)).collect();
     // before[id]: how many objects must come after `id` (constraints saying "id before x").
     let mut before: HashMap<DumpId, usize> = HashMap::with_capacity(input.len());
     for &id in input {
@@ -59,8 +69,12 @@ pub fn topo_sort<'a>(input: &[DumpId], deps: impl Fn(DumpId) -> &'a [DumpId]) ->
             }
         }
     }
-    let mut heap: BinaryHeap<usize> =
-        input.iter().enumerate().filter(|(_, id)| before.get(id).copied().unwrap_or(0) == 0).map(|(i, _)| i).collect();
+    let mut heap: BinaryHeap<usize> = input
+        .iter()
+        .enumerate()
+        .filter(|(_, id)| before.get(id).copied().unwrap_or(0) == 0)
+        .map(|(i, _)| i)
+        .collect();
     let mut out = vec![0; input.len()];
     let mut remaining = input.len();
     while let Some(j) = heap.pop() {
@@ -68,7 +82,9 @@ pub fn topo_sort<'a>(input: &[DumpId], deps: impl Fn(DumpId) -> &'a [DumpId]) ->
         remaining -= 1;
         out[remaining] = id;
         for &d in deps(id) {
-            let Some(&pos) = position.get(&d) else { continue };
+            let Some(&pos) = position.get(&d) else {
+                continue;
+            };
             if let Some(c) = before.get_mut(&d) {
                 *c -= 1;
                 if *c == 0 {
@@ -80,7 +96,11 @@ pub fn topo_sort<'a>(input: &[DumpId], deps: impl Fn(DumpId) -> &'a [DumpId]) ->
     if remaining == 0 {
         Ok(out)
     } else {
-        let mut stuck: Vec<DumpId> = before.iter().filter(|(_, &c)| c > 0).map(|(&id, _)| id).collect();
+        let mut stuck: Vec<DumpId> = before
+            .iter()
+            .filter(|(_, &c)| c > 0)
+            .map(|(&id, _)| id)
+            .collect();
         stuck.sort_unstable();
         Err(stuck)
     }
@@ -121,7 +141,10 @@ mod tests {
     #[test]
     fn reports_loop_members_and_their_dependents() {
         // 1 <-> 2 loop, 3 depends on 1; 4 free.
-        assert_eq!(run(&[1, 2, 3, 4], &[(1, 2), (2, 1), (3, 1)]), Err(vec![1, 2]));
+        assert_eq!(
+            run(&[1, 2, 3, 4], &[(1, 2), (2, 1), (3, 1)]),
+            Err(vec![1, 2])
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@
 
 use pgark_formats::model::{CatalogId, Desc, Section};
 
-use crate::catalog::{CatalogError, Session, ServerVersion};
+use crate::catalog::{CatalogError, ServerVersion, Session};
 use crate::dump::toc::{EmitCx, NewEntry, TocBuilder};
 use crate::objects::comment::{self, CommentTarget};
 use crate::objects::{Catalog, Components, DumpObject, Kind};
@@ -37,7 +37,11 @@ pub async fn collect(session: &Session, cat: &mut Catalog) -> Result<(), Catalog
     } else {
         "NULL AS colllocale"
     };
-    let rules = if v.at_least(ServerVersion::PG16) { "collicurules" } else { "NULL AS collicurules" };
+    let rules = if v.at_least(ServerVersion::PG16) {
+        "collicurules"
+    } else {
+        "NULL AS collicurules"
+    };
     let rows = session
         .query(&format!(
             "SELECT c.tableoid, c.oid, c.collname, c.collnamespace, c.collowner, c.collprovider, c.collisdeterministic, \
@@ -48,7 +52,9 @@ pub async fn collect(session: &Session, cat: &mut Catalog) -> Result<(), Catalog
         .await?;
     let pre15 = !v.at_least(ServerVersion::PG15);
     for r in rows.iter() {
-        let Some(s) = cat.schema_by_oid(r.oid("collnamespace")?) else { continue };
+        let Some(s) = cat.schema_by_oid(r.oid("collnamespace")?) else {
+            continue;
+        };
         let (schema, dump) = (s.name.clone(), s.dump_contains);
         // Before 15 empty strings mean "not set".
         let opt = |col: &str| -> Result<Option<String>, CatalogError> {
@@ -67,7 +73,16 @@ pub async fn collect(session: &Session, cat: &mut Catalog) -> Result<(), Catalog
             icu_rules: r.opt_string("collicurules")?,
         };
         let idx = cat.collations.len();
-        let id = cat.objects.add(Kind::Collation, CatalogId { table_oid: r.oid("tableoid")?, oid: c.oid }, c.name.clone(), Some(schema), idx);
+        let id = cat.objects.add(
+            Kind::Collation,
+            CatalogId {
+                table_oid: r.oid("tableoid")?,
+                oid: c.oid,
+            },
+            c.name.clone(),
+            Some(schema),
+            idx,
+        );
         cat.objects.set_dump(id, dump);
         cat.collations.push(c);
     }
@@ -106,7 +121,11 @@ pub fn emit(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {
         }
         b'c' => match (&c.collate, &c.ctype) {
             (Some(a), Some(b)) if a == b => q.push_str(&format!(", locale = {}", cx.literal(a))),
-            _ => q.push_str(&format!(", lc_collate = {}, lc_ctype = {}", lit(c.collate.as_ref()), lit(c.ctype.as_ref()))),
+            _ => q.push_str(&format!(
+                ", lc_collate = {}, lc_ctype = {}",
+                lit(c.collate.as_ref()),
+                lit(c.ctype.as_ref())
+            )),
         },
         _ => {}
     }

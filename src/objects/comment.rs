@@ -71,7 +71,11 @@ pub struct CommentTarget<'a> {
 /// `dumpCommentExtended`: emits the COMMENT entry if there is a comment to dump.
 pub fn emit(cx: &EmitCx<'_>, out: &mut TocBuilder, t: &CommentTarget<'_>) {
     // Comments are schema, except large objects' which are data.
-    let wanted = if t.kind == "LARGE OBJECT" { cx.opts.dump_data || cx.opts.binary_upgrade } else { cx.opts.dump_schema };
+    let wanted = if t.kind == "LARGE OBJECT" {
+        cx.opts.dump_data || cx.opts.binary_upgrade
+    } else {
+        cx.opts.dump_schema
+    };
     if cx.opts.no_comments || !wanted {
         return;
     }
@@ -98,7 +102,11 @@ pub fn emit_text(cx: &EmitCx<'_>, out: &mut TocBuilder, t: &CommentTarget<'_>, t
     defn.push_str(" IS ");
     defn.push_str(&cx.literal(text));
     defn.push_str(";\n");
-    let mut e = NewEntry::new(Desc::Comment, Section::None, format!("{} {}", t.kind, t.name));
+    let mut e = NewEntry::new(
+        Desc::Comment,
+        Section::None,
+        format!("{} {}", t.kind, t.name),
+    );
     e.namespace = t.namespace.map(str::to_string);
     e.owner = Some(t.owner.to_string());
     e.defn = defn;

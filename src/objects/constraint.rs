@@ -57,7 +57,9 @@ pub async fn collect_checks(session: &Session, cat: &mut Catalog) -> Result<(), 
         .await?;
     for r in rows.iter() {
         let table_oid = r.oid("conrelid")?;
-        let Some(&ti) = cat.table_by_oid.get(&table_oid) else { continue };
+        let Some(&ti) = cat.table_by_oid.get(&table_oid) else {
+            continue;
+        };
         let (schema, tname, tid) = {
             let t = &cat.tables[ti];
             (t.schema.clone(), t.name.clone(), t.dump_id)
@@ -66,7 +68,16 @@ pub async fn collect_checks(session: &Session, cat: &mut Catalog) -> Result<(), 
         let validated = r.bool("convalidated")?;
         let name = r.string("conname")?;
         let ci = cat.constraints.len();
-        let id = cat.objects.add(Kind::Constraint, CatalogId { table_oid: r.oid("tableoid")?, oid: r.oid("oid")? }, name.clone(), Some(schema), ci);
+        let id = cat.objects.add(
+            Kind::Constraint,
+            CatalogId {
+                table_oid: r.oid("tableoid")?,
+                oid: r.oid("oid")?,
+            },
+            name.clone(),
+            Some(schema),
+            ci,
+        );
         cat.objects.set_dump(id, tdump);
         let separate = !validated;
         if separate {
@@ -97,7 +108,11 @@ pub async fn collect_checks(session: &Session, cat: &mut Catalog) -> Result<(), 
 }
 
 /// 18's invalid NOT NULL constraints (the tail of `getTableAttrs`), one query.
-pub async fn collect_invalid_not_null(session: &Session, cat: &mut Catalog, oids: &[u32]) -> Result<(), CatalogError> {
+pub async fn collect_invalid_not_null(
+    session: &Session,
+    cat: &mut Catalog,
+    oids: &[u32],
+) -> Result<(), CatalogError> {
     let list: Vec<String> = oids.iter().map(|o| o.to_string()).collect();
     let rows = session
         .query(&format!(
@@ -109,12 +124,23 @@ pub async fn collect_invalid_not_null(session: &Session, cat: &mut Catalog, oids
         .await?;
     for r in rows.iter() {
         let table_oid = r.oid("conrelid")?;
-        let Some(t) = cat.table_by_oid(table_oid) else { continue };
+        let Some(t) = cat.table_by_oid(table_oid) else {
+            continue;
+        };
         let (schema, tname, tid) = (t.schema.clone(), t.name.clone(), t.dump_id);
         let tdump = cat.objects.get(tid).map(|o| o.dump).unwrap_or_default();
         let name = r.string("conname")?;
         let ci = cat.constraints.len();
-        let id = cat.objects.add(Kind::Constraint, CatalogId { table_oid: r.oid("tableoid")?, oid: r.oid("oid")? }, name.clone(), Some(schema), ci);
+        let id = cat.objects.add(
+            Kind::Constraint,
+            CatalogId {
+                table_oid: r.oid("tableoid")?,
+                oid: r.oid("oid")?,
+            },
+            name.clone(),
+            Some(schema),
+            ci,
+        );
         cat.objects.set_dump(id, tdump);
         cat.objects.add_dependency(id, tid);
         cat.constraints.push(Constraint {
@@ -137,7 +163,10 @@ pub async fn collect_invalid_not_null(session: &Session, cat: &mut Catalog, oids
 }
 
 /// `getConstraints`: foreign keys of collected tables (not the clones partitions get).
-pub async fn collect_foreign_keys(session: &Session, cat: &mut Catalog) -> Result<(), CatalogError> {
+pub async fn collect_foreign_keys(
+    session: &Session,
+    cat: &mut Catalog,
+) -> Result<(), CatalogError> {
     let rows = session
         .query(
             "SELECT c.tableoid, c.oid, c.conrelid, c.conname, c.confrelid, c.conindid, \
@@ -147,12 +176,23 @@ pub async fn collect_foreign_keys(session: &Session, cat: &mut Catalog) -> Resul
         .await?;
     for r in rows.iter() {
         let table_oid = r.oid("conrelid")?;
-        let Some(t) = cat.table_by_oid(table_oid) else { continue };
+        let Some(t) = cat.table_by_oid(table_oid) else {
+            continue;
+        };
         let (schema, tname, tid) = (t.schema.clone(), t.name.clone(), t.dump_id);
         let tdump = cat.objects.get(tid).map(|o| o.dump).unwrap_or_default();
         let name = r.string("conname")?;
         let ci = cat.constraints.len();
-        let id = cat.objects.add(Kind::FkConstraint, CatalogId { table_oid: r.oid("tableoid")?, oid: r.oid("oid")? }, name.clone(), Some(schema), ci);
+        let id = cat.objects.add(
+            Kind::FkConstraint,
+            CatalogId {
+                table_oid: r.oid("tableoid")?,
+                oid: r.oid("oid")?,
+            },
+            name.clone(),
+            Some(schema),
+            ci,
+        );
         cat.objects.set_dump(id, tdump);
         cat.objects.add_dependency(id, tid);
         cat.constraints.push(Constraint {
@@ -180,7 +220,9 @@ pub fn emit(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {
         return;
     }
     let con = &cx.catalog.constraints[obj.model];
-    let Some(t) = cx.catalog.table_by_oid(con.table_oid) else { return };
+    let Some(t) = cx.catalog.table_by_oid(con.table_oid) else {
+        return;
+    };
     let foreign = if t.relkind == b'f' { "FOREIGN " } else { "" };
     let qualtable = cx.qualified(&t.schema, &t.name);
     match con.kind {
@@ -190,7 +232,11 @@ pub fn emit(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {
         ConstraintKind::ForeignKey => {
             let only = if t.relkind == b'p' { "" } else { "ONLY " };
             if obj.dump.has(Components::DEFINITION) {
-                let mut e = NewEntry::new(Desc::FkConstraint, Section::PostData, format!("{} {}", t.name, con.name));
+                let mut e = NewEntry::new(
+                    Desc::FkConstraint,
+                    Section::PostData,
+                    format!("{} {}", t.name, con.name),
+                );
                 e.catalog_id = obj.catalog_id;
                 e.namespace = Some(t.schema.clone());
                 e.owner = Some(t.owner.clone());
@@ -199,7 +245,10 @@ pub fn emit(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {
                     cx.ident(&con.name),
                     con.definition
                 );
-                e.drop_stmt = format!("ALTER {foreign}TABLE {only}{qualtable} DROP CONSTRAINT {};\n", cx.ident(&con.name));
+                e.drop_stmt = format!(
+                    "ALTER {foreign}TABLE {only}{qualtable} DROP CONSTRAINT {};\n",
+                    cx.ident(&con.name)
+                );
                 out.push(obj.dump_id, e);
             }
         }
@@ -210,13 +259,25 @@ pub fn emit(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {
                 return;
             }
             if obj.dump.has(Components::DEFINITION) {
-                let desc = if con.kind == ConstraintKind::NotNull { Desc::Constraint } else { Desc::CheckConstraint };
-                let mut e = NewEntry::new(desc, Section::PostData, format!("{} {}", t.name, con.name));
+                let desc = if con.kind == ConstraintKind::NotNull {
+                    Desc::Constraint
+                } else {
+                    Desc::CheckConstraint
+                };
+                let mut e =
+                    NewEntry::new(desc, Section::PostData, format!("{} {}", t.name, con.name));
                 e.catalog_id = obj.catalog_id;
                 e.namespace = Some(t.schema.clone());
                 e.owner = Some(t.owner.clone());
-                e.defn = format!("ALTER {foreign}TABLE {qualtable}\n    ADD CONSTRAINT {} {};\n", cx.ident(&con.name), con.definition);
-                e.drop_stmt = format!("ALTER {foreign}TABLE {qualtable} DROP CONSTRAINT {};\n", cx.ident(&con.name));
+                e.defn = format!(
+                    "ALTER {foreign}TABLE {qualtable}\n    ADD CONSTRAINT {} {};\n",
+                    cx.ident(&con.name),
+                    con.definition
+                );
+                e.drop_stmt = format!(
+                    "ALTER {foreign}TABLE {qualtable} DROP CONSTRAINT {};\n",
+                    cx.ident(&con.name)
+                );
                 out.push(obj.dump_id, e);
             }
         }
@@ -234,7 +295,9 @@ pub fn emit_inline_check_comments(cx: &EmitCx<'_>, checks: &[usize], out: &mut T
         if con.separate || !con.is_local {
             continue;
         }
-        let Some(obj) = cx.catalog.objects.get(con.dump_id) else { continue };
+        let Some(obj) = cx.catalog.objects.get(con.dump_id) else {
+            continue;
+        };
         if obj.dump.has(Components::COMMENT) {
             emit_comment(cx, obj, con, out);
         }
@@ -243,7 +306,9 @@ pub fn emit_inline_check_comments(cx: &EmitCx<'_>, checks: &[usize], out: &mut T
 
 /// `dumpTableConstraintComment`: `COMMENT ON CONSTRAINT c ON s.t`.
 fn emit_comment(cx: &EmitCx<'_>, obj: &DumpObject, con: &Constraint, out: &mut TocBuilder) {
-    let Some(t) = cx.catalog.table_by_oid(con.table_oid) else { return };
+    let Some(t) = cx.catalog.table_by_oid(con.table_oid) else {
+        return;
+    };
     let name = format!("{} ON", cx.ident(&con.name));
     let table = cx.ident(&t.name);
     let kind = format!("CONSTRAINT {name}");

@@ -5,7 +5,7 @@
 
 use pgark_formats::model::{CatalogId, Desc, Section};
 
-use crate::catalog::{CatalogError, Session, ServerVersion};
+use crate::catalog::{CatalogError, ServerVersion, Session};
 use crate::dump::toc::{EmitCx, NewEntry, TocBuilder};
 use crate::objects::privileges::{self, AclTarget, DumpableAcl};
 
@@ -41,7 +41,11 @@ pub async fn collect(session: &Session) -> Result<Database, CatalogError> {
     } else {
         "'c' AS datlocprovider, NULL AS datlocale"
     };
-    let rules = if v.at_least(ServerVersion::PG16) { "daticurules" } else { "NULL AS daticurules" };
+    let rules = if v.at_least(ServerVersion::PG16) {
+        "daticurules"
+    } else {
+        "NULL AS daticurules"
+    };
     let sql = format!(
         "SELECT tableoid, oid, datname, (SELECT rolname FROM pg_catalog.pg_roles WHERE oid = datdba) AS dba, \
          pg_encoding_to_char(encoding) AS encoding, datcollate, datctype, datacl, acldefault('d', datdba) AS acldefault, \
@@ -51,10 +55,16 @@ pub async fn collect(session: &Session) -> Result<Database, CatalogError> {
          FROM pg_database WHERE datname = current_database()"
     );
     let rows = session.query(&sql).await?;
-    let r = rows.iter().next().ok_or_else(|| CatalogError::Inconsistent("current database not found".into()))?;
+    let r = rows
+        .iter()
+        .next()
+        .ok_or_else(|| CatalogError::Inconsistent("current database not found".into()))?;
     let oid = r.oid("oid")?;
     let mut db = Database {
-        catalog_id: CatalogId { table_oid: r.oid("tableoid")?, oid },
+        catalog_id: CatalogId {
+            table_oid: r.oid("tableoid")?,
+            oid,
+        },
         name: r.string("datname")?,
         owner: r.string("dba")?,
         encoding: r.string("encoding")?,
@@ -63,7 +73,11 @@ pub async fn collect(session: &Session) -> Result<Database, CatalogError> {
         ctype: r.string("datctype")?,
         locale: r.opt_string("datlocale")?,
         icu_rules: r.opt_string("daticurules")?,
-        acl: DumpableAcl { acl: r.string("datacl")?, acldefault: r.string("acldefault")?, initprivs: None },
+        acl: DumpableAcl {
+            acl: r.string("datacl")?,
+            acldefault: r.string("acldefault")?,
+            initprivs: None,
+        },
         is_template: r.bool("datistemplate")?,
         conn_limit: r.string("datconnlimit")?,
         tablespace: r.string("tablespace")?,
@@ -84,7 +98,8 @@ pub async fn collect(session: &Session) -> Result<Database, CatalogError> {
         ))
         .await?;
     for r in s.iter() {
-        db.role_settings.push((r.string("rolname")?, r.string("c")?));
+        db.role_settings
+            .push((r.string("rolname")?, r.string("c")?));
     }
     Ok(db)
 }
@@ -113,7 +128,11 @@ pub fn emit(cx: &EmitCx<'_>, db: &Database, out: &mut TocBuilder) {
         }
     }
     if let Some(l) = &db.locale {
-        let word = if db.locale_provider == b'b' { "BUILTIN_LOCALE" } else { "ICU_LOCALE" };
+        let word = if db.locale_provider == b'b' {
+            "BUILTIN_LOCALE"
+        } else {
+            "ICU_LOCALE"
+        };
         create.push_str(&format!(" {word} = {}", cx.literal(l)));
     }
     if let Some(r) = &db.icu_rules {
@@ -157,18 +176,38 @@ pub fn emit(cx: &EmitCx<'_>, db: &Database, out: &mut TocBuilder) {
     let mut props = String::new();
     let mut drop = String::new();
     if !db.conn_limit.is_empty() && db.conn_limit != "-1" {
-        props.push_str(&format!("ALTER DATABASE {q} CONNECTION LIMIT = {};\n", db.conn_limit));
+        props.push_str(&format!(
+            "ALTER DATABASE {q} CONNECTION LIMIT = {};\n",
+            db.conn_limit
+        ));
     }
     if db.is_template {
         props.push_str(&format!("ALTER DATABASE {q} IS_TEMPLATE = true;\n"));
-        drop.push_str(&format!("UPDATE pg_catalog.pg_database SET datistemplate = false WHERE datname = {};\n", cx.literal(&db.name)));
+        drop.push_str(&format!(
+            "UPDATE pg_catalog.pg_database SET datistemplate = false WHERE datname = {};\n",
+            cx.literal(&db.name)
+        ));
     }
     let mut cfg = Vec::new();
     for item in &db.settings {
-        crate::dumpall::alter_config_command(&cx.quoter, item.as_bytes(), "DATABASE", db.name.as_bytes(), None, &mut cfg);
+        crate::dumpall::alter_config_command(
+            &cx.quoter,
+            item.as_bytes(),
+            "DATABASE",
+            db.name.as_bytes(),
+            None,
+            &mut cfg,
+        );
     }
     for (role, item) in &db.role_settings {
-        crate::dumpall::alter_config_command(&cx.quoter, item.as_bytes(), "ROLE", role.as_bytes(), Some(("DATABASE", db.name.as_bytes())), &mut cfg);
+        crate::dumpall::alter_config_command(
+            &cx.quoter,
+            item.as_bytes(),
+            "ROLE",
+            role.as_bytes(),
+            Some(("DATABASE", db.name.as_bytes())),
+            &mut cfg,
+        );
     }
     props.push_str(&String::from_utf8_lossy(&cfg));
     if !props.is_empty() {

@@ -20,7 +20,11 @@ pub struct DefaultAcl {
 }
 
 /// One query for every default ACL.
-pub async fn collect(session: &Session, cat: &mut Catalog, include_everything: bool) -> Result<(), CatalogError> {
+pub async fn collect(
+    session: &Session,
+    cat: &mut Catalog,
+    include_everything: bool,
+) -> Result<(), CatalogError> {
     let rows = session
         .query(
             "SELECT oid, tableoid, defaclrole, defaclnamespace, defaclobjtype, defaclacl, \
@@ -37,7 +41,14 @@ pub async fn collect(session: &Session, cat: &mut Catalog, include_everything: b
                 None => continue,
             }
         } else {
-            (None, if include_everything { Components::ALL } else { Components::NONE })
+            (
+                None,
+                if include_everything {
+                    Components::ALL
+                } else {
+                    Components::NONE
+                },
+            )
         };
         let objtype = r.char("defaclobjtype")?;
         let idx = cat.default_acls.len();
@@ -50,7 +61,10 @@ pub async fn collect(session: &Session, cat: &mut Catalog, include_everything: b
         });
         let id = cat.objects.add(
             Kind::DefaultAcl,
-            CatalogId { table_oid: r.oid("tableoid")?, oid: r.oid("oid")? },
+            CatalogId {
+                table_oid: r.oid("tableoid")?,
+                oid: r.oid("oid")?,
+            },
             (objtype as char).to_string(),
             schema,
             idx,
@@ -79,11 +93,28 @@ pub fn emit(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {
     if let Some(s) = &d.schema {
         prefix.push_str(&format!("IN SCHEMA {} ", cx.ident(s)));
     }
-    let object = AclObject { name: b"", subname: None, namespace: None, kind, owner: Some(d.role.as_bytes()), prefix: prefix.as_bytes() };
-    let Some(sql) = build_acl_commands(&cx.quoter, &object, d.acl.as_bytes(), d.acldefault.as_bytes(), cx.opts.server_version) else {
+    let object = AclObject {
+        name: b"",
+        subname: None,
+        namespace: None,
+        kind,
+        owner: Some(d.role.as_bytes()),
+        prefix: prefix.as_bytes(),
+    };
+    let Some(sql) = build_acl_commands(
+        &cx.quoter,
+        &object,
+        d.acl.as_bytes(),
+        d.acldefault.as_bytes(),
+        cx.opts.server_version,
+    ) else {
         return;
     };
-    let mut e = NewEntry::new(Desc::DefaultAcl, Section::PostData, format!("DEFAULT PRIVILEGES FOR {kind}"));
+    let mut e = NewEntry::new(
+        Desc::DefaultAcl,
+        Section::PostData,
+        format!("DEFAULT PRIVILEGES FOR {kind}"),
+    );
     e.catalog_id = obj.catalog_id;
     e.namespace = d.schema.clone();
     e.owner = Some(d.role.clone());

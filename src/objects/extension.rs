@@ -32,7 +32,11 @@ pub type Membership = HashMap<CatalogId, u32>;
 
 /// `getExtensions` + `getExtensionMembership`: one query each. `include_everything`
 /// is false when -n/-t patterns narrow the dump.
-pub async fn collect(session: &Session, cat: &mut Catalog, include_everything: bool) -> Result<(), CatalogError> {
+pub async fn collect(
+    session: &Session,
+    cat: &mut Catalog,
+    include_everything: bool,
+) -> Result<(), CatalogError> {
     let rows = session
         .query(
             "SELECT x.tableoid, x.oid, x.extname, n.nspname FROM pg_catalog.pg_extension x \
@@ -50,9 +54,24 @@ pub async fn collect(session: &Session, cat: &mut Catalog, include_everything: b
             Components::NONE
         };
         let idx = cat.extensions.len();
-        let id = cat.objects.add(Kind::Extension, CatalogId { table_oid: r.oid("tableoid")?, oid }, name.clone(), None, idx);
+        let id = cat.objects.add(
+            Kind::Extension,
+            CatalogId {
+                table_oid: r.oid("tableoid")?,
+                oid,
+            },
+            name.clone(),
+            None,
+            idx,
+        );
         cat.objects.set_dump(id, dump);
-        cat.extensions.push(Extension { oid, name, schema: r.string("nspname")?, dump_contains: dump, dump_id: id });
+        cat.extensions.push(Extension {
+            oid,
+            name,
+            schema: r.string("nspname")?,
+            dump_contains: dump,
+            dump_id: id,
+        });
     }
     let members = session
         .query(
@@ -61,7 +80,13 @@ pub async fn collect(session: &Session, cat: &mut Catalog, include_everything: b
         )
         .await?;
     for r in members.iter() {
-        cat.extension_members.insert(CatalogId { table_oid: r.oid("classid")?, oid: r.oid("objid")? }, r.oid("refobjid")?);
+        cat.extension_members.insert(
+            CatalogId {
+                table_oid: r.oid("classid")?,
+                oid: r.oid("objid")?,
+            },
+            r.oid("refobjid")?,
+        );
     }
     Ok(())
 }
@@ -69,13 +94,30 @@ pub async fn collect(session: &Session, cat: &mut Catalog, include_everything: b
 /// `checkExtensionMembership` for every collected object: members depend on their
 /// extension and dump only what the extension's `dump_contains` allows of ACLs.
 pub fn apply_membership(cat: &mut Catalog) {
-    let by_oid: HashMap<u32, (i32, Components)> = cat.extensions.iter().map(|e| (e.oid, (e.dump_id, e.dump_contains))).collect();
-    let ids: Vec<(i32, CatalogId)> = cat.objects.all().iter().map(|o| (o.dump_id, o.catalog_id)).collect();
+    let by_oid: HashMap<u32, (i32, Components)> = cat
+        .extensions
+        .iter()
+        .map(|e| (e.oid, (e.dump_id, e.dump_contains)))
+        .collect();
+    let ids: Vec<(i32, CatalogId)> = cat
+        .objects
+        .all()
+        .iter()
+        .map(|o| (o.dump_id, o.catalog_id))
+        .collect();
     for (id, catalog_id) in ids {
-        let Some(ext_oid) = cat.extension_members.get(&catalog_id) else { continue };
-        let Some(&(ext_id, contains)) = by_oid.get(ext_oid) else { continue };
+        let Some(ext_oid) = cat.extension_members.get(&catalog_id) else {
+            continue;
+        };
+        let Some(&(ext_id, contains)) = by_oid.get(ext_oid) else {
+            continue;
+        };
         cat.objects.add_dependency(id, ext_id);
-        let dump = if contains.has(Components::ACL) { Components::ACL } else { Components::NONE };
+        let dump = if contains.has(Components::ACL) {
+            Components::ACL
+        } else {
+            Components::NONE
+        };
         cat.objects.set_dump(id, dump);
     }
 }
@@ -90,7 +132,10 @@ pub fn emit(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {
     if obj.dump.has(Components::DEFINITION) {
         let mut e = NewEntry::new(Desc::Extension, Section::PreData, x.name.clone());
         e.catalog_id = obj.catalog_id;
-        e.defn = format!("CREATE EXTENSION IF NOT EXISTS {q} WITH SCHEMA {};\n", cx.ident(&x.schema));
+        e.defn = format!(
+            "CREATE EXTENSION IF NOT EXISTS {q} WITH SCHEMA {};\n",
+            cx.ident(&x.schema)
+        );
         e.drop_stmt = format!("DROP EXTENSION {q};\n");
         out.push(obj.dump_id, e);
     }

@@ -73,7 +73,9 @@ pub async fn collect(session: &Session, cat: &mut Catalog) -> Result<(), Catalog
          ORDER BY p.oid";
     let rows = session.query(sql).await?;
     for r in rows.iter() {
-        let Some(schema) = cat.schema_by_oid(r.oid("pronamespace")?) else { continue };
+        let Some(schema) = cat.schema_by_oid(r.oid("pronamespace")?) else {
+            continue;
+        };
         let (schema_name, contains) = (schema.name.clone(), schema.dump_contains);
         let sqlbody = r.opt_string("prosqlbody")?;
         let f = Function {
@@ -84,8 +86,16 @@ pub async fn collect(session: &Session, cat: &mut Catalog) -> Result<(), Catalog
             is_procedure: r.char("prokind")? == b'p',
             is_window: r.char("prokind")? == b'w',
             retset: r.bool("proretset")?,
-            prosrc: if sqlbody.is_some() { None } else { Some(r.string("prosrc")?) },
-            probin: if sqlbody.is_some() { None } else { Some(r.string("probin")?) },
+            prosrc: if sqlbody.is_some() {
+                None
+            } else {
+                Some(r.string("prosrc")?)
+            },
+            probin: if sqlbody.is_some() {
+                None
+            } else {
+                Some(r.string("probin")?)
+            },
             sqlbody,
             args: r.string("funcargs")?,
             identity_args: r.string("funciargs")?,
@@ -118,7 +128,10 @@ pub async fn collect(session: &Session, cat: &mut Catalog) -> Result<(), Catalog
         let idx = cat.functions.len();
         let id = cat.objects.add(
             Kind::Function,
-            CatalogId { table_oid: r.oid("tableoid")?, oid: f.oid },
+            CatalogId {
+                table_oid: r.oid("tableoid")?,
+                oid: f.oid,
+            },
             f.name.clone(),
             Some(schema_name),
             idx,
@@ -192,7 +205,11 @@ pub fn emit(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {
     let sig = format!("{qname}({})", f.identity_args);
     let tag = format!("{}({})", f.name, f.arg_type_names.join(", "));
     let qschema = cx.ident(&f.schema);
-    let keyword = if f.is_procedure { "PROCEDURE" } else { "FUNCTION" };
+    let keyword = if f.is_procedure {
+        "PROCEDURE"
+    } else {
+        "FUNCTION"
+    };
     let mut q = format!("CREATE {keyword} {qschema}.{fullsig}");
     if !f.is_procedure {
         if let Some(res) = &f.result {
@@ -222,7 +239,11 @@ pub fn emit(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {
         q.push_str(" LEAKPROOF");
     }
     if f.cost != "0" {
-        let default_cost = if f.language == "internal" || f.language == "c" { "1" } else { "100" };
+        let default_cost = if f.language == "internal" || f.language == "c" {
+            "1"
+        } else {
+            "100"
+        };
         if f.cost != default_cost {
             q.push_str(&format!(" COST {}", f.cost));
         }
@@ -239,11 +260,16 @@ pub fn emit(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {
         _ => {}
     }
     for item in &f.config {
-        let Some((name, value)) = item.split_once('=') else { continue };
+        let Some((name, value)) = item.split_once('=') else {
+            continue;
+        };
         q.push_str(&format!("\n    SET {} TO ", cx.ident(name)));
         if is_list_setting(name) {
             if let Some(elems) = crate::dumpall::split_guc_list(value.as_bytes()) {
-                let lits: Vec<String> = elems.iter().map(|e| cx.literal(&String::from_utf8_lossy(e))).collect();
+                let lits: Vec<String> = elems
+                    .iter()
+                    .map(|e| cx.literal(&String::from_utf8_lossy(e)))
+                    .collect();
                 q.push_str(&lits.join(", "));
             }
         } else {
@@ -252,7 +278,15 @@ pub fn emit(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {
     }
     q.push_str(&format!("\n    {as_part};\n"));
     if obj.dump.has(Components::DEFINITION) {
-        let mut e = NewEntry::new(if f.is_procedure { Desc::Procedure } else { Desc::Function }, Section::PreData, tag);
+        let mut e = NewEntry::new(
+            if f.is_procedure {
+                Desc::Procedure
+            } else {
+                Desc::Function
+            },
+            Section::PreData,
+            tag,
+        );
         e.catalog_id = obj.catalog_id;
         e.namespace = Some(f.schema.clone());
         e.owner = Some(f.owner.clone());

@@ -5,7 +5,7 @@
 
 use pgark_formats::model::{CatalogId, Desc, Section};
 
-use crate::catalog::{CatalogError, Session, ServerVersion};
+use crate::catalog::{CatalogError, ServerVersion, Session};
 use crate::dump::toc::{EmitCx, NewEntry, TocBuilder};
 use crate::objects::comment::{self, CommentTarget};
 use crate::objects::constraint::{Constraint, ConstraintKind};
@@ -37,8 +37,16 @@ pub struct Index {
 /// `getIndexes`: all valid indexes of collected tables in one query, ordered by
 /// table then index name; the constraint of an index gets its DumpId right after it.
 pub async fn collect(session: &Session, cat: &mut Catalog) -> Result<(), CatalogError> {
-    let nnd = if session.version.at_least(ServerVersion::PG15) { "i.indnullsnotdistinct" } else { "false AS indnullsnotdistinct" };
-    let period = if session.version.at_least(ServerVersion::PG18) { "c.conperiod" } else { "false AS conperiod" };
+    let nnd = if session.version.at_least(ServerVersion::PG15) {
+        "i.indnullsnotdistinct"
+    } else {
+        "false AS indnullsnotdistinct"
+    };
+    let period = if session.version.at_least(ServerVersion::PG18) {
+        "c.conperiod"
+    } else {
+        "false AS conperiod"
+    };
     let sql = format!(
         "SELECT t.tableoid, t.oid, i.indrelid, t.relname AS indexname, \
          pg_catalog.pg_get_indexdef(i.indexrelid) AS indexdef, i.indnkeyatts, i.indisclustered, i.indisreplident, {nnd}, \
@@ -62,17 +70,36 @@ pub async fn collect(session: &Session, cat: &mut Catalog) -> Result<(), Catalog
     let rows = session.query(&sql).await?;
     for r in rows.iter() {
         let table_oid = r.oid("indrelid")?;
-        let Some(table) = cat.table_by_oid(table_oid) else { continue };
-        let (schema, table_name, table_id) = (table.schema.clone(), table.name.clone(), table.dump_id);
-        let table_dump = cat.objects.get(table_id).map(|o| o.dump).unwrap_or_default();
+        let Some(table) = cat.table_by_oid(table_oid) else {
+            continue;
+        };
+        let (schema, table_name, table_id) =
+            (table.schema.clone(), table.name.clone(), table.dump_id);
+        let table_dump = cat
+            .objects
+            .get(table_id)
+            .map(|o| o.dump)
+            .unwrap_or_default();
         let oid = r.oid("oid")?;
         let name = r.string("indexname")?;
         let stat_targets = parse_text_array(r.text("indstats")?)
             .iter()
-            .filter_map(|p| p.split_once(':').and_then(|(a, b)| Some((a.parse().ok()?, b.parse().ok()?))))
+            .filter_map(|p| {
+                p.split_once(':')
+                    .and_then(|(a, b)| Some((a.parse().ok()?, b.parse().ok()?)))
+            })
             .collect();
         let idx = cat.indexes.len();
-        let index_id = cat.objects.add(Kind::Index, CatalogId { table_oid: r.oid("tableoid")?, oid }, name.clone(), Some(schema.clone()), idx);
+        let index_id = cat.objects.add(
+            Kind::Index,
+            CatalogId {
+                table_oid: r.oid("tableoid")?,
+                oid,
+            },
+            name.clone(),
+            Some(schema.clone()),
+            idx,
+        );
         cat.objects.set_dump(index_id, table_dump);
         let mut index = Index {
             oid,
@@ -100,7 +127,10 @@ pub async fn collect(session: &Session, cat: &mut Catalog) -> Result<(), Catalog
             let con_name = r.string("conname")?;
             let con_id = cat.objects.add(
                 Kind::Constraint,
-                CatalogId { table_oid: r.oid("contableoid")?, oid: r.oid("conoid")? },
+                CatalogId {
+                    table_oid: r.oid("contableoid")?,
+                    oid: r.oid("conoid")?,
+                },
                 con_name.clone(),
                 Some(schema.clone()),
                 ci,
@@ -113,7 +143,11 @@ pub async fn collect(session: &Session, cat: &mut Catalog) -> Result<(), Catalog
                 kind,
                 table_oid,
                 table_name: table_name.clone(),
-                definition: if kind == ConstraintKind::Exclude { r.string("condef")? } else { String::new() },
+                definition: if kind == ConstraintKind::Exclude {
+                    r.string("condef")?
+                } else {
+                    String::new()
+                },
                 deferrable: r.bool("condeferrable")?,
                 deferred: r.bool("condeferred")?,
                 period: r.bool("conperiod")?,
@@ -135,24 +169,38 @@ pub fn emit(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {
     if !cx.opts.dump_schema || ix.constraint.is_some() {
         return;
     }
-    let Some(t) = cx.catalog.table_by_oid(ix.table_oid) else { return };
+    let Some(t) = cx.catalog.table_by_oid(ix.table_oid) else {
+        return;
+    };
     let qualtable = cx.qualified(&t.schema, &t.name);
     let qualindex = cx.qualified(&t.schema, &ix.name);
     let mut q = format!("{};\n", ix.definition);
     if ix.is_clustered {
-        q.push_str(&format!("\nALTER TABLE {qualtable} CLUSTER ON {};\n", cx.ident(&ix.name)));
+        q.push_str(&format!(
+            "\nALTER TABLE {qualtable} CLUSTER ON {};\n",
+            cx.ident(&ix.name)
+        ));
     }
     for (col, target) in &ix.stat_targets {
-        q.push_str(&format!("ALTER INDEX {qualindex} ALTER COLUMN {col} SET STATISTICS {target};\n"));
+        q.push_str(&format!(
+            "ALTER INDEX {qualindex} ALTER COLUMN {col} SET STATISTICS {target};\n"
+        ));
     }
     if ix.is_replident {
-        q.push_str(&format!("\nALTER TABLE ONLY {qualtable} REPLICA IDENTITY USING INDEX {};\n", cx.ident(&ix.name)));
+        q.push_str(&format!(
+            "\nALTER TABLE ONLY {qualtable} REPLICA IDENTITY USING INDEX {};\n",
+            cx.ident(&ix.name)
+        ));
     }
     if obj.dump.has(Components::DEFINITION) {
         let mut e = NewEntry::new(Desc::Index, Section::PostData, ix.name.clone());
         e.catalog_id = obj.catalog_id;
         e.namespace = Some(t.schema.clone());
-        e.tablespace = if cx.opts.no_tablespaces { None } else { ix.tablespace.clone() };
+        e.tablespace = if cx.opts.no_tablespaces {
+            None
+        } else {
+            ix.tablespace.clone()
+        };
         e.owner = Some(t.owner.clone());
         e.defn = q;
         e.drop_stmt = format!("DROP INDEX {qualindex};\n");
@@ -179,9 +227,18 @@ pub fn emit(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {
 }
 
 /// The PRIMARY KEY / UNIQUE / EXCLUDE text of `dumpConstraint`.
-pub fn emit_index_constraint(cx: &EmitCx<'_>, obj: &DumpObject, con: &Constraint, out: &mut TocBuilder) {
-    let Some(ix) = con.index.map(|i| &cx.catalog.indexes[i]) else { return };
-    let Some(t) = cx.catalog.table_by_oid(con.table_oid) else { return };
+pub fn emit_index_constraint(
+    cx: &EmitCx<'_>,
+    obj: &DumpObject,
+    con: &Constraint,
+    out: &mut TocBuilder,
+) {
+    let Some(ix) = con.index.map(|i| &cx.catalog.indexes[i]) else {
+        return;
+    };
+    let Some(t) = cx.catalog.table_by_oid(con.table_oid) else {
+        return;
+    };
     let foreign = if t.relkind == b'f' { "FOREIGN " } else { "" };
     let qualtable = cx.qualified(&t.schema, &t.name);
     let mut q = format!("ALTER {foreign}TABLE ONLY {qualtable}\n");
@@ -189,24 +246,41 @@ pub fn emit_index_constraint(cx: &EmitCx<'_>, obj: &DumpObject, con: &Constraint
     if con.kind == ConstraintKind::Exclude {
         q.push_str(&format!("{};\n", con.definition));
     } else {
-        q.push_str(if con.kind == ConstraintKind::PrimaryKey { "PRIMARY KEY" } else { "UNIQUE" });
+        q.push_str(if con.kind == ConstraintKind::PrimaryKey {
+            "PRIMARY KEY"
+        } else {
+            "UNIQUE"
+        });
         if ix.nulls_not_distinct && con.kind != ConstraintKind::PrimaryKey {
             q.push_str(" NULLS NOT DISTINCT");
         }
         q.push_str(" (");
-        let keys: Vec<String> = ix.attnames.iter().take(ix.n_key_atts).map(|a| cx.ident(a)).collect();
+        let keys: Vec<String> = ix
+            .attnames
+            .iter()
+            .take(ix.n_key_atts)
+            .map(|a| cx.ident(a))
+            .collect();
         q.push_str(&keys.join(", "));
         if con.period {
             q.push_str(" WITHOUT OVERLAPS");
         }
         if ix.n_key_atts < ix.attnames.len() {
             q.push_str(") INCLUDE (");
-            let inc: Vec<String> = ix.attnames.iter().skip(ix.n_key_atts).map(|a| cx.ident(a)).collect();
+            let inc: Vec<String> = ix
+                .attnames
+                .iter()
+                .skip(ix.n_key_atts)
+                .map(|a| cx.ident(a))
+                .collect();
             q.push_str(&inc.join(", "));
         }
         q.push(')');
         if !ix.reloptions.is_empty() {
-            q.push_str(&format!(" WITH ({})", reloptions_sql(cx, &ix.reloptions, "")));
+            q.push_str(&format!(
+                " WITH ({})",
+                reloptions_sql(cx, &ix.reloptions, "")
+            ));
         }
         if con.deferrable {
             q.push_str(" DEFERRABLE");
@@ -217,19 +291,36 @@ pub fn emit_index_constraint(cx: &EmitCx<'_>, obj: &DumpObject, con: &Constraint
         q.push_str(";\n");
     }
     if ix.is_clustered {
-        q.push_str(&format!("\nALTER TABLE {qualtable} CLUSTER ON {};\n", cx.ident(&ix.name)));
+        q.push_str(&format!(
+            "\nALTER TABLE {qualtable} CLUSTER ON {};\n",
+            cx.ident(&ix.name)
+        ));
     }
     if ix.is_replident {
-        q.push_str(&format!("\nALTER TABLE ONLY {qualtable} REPLICA IDENTITY USING INDEX {};\n", cx.ident(&ix.name)));
+        q.push_str(&format!(
+            "\nALTER TABLE ONLY {qualtable} REPLICA IDENTITY USING INDEX {};\n",
+            cx.ident(&ix.name)
+        ));
     }
     if obj.dump.has(Components::DEFINITION) {
-        let mut e = NewEntry::new(Desc::Constraint, Section::PostData, format!("{} {}", t.name, con.name));
+        let mut e = NewEntry::new(
+            Desc::Constraint,
+            Section::PostData,
+            format!("{} {}", t.name, con.name),
+        );
         e.catalog_id = obj.catalog_id;
         e.namespace = Some(t.schema.clone());
-        e.tablespace = if cx.opts.no_tablespaces { None } else { ix.tablespace.clone() };
+        e.tablespace = if cx.opts.no_tablespaces {
+            None
+        } else {
+            ix.tablespace.clone()
+        };
         e.owner = Some(t.owner.clone());
         e.defn = q;
-        e.drop_stmt = format!("ALTER {foreign}TABLE ONLY {qualtable} DROP CONSTRAINT {};\n", cx.ident(&con.name));
+        e.drop_stmt = format!(
+            "ALTER {foreign}TABLE ONLY {qualtable} DROP CONSTRAINT {};\n",
+            cx.ident(&con.name)
+        );
         out.push(obj.dump_id, e);
     }
 }

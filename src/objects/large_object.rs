@@ -37,28 +37,59 @@ pub async fn collect(session: &Session, cat: &mut Catalog) -> Result<(), Catalog
         .await?;
     let all: Vec<(u32, u32, Option<String>, String)> = rows
         .iter()
-        .map(|r| Ok((r.oid("oid")?, r.oid("lomowner")?, r.opt_string("lomacl")?, r.string("acldefault")?)))
+        .map(|r| {
+            Ok((
+                r.oid("oid")?,
+                r.oid("lomowner")?,
+                r.opt_string("lomacl")?,
+                r.string("acldefault")?,
+            ))
+        })
         .collect::<Result<_, CatalogError>>()?;
     let mut i = 0;
     while i < all.len() {
         let (first, owner, acl, acldefault) = all[i].clone();
         let mut n = 1;
-        while n < MAX_PER_ENTRY && i + n < all.len() && all[i + n].1 == owner && all[i + n].2 == acl {
+        while n < MAX_PER_ENTRY && i + n < all.len() && all[i + n].1 == owner && all[i + n].2 == acl
+        {
             n += 1;
         }
         let oids: Vec<u32> = all[i..i + n].iter().map(|x| x.0).collect();
-        let name = if n > 1 { format!("{}..{}", first, oids[n - 1]) } else { first.to_string() };
+        let name = if n > 1 {
+            format!("{}..{}", first, oids[n - 1])
+        } else {
+            first.to_string()
+        };
         let idx = cat.large_objects.len();
-        let meta = cat.objects.add(Kind::LargeObject, CatalogId { table_oid: PG_LARGEOBJECT, oid: first }, name.clone(), None, idx);
+        let meta = cat.objects.add(
+            Kind::LargeObject,
+            CatalogId {
+                table_oid: PG_LARGEOBJECT,
+                oid: first,
+            },
+            name.clone(),
+            None,
+            idx,
+        );
         cat.objects.set_dump(meta, Components::ALL);
-        let data = cat.objects.add(Kind::LargeObjectData, CatalogId::default(), name.clone(), None, idx);
+        let data = cat.objects.add(
+            Kind::LargeObjectData,
+            CatalogId::default(),
+            name.clone(),
+            None,
+            idx,
+        );
         cat.objects.set_dump(data, Components::DATA);
         cat.objects.add_dependency(data, meta);
         cat.large_objects.push(LargeObjectGroup {
             name,
             owner: cat.role_name(owner),
             oids,
-            acl: DumpableAcl { acl: acl.unwrap_or_default(), acldefault, initprivs: None },
+            acl: DumpableAcl {
+                acl: acl.unwrap_or_default(),
+                acldefault,
+                initprivs: None,
+            },
             metadata_id: meta,
         });
         i += n;
@@ -121,7 +152,10 @@ pub fn emit(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {
 }
 
 /// The contents of a group's large objects, in OID order (one query).
-pub async fn contents(session: &Session, g: &LargeObjectGroup) -> Result<Vec<(u32, Vec<u8>)>, CatalogError> {
+pub async fn contents(
+    session: &Session,
+    g: &LargeObjectGroup,
+) -> Result<Vec<(u32, Vec<u8>)>, CatalogError> {
     let list: Vec<String> = g.oids.iter().map(|o| o.to_string()).collect();
     let rows = session
         .query(&format!(
@@ -133,7 +167,9 @@ pub async fn contents(session: &Session, g: &LargeObjectGroup) -> Result<Vec<(u3
     let mut out = Vec::with_capacity(rows.len());
     for r in rows.iter() {
         let hex = r.text("data")?;
-        let digits = hex.strip_prefix("\\x").ok_or_else(|| r.bad("data", "not a hex bytea"))?;
+        let digits = hex
+            .strip_prefix("\\x")
+            .ok_or_else(|| r.bad("data", "not a hex bytea"))?;
         let bytes = (0..digits.len() / 2)
             .map(|i| u8::from_str_radix(&digits[2 * i..2 * i + 2], 16))
             .collect::<Result<Vec<u8>, _>>()
@@ -141,7 +177,8 @@ pub async fn contents(session: &Session, g: &LargeObjectGroup) -> Result<Vec<(u3
         out.push((r.oid("oid")?, bytes));
     }
     // Stock writes them in the group's order (lomowner, lomacl, oid): OID order within a group.
-    let order: std::collections::HashMap<u32, usize> = g.oids.iter().enumerate().map(|(i, o)| (*o, i)).collect();
+    let order: std::collections::HashMap<u32, usize> =
+        g.oids.iter().enumerate().map(|(i, o)| (*o, i)).collect();
     out.sort_by_key(|(o, _)| order.get(o).copied().unwrap_or(usize::MAX));
     Ok(out)
 }

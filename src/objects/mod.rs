@@ -173,16 +173,30 @@ impl Kind {
     /// rest follow the post-data boundary; data kinds sit between).
     pub fn section(self) -> BoundarySide {
         match self {
-            Kind::Schema | Kind::Collation | Kind::Extension | Kind::Type | Kind::DummyType | Kind::Function | Kind::Table | Kind::TableAttach | Kind::AttrDef => BoundarySide::PreData,
-            Kind::TableData | Kind::SequenceSet | Kind::LargeObject | Kind::LargeObjectData => BoundarySide::Data,
-            Kind::Index | Kind::IndexAttach | Kind::Constraint | Kind::FkConstraint | Kind::Rule | Kind::Trigger | Kind::RefreshMatView
+            Kind::Schema
+            | Kind::Collation
+            | Kind::Extension
+            | Kind::Type
+            | Kind::DummyType
+            | Kind::Function
+            | Kind::Table
+            | Kind::TableAttach
+            | Kind::AttrDef => BoundarySide::PreData,
+            Kind::TableData | Kind::SequenceSet | Kind::LargeObject | Kind::LargeObjectData => {
+                BoundarySide::Data
+            }
+            Kind::Index
+            | Kind::IndexAttach
+            | Kind::Constraint
+            | Kind::FkConstraint
+            | Kind::Rule
+            | Kind::Trigger
+            | Kind::RefreshMatView
             | Kind::Policy
             | Kind::DefaultAcl
             | Kind::Publication
             | Kind::PublicationTable
-            | Kind::PublicationSchema => {
-                BoundarySide::PostData
-            }
+            | Kind::PublicationSchema => BoundarySide::PostData,
             Kind::PreDataBoundary | Kind::PostDataBoundary => BoundarySide::Boundary,
         }
     }
@@ -299,10 +313,14 @@ impl ObjectStore {
     }
 
     pub fn get(&self, id: DumpId) -> Option<&DumpObject> {
-        usize::try_from(id - 1).ok().and_then(|i| self.objects.get(i))
+        usize::try_from(id - 1)
+            .ok()
+            .and_then(|i| self.objects.get(i))
     }
     pub fn get_mut(&mut self, id: DumpId) -> Option<&mut DumpObject> {
-        usize::try_from(id - 1).ok().and_then(move |i| self.objects.get_mut(i))
+        usize::try_from(id - 1)
+            .ok()
+            .and_then(move |i| self.objects.get_mut(i))
     }
     pub fn by_catalog_id(&self, id: CatalogId) -> Option<DumpId> {
         self.by_catalog.get(&id).copied()

@@ -33,20 +33,40 @@ pub async fn collect(session: &Session, cat: &mut Catalog) -> Result<(), Catalog
     let rls = session.query("SELECT oid FROM pg_catalog.pg_class WHERE relrowsecurity AND relkind IN ('r', 'p') ORDER BY oid").await?;
     let mut wanted = std::collections::HashSet::new();
     for t in &cat.tables {
-        if matches!(t.relkind, b'r' | b'p') && cat.objects.get(t.dump_id).map(|o| o.dump.has(Components::POLICY)).unwrap_or(false) {
+        if matches!(t.relkind, b'r' | b'p')
+            && cat
+                .objects
+                .get(t.dump_id)
+                .map(|o| o.dump.has(Components::POLICY))
+                .unwrap_or(false)
+        {
             wanted.insert(t.oid);
         }
     }
     // Stock creates the ROW SECURITY objects in table order, then the policies.
     let mut rls_tables: Vec<u32> = rls.iter().map(|r| r.oid("oid")).collect::<Result<_, _>>()?;
     rls_tables.retain(|o| wanted.contains(o));
-    let order: Vec<u32> = cat.tables.iter().map(|t| t.oid).filter(|o| rls_tables.contains(o)).collect();
+    let order: Vec<u32> = cat
+        .tables
+        .iter()
+        .map(|t| t.oid)
+        .filter(|o| rls_tables.contains(o))
+        .collect();
     for oid in order {
-        let Some(t) = cat.table_by_oid(oid) else { continue };
+        let Some(t) = cat.table_by_oid(oid) else {
+            continue;
+        };
         let (name, schema, tid) = (t.name.clone(), t.schema.clone(), t.dump_id);
         let idx = cat.policies.len();
-        cat.policies.push(PolicyItem::RowSecurity { table_oid: oid });
-        let id = cat.objects.add(Kind::Policy, CatalogId { table_oid: 0, oid }, name.clone(), Some(schema), idx);
+        cat.policies
+            .push(PolicyItem::RowSecurity { table_oid: oid });
+        let id = cat.objects.add(
+            Kind::Policy,
+            CatalogId { table_oid: 0, oid },
+            name.clone(),
+            Some(schema),
+            idx,
+        );
         if let Some(o) = cat.objects.get_mut(id) {
             o.tie_break = TieBreak::TableName(name);
             o.dump = Components::ALL;
@@ -69,7 +89,9 @@ pub async fn collect(session: &Session, cat: &mut Catalog) -> Result<(), Catalog
         if !wanted.contains(&table_oid) {
             continue;
         }
-        let Some(t) = cat.table_by_oid(table_oid) else { continue };
+        let Some(t) = cat.table_by_oid(table_oid) else {
+            continue;
+        };
         let (tname, schema) = (t.name.clone(), t.schema.clone());
         let name = r.string("polname")?;
         let idx = cat.policies.len();
@@ -83,7 +105,16 @@ pub async fn collect(session: &Session, cat: &mut Catalog) -> Result<(), Catalog
             qual: r.opt_string("polqual")?,
             with_check: r.opt_string("polwithcheck")?,
         });
-        let id = cat.objects.add(Kind::Policy, CatalogId { table_oid: r.oid("tableoid")?, oid: r.oid("oid")? }, name, Some(schema), idx);
+        let id = cat.objects.add(
+            Kind::Policy,
+            CatalogId {
+                table_oid: r.oid("tableoid")?,
+                oid: r.oid("oid")?,
+            },
+            name,
+            Some(schema),
+            idx,
+        );
         if let Some(o) = cat.objects.get_mut(id) {
             o.tie_break = TieBreak::TableName(tname);
             o.dump = Components::ALL;
@@ -99,17 +130,33 @@ pub fn emit(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {
     }
     match &cx.catalog.policies[obj.model] {
         PolicyItem::RowSecurity { table_oid } => {
-            let Some(t) = cx.catalog.table_by_oid(*table_oid) else { return };
+            let Some(t) = cx.catalog.table_by_oid(*table_oid) else {
+                return;
+            };
             let mut e = NewEntry::new(Desc::RowSecurity, Section::PostData, t.name.clone());
             e.catalog_id = obj.catalog_id;
             e.namespace = Some(t.schema.clone());
             e.owner = Some(t.owner.clone());
-            e.defn = format!("ALTER TABLE {} ENABLE ROW LEVEL SECURITY;", cx.qualified(&t.schema, &t.name));
+            e.defn = format!(
+                "ALTER TABLE {} ENABLE ROW LEVEL SECURITY;",
+                cx.qualified(&t.schema, &t.name)
+            );
             e.deps = vec![t.dump_id];
             out.push(obj.dump_id, e);
         }
-        PolicyItem::Policy { oid, table_oid, name, command, permissive, roles, qual, with_check } => {
-            let Some(t) = cx.catalog.table_by_oid(*table_oid) else { return };
+        PolicyItem::Policy {
+            oid,
+            table_oid,
+            name,
+            command,
+            permissive,
+            roles,
+            qual,
+            with_check,
+        } => {
+            let Some(t) = cx.catalog.table_by_oid(*table_oid) else {
+                return;
+            };
             let cmd = match command {
                 b'r' => " FOR SELECT",
                 b'a' => " FOR INSERT",
@@ -119,7 +166,10 @@ pub fn emit(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {
             };
             let qualtable = cx.qualified(&t.schema, &t.name);
             let qname = cx.ident(name);
-            let mut q = format!("CREATE POLICY {qname} ON {qualtable}{}{cmd}", if *permissive { "" } else { " AS RESTRICTIVE" });
+            let mut q = format!(
+                "CREATE POLICY {qname} ON {qualtable}{}{cmd}",
+                if *permissive { "" } else { " AS RESTRICTIVE" }
+            );
             if let Some(r) = roles {
                 q.push_str(&format!(" TO {r}"));
             }
@@ -130,7 +180,11 @@ pub fn emit(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {
                 q.push_str(&format!(" WITH CHECK ({w})"));
             }
             q.push_str(";\n");
-            let mut e = NewEntry::new(Desc::Policy, Section::PostData, format!("{} {}", t.name, name));
+            let mut e = NewEntry::new(
+                Desc::Policy,
+                Section::PostData,
+                format!("{} {}", t.name, name),
+            );
             e.catalog_id = obj.catalog_id;
             e.namespace = Some(t.schema.clone());
             e.owner = Some(t.owner.clone());

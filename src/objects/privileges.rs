@@ -33,12 +33,24 @@ pub struct AclTarget<'a> {
 }
 
 /// `dumpACL`: the ACL entry, if the object's privileges differ from its base.
-pub fn emit(cx: &EmitCx<'_>, out: &mut TocBuilder, t: &AclTarget<'_>, dacl: &DumpableAcl) -> Option<DumpId> {
+pub fn emit(
+    cx: &EmitCx<'_>,
+    out: &mut TocBuilder,
+    t: &AclTarget<'_>,
+    dacl: &DumpableAcl,
+) -> Option<DumpId> {
     if cx.opts.acls_skip || (!cx.opts.dump_schema && t.kind != "LARGE OBJECT") {
         return None;
     }
     let (acls, base) = match dacl.initprivs.as_deref().filter(|s| !s.is_empty()) {
-        Some(init) => (if dacl.acl.is_empty() { dacl.acldefault.as_str() } else { dacl.acl.as_str() }, init),
+        Some(init) => (
+            if dacl.acl.is_empty() {
+                dacl.acldefault.as_str()
+            } else {
+                dacl.acl.as_str()
+            },
+            init,
+        ),
         None => (dacl.acl.as_str(), dacl.acldefault.as_str()),
     };
     let object = AclObject {
@@ -49,7 +61,13 @@ pub fn emit(cx: &EmitCx<'_>, out: &mut TocBuilder, t: &AclTarget<'_>, dacl: &Dum
         owner: Some(t.owner.as_bytes()),
         prefix: b"",
     };
-    let sql = build_acl_commands(&cx.quoter, &object, acls.as_bytes(), base.as_bytes(), cx.opts.server_version)?;
+    let sql = build_acl_commands(
+        &cx.quoter,
+        &object,
+        acls.as_bytes(),
+        base.as_bytes(),
+        cx.opts.server_version,
+    )?;
     if sql.is_empty() {
         return None;
     }

@@ -7,7 +7,7 @@
 
 use pgark_formats::model::{CatalogId, Desc, Section};
 
-use crate::catalog::{CatalogError, Session, ServerVersion};
+use crate::catalog::{CatalogError, ServerVersion, Session};
 use crate::dump::toc::{EmitCx, NewEntry, TocBuilder};
 use crate::objects::comment::{self, CommentTarget};
 use crate::objects::table::parse_text_array;
@@ -28,28 +28,50 @@ pub enum PublicationItem {
         gencols_stored: bool,
     },
     /// Publication index, table OID, column names, row filter.
-    Table { publication: usize, table_oid: u32, columns: Option<Vec<String>>, filter: Option<String> },
+    Table {
+        publication: usize,
+        table_oid: u32,
+        columns: Option<Vec<String>>,
+        filter: Option<String>,
+    },
     /// Publication index, schema name.
     Schema { publication: usize, schema: String },
 }
 
 /// The three queries, in stock's order.
-pub async fn collect(session: &Session, cat: &mut Catalog, include_everything: bool) -> Result<(), CatalogError> {
+pub async fn collect(
+    session: &Session,
+    cat: &mut Catalog,
+    include_everything: bool,
+) -> Result<(), CatalogError> {
     let v15 = session.version.at_least(ServerVersion::PG15);
-    let gencols = if session.version.at_least(ServerVersion::PG18) { "p.pubgencols" } else { "'n' AS pubgencols" };
+    let gencols = if session.version.at_least(ServerVersion::PG18) {
+        "p.pubgencols"
+    } else {
+        "'n' AS pubgencols"
+    };
     let rows = session
         .query(&format!(
             "SELECT p.tableoid, p.oid, p.pubname, p.pubowner, p.puballtables, p.pubinsert, p.pubupdate, p.pubdelete, \
              p.pubtruncate, p.pubviaroot, {gencols} FROM pg_catalog.pg_publication p ORDER BY p.oid"
         ))
         .await?;
-    let dump = if include_everything { Components::ALL } else { Components::NONE };
+    let dump = if include_everything {
+        Components::ALL
+    } else {
+        Components::NONE
+    };
     let mut pubs = std::collections::HashMap::new();
     for r in rows.iter() {
         let oid = r.oid("oid")?;
         let name = r.string("pubname")?;
         let mut actions = Vec::new();
-        for (col, word) in [("pubinsert", "insert"), ("pubupdate", "update"), ("pubdelete", "delete"), ("pubtruncate", "truncate")] {
+        for (col, word) in [
+            ("pubinsert", "insert"),
+            ("pubupdate", "update"),
+            ("pubdelete", "delete"),
+            ("pubtruncate", "truncate"),
+        ] {
             if r.bool(col)? {
                 actions.push(word);
             }
@@ -64,24 +86,55 @@ pub async fn collect(session: &Session, cat: &mut Catalog, include_everything: b
             via_root: r.bool("pubviaroot")?,
             gencols_stored: r.char("pubgencols")? == b's',
         });
-        let id = cat.objects.add(Kind::Publication, CatalogId { table_oid: r.oid("tableoid")?, oid }, name, None, idx);
+        let id = cat.objects.add(
+            Kind::Publication,
+            CatalogId {
+                table_oid: r.oid("tableoid")?,
+                oid,
+            },
+            name,
+            None,
+            idx,
+        );
         cat.objects.set_dump(id, dump);
         pubs.insert(oid, idx);
     }
     if v15 {
         let rows = session.query("SELECT tableoid, oid, pnpubid, pnnspid FROM pg_catalog.pg_publication_namespace ORDER BY oid").await?;
         for r in rows.iter() {
-            let Some(&p) = pubs.get(&r.oid("pnpubid")?) else { continue };
-            let Some(s) = cat.schema_by_oid(r.oid("pnnspid")?) else { continue };
-            let sid = cat.objects.by_catalog_id(CatalogId { table_oid: crate::objects::catalog_oid::PG_NAMESPACE, oid: s.oid });
-            let sdump = sid.and_then(|i| cat.objects.get(i)).map(|o| o.dump).unwrap_or_default();
+            let Some(&p) = pubs.get(&r.oid("pnpubid")?) else {
+                continue;
+            };
+            let Some(s) = cat.schema_by_oid(r.oid("pnnspid")?) else {
+                continue;
+            };
+            let sid = cat.objects.by_catalog_id(CatalogId {
+                table_oid: crate::objects::catalog_oid::PG_NAMESPACE,
+                oid: s.oid,
+            });
+            let sdump = sid
+                .and_then(|i| cat.objects.get(i))
+                .map(|o| o.dump)
+                .unwrap_or_default();
             if !sdump.has(Components::DEFINITION) {
                 continue;
             }
             let name = s.name.clone();
             let idx = cat.publications.len();
-            cat.publications.push(PublicationItem::Schema { publication: p, schema: name.clone() });
-            let id = cat.objects.add(Kind::PublicationSchema, CatalogId { table_oid: r.oid("tableoid")?, oid: r.oid("oid")? }, name, None, idx);
+            cat.publications.push(PublicationItem::Schema {
+                publication: p,
+                schema: name.clone(),
+            });
+            let id = cat.objects.add(
+                Kind::PublicationSchema,
+                CatalogId {
+                    table_oid: r.oid("tableoid")?,
+                    oid: r.oid("oid")?,
+                },
+                name,
+                None,
+                idx,
+            );
             cat.objects.set_dump(id, dump);
         }
     }
@@ -97,10 +150,18 @@ pub async fn collect(session: &Session, cat: &mut Catalog, include_everything: b
     };
     let rows = session.query(sql).await?;
     for r in rows.iter() {
-        let Some(&p) = pubs.get(&r.oid("prpubid")?) else { continue };
+        let Some(&p) = pubs.get(&r.oid("prpubid")?) else {
+            continue;
+        };
         let table_oid = r.oid("prrelid")?;
-        let Some(t) = cat.table_by_oid(table_oid) else { continue };
-        let tdump = cat.objects.get(t.dump_id).map(|o| o.dump).unwrap_or_default();
+        let Some(t) = cat.table_by_oid(table_oid) else {
+            continue;
+        };
+        let tdump = cat
+            .objects
+            .get(t.dump_id)
+            .map(|o| o.dump)
+            .unwrap_or_default();
         if !tdump.has(Components::DEFINITION) {
             continue;
         }
@@ -112,7 +173,16 @@ pub async fn collect(session: &Session, cat: &mut Catalog, include_everything: b
             columns: r.opt("prattrs")?.map(parse_text_array),
             filter: r.opt_string("prrelqual")?,
         });
-        let id = cat.objects.add(Kind::PublicationTable, CatalogId { table_oid: r.oid("tableoid")?, oid: r.oid("oid")? }, name, Some(schema), idx);
+        let id = cat.objects.add(
+            Kind::PublicationTable,
+            CatalogId {
+                table_oid: r.oid("tableoid")?,
+                oid: r.oid("oid")?,
+            },
+            name,
+            Some(schema),
+            idx,
+        );
         cat.objects.set_dump(id, dump);
     }
     Ok(())
@@ -131,7 +201,15 @@ pub fn emit(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {
         return;
     }
     match &cx.catalog.publications[obj.model] {
-        PublicationItem::Publication { oid, name, owner, all_tables, actions, via_root, gencols_stored } => {
+        PublicationItem::Publication {
+            oid,
+            name,
+            owner,
+            all_tables,
+            actions,
+            via_root,
+            gencols_stored,
+        } => {
             let q = cx.ident(name);
             let mut defn = format!("CREATE PUBLICATION {q}");
             if *all_tables {
@@ -167,11 +245,23 @@ pub fn emit(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {
                 },
             );
         }
-        PublicationItem::Table { publication: p, table_oid, columns, filter } => {
-            let (Some((pubname, owner)), Some(t)) = (publication(cx.catalog, *p), cx.catalog.table_by_oid(*table_oid)) else {
+        PublicationItem::Table {
+            publication: p,
+            table_oid,
+            columns,
+            filter,
+        } => {
+            let (Some((pubname, owner)), Some(t)) = (
+                publication(cx.catalog, *p),
+                cx.catalog.table_by_oid(*table_oid),
+            ) else {
                 return;
             };
-            let mut defn = format!("ALTER PUBLICATION {} ADD TABLE ONLY {}", cx.ident(pubname), cx.qualified(&t.schema, &t.name));
+            let mut defn = format!(
+                "ALTER PUBLICATION {} ADD TABLE ONLY {}",
+                cx.ident(pubname),
+                cx.qualified(&t.schema, &t.name)
+            );
             if let Some(cols) = columns {
                 let c: Vec<String> = cols.iter().map(|c| cx.ident(c)).collect();
                 defn.push_str(&format!(" ({})", c.join(", ")));
@@ -180,20 +270,37 @@ pub fn emit(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {
                 defn.push_str(&format!(" WHERE ({f})"));
             }
             defn.push_str(";\n");
-            let mut e = NewEntry::new(Desc::PublicationTable, Section::PostData, format!("{pubname} {}", t.name));
+            let mut e = NewEntry::new(
+                Desc::PublicationTable,
+                Section::PostData,
+                format!("{pubname} {}", t.name),
+            );
             e.catalog_id = obj.catalog_id;
             e.namespace = Some(t.schema.clone());
             e.owner = Some(owner.to_string());
             e.defn = defn;
             out.push(obj.dump_id, e);
         }
-        PublicationItem::Schema { publication: p, schema } => {
-            let Some((pubname, owner)) = publication(cx.catalog, *p) else { return };
-            let mut e = NewEntry::new(Desc::PublicationTablesInSchema, Section::PostData, format!("{pubname} {schema}"));
+        PublicationItem::Schema {
+            publication: p,
+            schema,
+        } => {
+            let Some((pubname, owner)) = publication(cx.catalog, *p) else {
+                return;
+            };
+            let mut e = NewEntry::new(
+                Desc::PublicationTablesInSchema,
+                Section::PostData,
+                format!("{pubname} {schema}"),
+            );
             e.catalog_id = obj.catalog_id;
             e.namespace = Some(schema.clone());
             e.owner = Some(owner.to_string());
-            e.defn = format!("ALTER PUBLICATION {} ADD TABLES IN SCHEMA {};\n", cx.ident(pubname), cx.ident(schema));
+            e.defn = format!(
+                "ALTER PUBLICATION {} ADD TABLES IN SCHEMA {};\n",
+                cx.ident(pubname),
+                cx.ident(schema)
+            );
             out.push(obj.dump_id, e);
         }
     }

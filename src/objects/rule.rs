@@ -32,14 +32,26 @@ pub async fn collect(session: &Session, cat: &mut Catalog) -> Result<(), Catalog
         .await?;
     for r in rows.iter() {
         let table_oid = r.oid("ruletable")?;
-        let Some(t) = cat.table_by_oid(table_oid) else { continue };
-        let (schema, tname, tid, relkind) = (t.schema.clone(), t.name.clone(), t.dump_id, t.relkind);
+        let Some(t) = cat.table_by_oid(table_oid) else {
+            continue;
+        };
+        let (schema, tname, tid, relkind) =
+            (t.schema.clone(), t.name.clone(), t.dump_id, t.relkind);
         let tdump = cat.objects.get(tid).map(|o| o.dump).unwrap_or_default();
         let name = r.string("rulename")?;
         let on_select = r.text("ev_type")? == "1" && r.bool("is_instead")?;
         let separate = !(on_select && matches!(relkind, b'v' | b'm'));
         let idx = cat.rules.len();
-        let id = cat.objects.add(Kind::Rule, CatalogId { table_oid: r.oid("tableoid")?, oid: r.oid("oid")? }, name.clone(), Some(schema), idx);
+        let id = cat.objects.add(
+            Kind::Rule,
+            CatalogId {
+                table_oid: r.oid("tableoid")?,
+                oid: r.oid("oid")?,
+            },
+            name.clone(),
+            Some(schema),
+            idx,
+        );
         if let Some(o) = cat.objects.get_mut(id) {
             o.tie_break = TieBreak::TableName(tname);
             // A view's ON SELECT rule is dumped as part of the view.
@@ -68,19 +80,31 @@ pub fn emit(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {
     if !cx.opts.dump_schema || !rule.separate {
         return;
     }
-    let Some(t) = cx.catalog.table_by_oid(rule.table_oid) else { return };
+    let Some(t) = cx.catalog.table_by_oid(rule.table_oid) else {
+        return;
+    };
     let qualtable = cx.qualified(&t.schema, &t.name);
     let keyword = if t.relkind == b'v' { "VIEW" } else { "TABLE" };
     let mut q = format!("{}\n", rule.definition);
     let qrule = cx.ident(&rule.name);
     match rule.ev_enabled {
-        b'A' => q.push_str(&format!("ALTER {keyword} {qualtable} ENABLE ALWAYS RULE {qrule};\n")),
-        b'R' => q.push_str(&format!("ALTER {keyword} {qualtable} ENABLE REPLICA RULE {qrule};\n")),
-        b'D' => q.push_str(&format!("ALTER {keyword} {qualtable} DISABLE RULE {qrule};\n")),
+        b'A' => q.push_str(&format!(
+            "ALTER {keyword} {qualtable} ENABLE ALWAYS RULE {qrule};\n"
+        )),
+        b'R' => q.push_str(&format!(
+            "ALTER {keyword} {qualtable} ENABLE REPLICA RULE {qrule};\n"
+        )),
+        b'D' => q.push_str(&format!(
+            "ALTER {keyword} {qualtable} DISABLE RULE {qrule};\n"
+        )),
         _ => {}
     }
     if obj.dump.has(Components::DEFINITION) {
-        let mut e = NewEntry::new(Desc::Rule, Section::PostData, format!("{} {}", t.name, rule.name));
+        let mut e = NewEntry::new(
+            Desc::Rule,
+            Section::PostData,
+            format!("{} {}", t.name, rule.name),
+        );
         e.catalog_id = obj.catalog_id;
         e.namespace = Some(t.schema.clone());
         e.owner = Some(t.owner.clone());

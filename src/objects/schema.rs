@@ -32,7 +32,11 @@ pub struct Schema {
 }
 
 /// One query for all schemas.
-pub async fn collect(session: &Session, cat: &mut Catalog, filter: &Filter) -> Result<(), CatalogError> {
+pub async fn collect(
+    session: &Session,
+    cat: &mut Catalog,
+    filter: &Filter,
+) -> Result<(), CatalogError> {
     let rows = session
         .query("SELECT n.tableoid, n.oid, n.nspname, n.nspowner, n.nspacl, acldefault('n', n.nspowner) AS acldefault FROM pg_catalog.pg_namespace n")
         .await?;
@@ -44,7 +48,11 @@ pub async fn collect(session: &Session, cat: &mut Catalog, filter: &Filter) -> R
         let (dump, contains) = if filter.has_table_includes() {
             (Components::NONE, Components::NONE)
         } else if filter.has_schema_includes() {
-            let c = if filter.schema_included(oid) { Components::ALL } else { Components::NONE };
+            let c = if filter.schema_included(oid) {
+                Components::ALL
+            } else {
+                Components::NONE
+            };
             (c, c)
         } else if name == "pg_catalog" {
             (Components::ACL, Components::ACL)
@@ -55,13 +63,20 @@ pub async fn collect(session: &Session, cat: &mut Catalog, filter: &Filter) -> R
             // Stock compares with pg_database_owner on every server version, so a
             // 14 server's public schema (owned by the bootstrap superuser) dumps its
             // definition line and owner.
-            let d = if owner_oid == PG_DATABASE_OWNER_OID { Components::ALL.without(Components::DEFINITION) } else { Components::ALL };
+            let d = if owner_oid == PG_DATABASE_OWNER_OID {
+                Components::ALL.without(Components::DEFINITION)
+            } else {
+                Components::ALL
+            };
             (d, Components::ALL)
         } else {
             (Components::ALL, Components::ALL)
         };
-        let (dump, contains) =
-            if contains.any() && filter.schema_excluded(oid) { (Components::NONE, Components::NONE) } else { (dump, contains) };
+        let (dump, contains) = if contains.any() && filter.schema_excluded(oid) {
+            (Components::NONE, Components::NONE)
+        } else {
+            (dump, contains)
+        };
         let owner = cat.role_name(owner_oid);
         let idx = cat.schemas.len();
         cat.schemas.push(Schema {
@@ -75,7 +90,16 @@ pub async fn collect(session: &Session, cat: &mut Catalog, filter: &Filter) -> R
             acldefault: r.string("acldefault")?,
         });
         cat.schema_by_oid.insert(oid, idx);
-        let id = cat.objects.add(Kind::Schema, CatalogId { table_oid: r.oid("tableoid")?, oid }, name, None, idx);
+        let id = cat.objects.add(
+            Kind::Schema,
+            CatalogId {
+                table_oid: r.oid("tableoid")?,
+                oid,
+            },
+            name,
+            None,
+            idx,
+        );
         cat.objects.set_dump(id, dump);
     }
     Ok(())
@@ -102,7 +126,11 @@ pub fn emit(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {
         out.push(obj.dump_id, e);
     }
     if obj.dump.has(Components::COMMENT) {
-        let initdb_comment = if !s.create && q == "public" { Some("standard public schema") } else { None };
+        let initdb_comment = if !s.create && q == "public" {
+            Some("standard public schema")
+        } else {
+            None
+        };
         comment::emit(
             cx,
             out,
@@ -123,7 +151,10 @@ pub fn emit(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {
         let initprivs = if s.name == "public" {
             Some(public_schema_base_acl(&s.owner))
         } else {
-            cx.catalog.init_privs.get(&(catalog_oid::PG_NAMESPACE, s.oid)).cloned()
+            cx.catalog
+                .init_privs
+                .get(&(catalog_oid::PG_NAMESPACE, s.oid))
+                .cloned()
         };
         privileges::emit(
             cx,
@@ -138,7 +169,11 @@ pub fn emit(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {
                 dump_id: obj.dump_id,
                 alt_dump_id: None,
             },
-            &DumpableAcl { acl: s.acl.clone(), acldefault: s.acldefault.clone(), initprivs },
+            &DumpableAcl {
+                acl: s.acl.clone(),
+                acldefault: s.acldefault.clone(),
+                initprivs,
+            },
         );
     }
 }
@@ -158,7 +193,8 @@ fn public_schema_base_acl(owner: &str) -> String {
 pub fn pg_array_element(s: &str) -> String {
     let needs = s.is_empty()
         || s.eq_ignore_ascii_case("NULL")
-        || s.chars().any(|c| matches!(c, '"' | '\\' | '{' | '}' | ',') || c.is_ascii_whitespace());
+        || s.chars()
+            .any(|c| matches!(c, '"' | '\\' | '{' | '}' | ',') || c.is_ascii_whitespace());
     if !needs {
         return s.to_string();
     }

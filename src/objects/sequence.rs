@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use pgark_formats::model::{Desc, Section};
 
-use crate::catalog::{CatalogError, Session, ServerVersion};
+use crate::catalog::{CatalogError, ServerVersion, Session};
 use crate::dump::toc::{EmitCx, NewEntry, TocBuilder};
 use crate::objects::comment::{self, CommentTarget};
 use crate::objects::table::Table;
@@ -39,7 +39,11 @@ pub type Sequences = HashMap<u32, Sequence>;
 
 /// `collectSequences`: one query for every sequence; the current values come along on
 /// 18 (`pg_get_sequence_data`) and from one UNION query over the sequences otherwise.
-pub async fn collect(session: &Session, cat: &Catalog, want_values: bool) -> Result<Sequences, CatalogError> {
+pub async fn collect(
+    session: &Session,
+    cat: &Catalog,
+    want_values: bool,
+) -> Result<Sequences, CatalogError> {
     let v18 = session.version.at_least(ServerVersion::PG18);
     let sql = if v18 && want_values {
         "SELECT seqrelid, format_type(seqtypid, NULL) AS seqtype, seqstart, seqincrement, seqmax, seqmin, seqcache, seqcycle, \
@@ -57,7 +61,11 @@ pub async fn collect(session: &Session, cat: &Catalog, want_values: bool) -> Res
             "bigint" => SeqType::BigInt,
             other => return Err(r.bad("seqtype", other)),
         };
-        let last_value = if r.is_null("last_value")? { None } else { Some(r.i64("last_value")?) };
+        let last_value = if r.is_null("last_value")? {
+            None
+        } else {
+            Some(r.i64("last_value")?)
+        };
         out.insert(
             r.oid("seqrelid")?,
             Sequence {
@@ -81,8 +89,14 @@ pub async fn collect(session: &Session, cat: &Catalog, want_values: bool) -> Res
             .iter()
             .filter(|t| t.relkind == b'S' && out.contains_key(&t.oid))
             .map(|t| {
-                let name = String::from_utf8_lossy(&q.qualified(Some(t.schema.as_bytes()), t.name.as_bytes())).into_owned();
-                format!("SELECT {}::pg_catalog.oid AS seqrelid, last_value, is_called FROM {name}", t.oid)
+                let name = String::from_utf8_lossy(
+                    &q.qualified(Some(t.schema.as_bytes()), t.name.as_bytes()),
+                )
+                .into_owned();
+                format!(
+                    "SELECT {}::pg_catalog.oid AS seqrelid, last_value, is_called FROM {name}",
+                    t.oid
+                )
             })
             .collect();
         for chunk in parts.chunks(500) {
@@ -103,7 +117,9 @@ pub fn emit(cx: &EmitCx<'_>, obj: &DumpObject, t: &Table, out: &mut TocBuilder) 
     if !cx.opts.dump_schema {
         return;
     }
-    let Some(seq) = cx.catalog.sequences.get(&t.oid) else { return };
+    let Some(seq) = cx.catalog.sequences.get(&t.oid) else {
+        return;
+    };
     let ascending = seq.increment >= 0;
     let (default_min, default_max) = match (seq.seq_type, ascending) {
         (SeqType::SmallInt, true) => (1, i16::MAX as i64),
@@ -114,7 +130,11 @@ pub fn emit(cx: &EmitCx<'_>, obj: &DumpObject, t: &Table, out: &mut TocBuilder) 
         (SeqType::BigInt, false) => (i64::MIN, -1),
     };
     let qualname = cx.qualified(&t.schema, &t.name);
-    let owning = if t.owning_tab != 0 { cx.catalog.table_by_oid(t.owning_tab) } else { None };
+    let owning = if t.owning_tab != 0 {
+        cx.catalog.table_by_oid(t.owning_tab)
+    } else {
+        None
+    };
     let mut q = String::new();
     let mut drop = String::new();
     if !t.is_identity_sequence {
@@ -124,8 +144,14 @@ pub fn emit(cx: &EmitCx<'_>, obj: &DumpObject, t: &Table, out: &mut TocBuilder) 
         (true, Some(owner)) => {
             let col = owner.columns.iter().find(|c| c.num == t.owning_col);
             let col_name = col.map(|c| c.name.as_str()).unwrap_or("");
-            q.push_str(&format!("ALTER TABLE {} ", cx.qualified(&owner.schema, &owner.name)));
-            q.push_str(&format!("ALTER COLUMN {} ADD GENERATED ", cx.ident(col_name)));
+            q.push_str(&format!(
+                "ALTER TABLE {} ",
+                cx.qualified(&owner.schema, &owner.name)
+            ));
+            q.push_str(&format!(
+                "ALTER COLUMN {} ADD GENERATED ",
+                cx.ident(col_name)
+            ));
             match col.map(|c| c.identity) {
                 Some(b'a') => q.push_str("ALWAYS"),
                 Some(b'd') => q.push_str("BY DEFAULT"),
@@ -133,11 +159,19 @@ pub fn emit(cx: &EmitCx<'_>, obj: &DumpObject, t: &Table, out: &mut TocBuilder) 
             }
             q.push_str(&format!(" AS IDENTITY (\n    SEQUENCE NAME {qualname}\n"));
             if t.persistence != owner.persistence {
-                q.push_str(if t.persistence == b'u' { "    UNLOGGED\n" } else { "    LOGGED\n" });
+                q.push_str(if t.persistence == b'u' {
+                    "    UNLOGGED\n"
+                } else {
+                    "    LOGGED\n"
+                });
             }
         }
         _ => {
-            let unlogged = if t.persistence == b'u' { "UNLOGGED " } else { "" };
+            let unlogged = if t.persistence == b'u' {
+                "UNLOGGED "
+            } else {
+                ""
+            };
             q.push_str(&format!("CREATE {unlogged}SEQUENCE {qualname}\n"));
             match seq.seq_type {
                 SeqType::SmallInt => q.push_str("    AS smallint\n"),
@@ -158,8 +192,16 @@ pub fn emit(cx: &EmitCx<'_>, obj: &DumpObject, t: &Table, out: &mut TocBuilder) 
     } else {
         q.push_str("    NO MAXVALUE\n");
     }
-    q.push_str(&format!("    CACHE {}{}", seq.cache, if seq.cycle { "\n    CYCLE" } else { "" }));
-    q.push_str(if t.is_identity_sequence { "\n);\n" } else { ";\n" });
+    q.push_str(&format!(
+        "    CACHE {}{}",
+        seq.cache,
+        if seq.cycle { "\n    CYCLE" } else { "" }
+    ));
+    q.push_str(if t.is_identity_sequence {
+        "\n);\n"
+    } else {
+        ";\n"
+    });
     if obj.dump.has(Components::DEFINITION) {
         let mut e = NewEntry::new(Desc::Sequence, Section::PreData, t.name.clone());
         e.catalog_id = obj.catalog_id;
@@ -171,9 +213,19 @@ pub fn emit(cx: &EmitCx<'_>, obj: &DumpObject, t: &Table, out: &mut TocBuilder) 
         out.push(obj.dump_id, e);
     }
     if let (Some(owner), false) = (owning, t.is_identity_sequence) {
-        let owner_dumps = cx.catalog.objects.get(owner.dump_id).map(|o| o.dump.has(Components::DEFINITION)).unwrap_or(false);
+        let owner_dumps = cx
+            .catalog
+            .objects
+            .get(owner.dump_id)
+            .map(|o| o.dump.has(Components::DEFINITION))
+            .unwrap_or(false);
         if owner_dumps && obj.dump.has(Components::DEFINITION) {
-            let col = owner.columns.iter().find(|c| c.num == t.owning_col).map(|c| c.name.as_str()).unwrap_or("");
+            let col = owner
+                .columns
+                .iter()
+                .find(|c| c.num == t.owning_col)
+                .map(|c| c.name.as_str())
+                .unwrap_or("");
             let mut e = NewEntry::new(Desc::SequenceOwnedBy, Section::PreData, t.name.clone());
             e.namespace = Some(t.schema.clone());
             e.owner = Some(t.owner.clone());

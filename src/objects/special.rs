@@ -18,8 +18,15 @@ pub struct SessionFacts {
 
 /// Reads `current_schemas(false)`.
 pub async fn collect(session: &Session) -> Result<SessionFacts, CatalogError> {
-    let rows = session.query("SELECT pg_catalog.current_schemas(false) AS path").await?;
-    let path = rows.iter().next().map(|r| r.string("path")).transpose()?.unwrap_or_default();
+    let rows = session
+        .query("SELECT pg_catalog.current_schemas(false) AS path")
+        .await?;
+    let path = rows
+        .iter()
+        .next()
+        .map(|r| r.string("path"))
+        .transpose()?
+        .unwrap_or_default();
     Ok(SessionFacts {
         encoding: session.encoding.clone(),
         std_strings: session.std_strings,
@@ -33,10 +40,16 @@ pub fn emit(cx: &EmitCx<'_>, facts: &SessionFacts, out: &mut TocBuilder) {
     e.defn = format!("SET client_encoding = {};\n", cx.literal(&facts.encoding));
     out.push_new(e);
     let mut e = NewEntry::new(Desc::StdStrings, Section::PreData, "STDSTRINGS");
-    e.defn = format!("SET standard_conforming_strings = '{}';\n", if facts.std_strings { "on" } else { "off" });
+    e.defn = format!(
+        "SET standard_conforming_strings = '{}';\n",
+        if facts.std_strings { "on" } else { "off" }
+    );
     out.push_new(e);
     let path: Vec<String> = facts.search_path.iter().map(|s| cx.ident(s)).collect();
     let mut e = NewEntry::new(Desc::SearchPath, Section::PreData, "SEARCHPATH");
-    e.defn = format!("SELECT pg_catalog.set_config('search_path', {}, false);\n", cx.literal(&path.join(", ")));
+    e.defn = format!(
+        "SELECT pg_catalog.set_config('search_path', {}, false);\n",
+        cx.literal(&path.join(", "))
+    );
     out.push_new(e);
 }

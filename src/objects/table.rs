@@ -12,7 +12,7 @@ use std::collections::HashMap;
 
 use pgark_formats::model::{CatalogId, Desc, Section};
 
-use crate::catalog::{CatalogError, Session, ServerVersion};
+use crate::catalog::{CatalogError, ServerVersion, Session};
 use crate::dump::toc::{EmitCx, NewEntry, TocBuilder};
 use crate::dump::Filter;
 use crate::objects::comment::{self, CommentTarget};
@@ -97,7 +97,11 @@ fn relkind_ok(k: u8) -> bool {
 }
 
 /// `getTables` + `getOwnedSeqs` + `getInherits`: one query each.
-pub async fn collect(session: &Session, cat: &mut Catalog, filter: &Filter) -> Result<(), CatalogError> {
+pub async fn collect(
+    session: &Session,
+    cat: &mut Catalog,
+    filter: &Filter,
+) -> Result<(), CatalogError> {
     let sql = format!(
         "SELECT c.tableoid, c.oid, c.relname, c.relnamespace, c.relkind, c.relowner, c.relpersistence, \
          c.relispartition, c.reloftype, c.relforcerowsecurity, c.relreplident, c.relacl, c.relispopulated, \
@@ -129,7 +133,9 @@ pub async fn collect(session: &Session, cat: &mut Catalog, filter: &Filter) -> R
             return Err(r.bad("relkind", r.text("relkind")?));
         }
         let nsp = r.oid("relnamespace")?;
-        let Some(schema) = cat.schema_by_oid(nsp) else { continue };
+        let Some(schema) = cat.schema_by_oid(nsp) else {
+            continue;
+        };
         let schema_name = schema.name.clone();
         let contains = schema.dump_contains;
         let name = r.string("relname")?;
@@ -163,15 +169,35 @@ pub async fn collect(session: &Session, cat: &mut Catalog, filter: &Filter) -> R
             is_populated: r.bool("relispopulated")?,
         };
         let idx = cat.tables.len();
-        let id = cat.objects.add(Kind::Table, CatalogId { table_oid: r.oid("tableoid")?, oid }, name, Some(schema_name), idx);
+        let id = cat.objects.add(
+            Kind::Table,
+            CatalogId {
+                table_oid: r.oid("tableoid")?,
+                oid,
+            },
+            name,
+            Some(schema_name),
+            idx,
+        );
         let dump = if filter.has_table_includes() {
-            if filter.table_included(oid) { Components::ALL } else { Components::NONE }
+            if filter.table_included(oid) {
+                Components::ALL
+            } else {
+                Components::NONE
+            }
         } else {
             contains
         };
-        let dump = if filter.table_excluded(oid) { Components::NONE } else { dump };
+        let dump = if filter.table_excluded(oid) {
+            Components::NONE
+        } else {
+            dump
+        };
         cat.objects.set_dump(id, dump);
-        cat.tables.push(Table { dump_id: id, ..table });
+        cat.tables.push(Table {
+            dump_id: id,
+            ..table
+        });
         cat.table_by_oid.insert(oid, idx);
     }
     // Identity sequences dump with their table (getOwnedSeqs).
@@ -182,7 +208,11 @@ pub async fn collect(session: &Session, cat: &mut Catalog, filter: &Filter) -> R
         }
         let (seq_id, is_identity) = (t.dump_id, t.is_identity_sequence);
         if let Some(owner) = cat.table_by_oid(t.owning_tab) {
-            let owner_dump = cat.objects.get(owner.dump_id).map(|o| o.dump).unwrap_or_default();
+            let owner_dump = cat
+                .objects
+                .get(owner.dump_id)
+                .map(|o| o.dump)
+                .unwrap_or_default();
             if let Some(seq) = cat.objects.get_mut(seq_id) {
                 seq.dump = seq.dump.with(owner_dump);
                 if is_identity && !owner_dump.any() {
@@ -191,7 +221,9 @@ pub async fn collect(session: &Session, cat: &mut Catalog, filter: &Filter) -> R
             }
         }
     }
-    let inh = session.query("SELECT inhrelid, inhparent FROM pg_catalog.pg_inherits ORDER BY inhrelid, inhseqno").await?;
+    let inh = session
+        .query("SELECT inhrelid, inhparent FROM pg_catalog.pg_inherits ORDER BY inhrelid, inhseqno")
+        .await?;
     for r in inh.iter() {
         let child = r.oid("inhrelid")?;
         let parent = r.oid("inhparent")?;
@@ -254,7 +286,12 @@ async fn collect_columns(session: &Session, cat: &mut Catalog) -> Result<(), Cat
     // Stock reads columns only of "interesting" tables: dumped ones and their parents.
     let mut interesting = std::collections::HashSet::new();
     for t in &cat.tables {
-        if cat.objects.get(t.dump_id).map(|o| o.dump.any()).unwrap_or(false) {
+        if cat
+            .objects
+            .get(t.dump_id)
+            .map(|o| o.dump.any())
+            .unwrap_or(false)
+        {
             interesting.insert(t.oid);
             interesting.extend(t.parents.iter().copied());
         }
@@ -265,7 +302,9 @@ async fn collect_columns(session: &Session, cat: &mut Catalog) -> Result<(), Cat
         if !interesting.contains(&relid) {
             continue;
         }
-        let Some(&ti) = cat.table_by_oid.get(&relid) else { continue };
+        let Some(&ti) = cat.table_by_oid.get(&relid) else {
+            continue;
+        };
         // 18: an invalid NOT NULL is not printed in the column; it becomes a separate
         // post-data CONSTRAINT (`determineNotNullFlags`).
         let invalid = r.oid("notnull_invalidoid")?;
@@ -283,7 +322,11 @@ async fn collect_columns(session: &Session, cat: &mut Catalog) -> Result<(), Cat
             is_local: r.bool("attislocal")?,
             options: r.string("attoptions")?,
             collation: r.opt_string("attcollation")?,
-            notnull_name: if invalid != 0 { None } else { r.opt_string("notnull_name")? },
+            notnull_name: if invalid != 0 {
+                None
+            } else {
+                r.opt_string("notnull_name")?
+            },
             notnull_comment: r.opt_string("notnull_comment")?,
             notnull_no_inherit: r.bool("notnull_noinherit")?,
             notnull_is_local: r.bool("notnull_islocal")?,
@@ -302,7 +345,8 @@ async fn collect_columns(session: &Session, cat: &mut Catalog) -> Result<(), Cat
             let tname = t.name.clone();
             for c in &mut t.columns {
                 if let Some(n) = &c.notnull_name {
-                    if c.notnull_comment.is_none() && *n == format!("{}_{}_not_null", tname, c.name) {
+                    if c.notnull_comment.is_none() && *n == format!("{}_{}_not_null", tname, c.name)
+                    {
                         c.notnull_name = Some(String::new());
                     }
                 }
@@ -311,7 +355,8 @@ async fn collect_columns(session: &Session, cat: &mut Catalog) -> Result<(), Cat
     }
     flag_inherited_not_nulls(cat, v18);
     if !invalid_notnull.is_empty() {
-        crate::objects::constraint::collect_invalid_not_null(session, cat, &invalid_notnull).await?;
+        crate::objects::constraint::collect_invalid_not_null(session, cat, &invalid_notnull)
+            .await?;
     }
     let defs = session
         .query(
@@ -324,17 +369,35 @@ async fn collect_columns(session: &Session, cat: &mut Catalog) -> Result<(), Cat
         if !interesting.contains(&table_oid) {
             continue;
         }
-        let Some(&ti) = cat.table_by_oid.get(&table_oid) else { continue };
+        let Some(&ti) = cat.table_by_oid.get(&table_oid) else {
+            continue;
+        };
         let num = r.i32("adnum")?;
         let t = &cat.tables[ti];
-        let Some(ci) = t.columns.iter().position(|c| c.num == num) else { continue };
+        let Some(ci) = t.columns.iter().position(|c| c.num == num) else {
+            continue;
+        };
         let separate = t.relkind == b'v' || !should_print_column(t, &t.columns[ci]);
         let (tdump, tid, tname, tschema) = {
             let o = cat.objects.get(t.dump_id);
-            (o.map(|o| o.dump).unwrap_or_default(), t.dump_id, t.name.clone(), t.schema.clone())
+            (
+                o.map(|o| o.dump).unwrap_or_default(),
+                t.dump_id,
+                t.name.clone(),
+                t.schema.clone(),
+            )
         };
         let idx = cat.attrdefs.len();
-        let id = cat.objects.add(Kind::AttrDef, CatalogId { table_oid: r.oid("tableoid")?, oid: r.oid("oid")? }, tname, Some(tschema), idx);
+        let id = cat.objects.add(
+            Kind::AttrDef,
+            CatalogId {
+                table_oid: r.oid("tableoid")?,
+                oid: r.oid("oid")?,
+            },
+            tname,
+            Some(tschema),
+            idx,
+        );
         if let Some(o) = cat.objects.get_mut(id) {
             o.tie_break = TieBreak::AttrNum(num);
             o.dump = tdump;
@@ -343,7 +406,13 @@ async fn collect_columns(session: &Session, cat: &mut Catalog) -> Result<(), Cat
             // The default prints inside CREATE TABLE, so whatever it needs must come first.
             cat.objects.add_dependency(tid, id);
         }
-        cat.attrdefs.push(AttrDef { table_oid, num, expr: r.string("adsrc")?, separate, dump_id: id });
+        cat.attrdefs.push(AttrDef {
+            table_oid,
+            num,
+            expr: r.string("adsrc")?,
+            separate,
+            dump_id: id,
+        });
         cat.tables[ti].columns[ci].default = Some(idx);
     }
     Ok(())
@@ -357,7 +426,11 @@ fn flag_inherited_not_nulls(cat: &mut Catalog, v18: bool) {
         if cat.tables[ti].parents.is_empty() || cat.tables[ti].columns.is_empty() {
             continue;
         }
-        let parents: Vec<usize> = cat.tables[ti].parents.iter().filter_map(|p| cat.table_by_oid.get(p).copied()).collect();
+        let parents: Vec<usize> = cat.tables[ti]
+            .parents
+            .iter()
+            .filter_map(|p| cat.table_by_oid.get(p).copied())
+            .collect();
         for ci in 0..cat.tables[ti].columns.len() {
             if cat.tables[ti].columns[ci].is_dropped {
                 continue;
@@ -476,7 +549,11 @@ pub fn emit(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {
 
 /// `dumpTable`'s ACL part: the relation's privileges, then each column's.
 fn emit_acls(cx: &EmitCx<'_>, obj: &DumpObject, t: &Table, out: &mut TocBuilder) {
-    let kind = if t.relkind == b'S' { "SEQUENCE" } else { "TABLE" };
+    let kind = if t.relkind == b'S' {
+        "SEQUENCE"
+    } else {
+        "TABLE"
+    };
     let qname = cx.ident(&t.name);
     let target = AclTarget {
         kind,
@@ -488,12 +565,20 @@ fn emit_acls(cx: &EmitCx<'_>, obj: &DumpObject, t: &Table, out: &mut TocBuilder)
         dump_id: obj.dump_id,
         alt_dump_id: None,
     };
-    let initprivs = cx.catalog.init_privs.get(&(catalog_oid::PG_CLASS, t.oid)).cloned();
+    let initprivs = cx
+        .catalog
+        .init_privs
+        .get(&(catalog_oid::PG_CLASS, t.oid))
+        .cloned();
     let table_acl_id = privileges::emit(
         cx,
         out,
         &target,
-        &DumpableAcl { acl: t.acl.clone(), acldefault: t.acldefault.clone(), initprivs },
+        &DumpableAcl {
+            acl: t.acl.clone(),
+            acldefault: t.acldefault.clone(),
+            initprivs,
+        },
     );
     for c in &t.columns {
         if c.is_dropped || (c.acl.is_none() && c.initprivs.is_none()) {
@@ -503,8 +588,17 @@ fn emit_acls(cx: &EmitCx<'_>, obj: &DumpObject, t: &Table, out: &mut TocBuilder)
         privileges::emit(
             cx,
             out,
-            &AclTarget { kind: "TABLE", subname: Some(&qcol), alt_dump_id: table_acl_id, ..target },
-            &DumpableAcl { acl: c.acl.clone().unwrap_or_default(), acldefault: "{}".into(), initprivs: c.initprivs.clone() },
+            &AclTarget {
+                kind: "TABLE",
+                subname: Some(&qcol),
+                alt_dump_id: table_acl_id,
+                ..target
+            },
+            &DumpableAcl {
+                acl: c.acl.clone().unwrap_or_default(),
+                acldefault: "{}".into(),
+                initprivs: c.initprivs.clone(),
+            },
         );
     }
 }
@@ -518,7 +612,10 @@ fn emit_definition(cx: &EmitCx<'_>, obj: &DumpObject, t: &Table, out: &mut TocBu
     if t.relkind == b'v' {
         q.push_str(&format!("CREATE VIEW {qualname}"));
         if !t.reloptions.is_empty() {
-            q.push_str(&format!(" WITH ({})", reloptions_sql(cx, &t.reloptions, "")));
+            q.push_str(&format!(
+                " WITH ({})",
+                reloptions_sql(cx, &t.reloptions, "")
+            ));
         }
         q.push_str(&format!(" AS\n{}", view_as_clause(t)));
         if let Some(co) = &t.check_option {
@@ -527,14 +624,22 @@ fn emit_definition(cx: &EmitCx<'_>, obj: &DumpObject, t: &Table, out: &mut TocBu
         q.push_str(";\n");
     } else {
         let foreign = if t.relkind == b'f' { "FOREIGN " } else { "" };
-        let unlogged = if t.persistence == b'u' && t.relkind != b'p' { "UNLOGGED " } else { "" };
+        let unlogged = if t.persistence == b'u' && t.relkind != b'p' {
+            "UNLOGGED "
+        } else {
+            ""
+        };
         q.push_str(&format!("CREATE {unlogged}{reltype} {qualname}"));
         if t.relkind != b'm' {
             let mut n = 0;
             for c in &t.columns {
                 if should_print_column(t, c) {
-                    let def = c.default.map(|i| &cx.catalog.attrdefs[i]).filter(|d| !d.separate);
-                    let print_notnull = c.notnull_name.is_some() && (c.notnull_is_local || t.is_partition);
+                    let def = c
+                        .default
+                        .map(|i| &cx.catalog.attrdefs[i])
+                        .filter(|d| !d.separate);
+                    let print_notnull =
+                        c.notnull_name.is_some() && (c.notnull_is_local || t.is_partition);
                     if t.has_oftype && def.is_none() && !print_notnull {
                         continue;
                     }
@@ -548,7 +653,9 @@ fn emit_definition(cx: &EmitCx<'_>, obj: &DumpObject, t: &Table, out: &mut TocBu
                     }
                     if let Some(d) = def {
                         match c.generated {
-                            b's' => q.push_str(&format!(" GENERATED ALWAYS AS ({}) STORED", d.expr)),
+                            b's' => {
+                                q.push_str(&format!(" GENERATED ALWAYS AS ({}) STORED", d.expr))
+                            }
                             b'v' => q.push_str(&format!(" GENERATED ALWAYS AS ({})", d.expr)),
                             _ => q.push_str(&format!(" DEFAULT {}", d.expr)),
                         }
@@ -556,7 +663,9 @@ fn emit_definition(cx: &EmitCx<'_>, obj: &DumpObject, t: &Table, out: &mut TocBu
                     if print_notnull {
                         match c.notnull_name.as_deref() {
                             Some("") | None => q.push_str(" NOT NULL"),
-                            Some(name) => q.push_str(&format!(" CONSTRAINT {} NOT NULL", cx.ident(name))),
+                            Some(name) => {
+                                q.push_str(&format!(" CONSTRAINT {} NOT NULL", cx.ident(name)))
+                            }
                         }
                         if c.notnull_no_inherit {
                             q.push_str(" NO INHERIT");
@@ -571,7 +680,11 @@ fn emit_definition(cx: &EmitCx<'_>, obj: &DumpObject, t: &Table, out: &mut TocBu
                     n += 1;
                     match c.notnull_name.as_deref() {
                         Some("") | None => q.push_str(&format!("NOT NULL {}", cx.ident(&c.name))),
-                        Some(name) => q.push_str(&format!("CONSTRAINT {} NOT NULL {}", name, cx.ident(&c.name))),
+                        Some(name) => q.push_str(&format!(
+                            "CONSTRAINT {} NOT NULL {}",
+                            name,
+                            cx.ident(&c.name)
+                        )),
                     }
                 }
             }
@@ -581,7 +694,11 @@ fn emit_definition(cx: &EmitCx<'_>, obj: &DumpObject, t: &Table, out: &mut TocBu
                     continue;
                 }
                 q.push_str(if n == 0 { " (\n    " } else { ",\n    " });
-                q.push_str(&format!("CONSTRAINT {} {}", cx.ident(&con.name), con.definition));
+                q.push_str(&format!(
+                    "CONSTRAINT {} {}",
+                    cx.ident(&con.name),
+                    con.definition
+                ));
                 n += 1;
             }
             if n > 0 {
@@ -589,9 +706,16 @@ fn emit_definition(cx: &EmitCx<'_>, obj: &DumpObject, t: &Table, out: &mut TocBu
             } else if !t.has_oftype {
                 q.push_str(" (\n)");
             }
-            let parents: Vec<&Table> = t.parents.iter().filter_map(|p| cx.catalog.table_by_oid(*p)).collect();
+            let parents: Vec<&Table> = t
+                .parents
+                .iter()
+                .filter_map(|p| cx.catalog.table_by_oid(*p))
+                .collect();
             if !parents.is_empty() && !t.is_partition {
-                let names: Vec<String> = parents.iter().map(|p| cx.qualified(&p.schema, &p.name)).collect();
+                let names: Vec<String> = parents
+                    .iter()
+                    .map(|p| cx.qualified(&p.schema, &p.name))
+                    .collect();
                 q.push_str(&format!("\nINHERITS ({})", names.join(", ")));
             }
             if let Some(pk) = &t.partkeydef {
@@ -599,7 +723,10 @@ fn emit_definition(cx: &EmitCx<'_>, obj: &DumpObject, t: &Table, out: &mut TocBu
             }
         }
         if !t.reloptions.is_empty() {
-            q.push_str(&format!("\nWITH ({})", reloptions_sql(cx, &t.reloptions, "")));
+            q.push_str(&format!(
+                "\nWITH ({})",
+                reloptions_sql(cx, &t.reloptions, "")
+            ));
         }
         if t.relkind == b'm' {
             q.push_str(&format!(" AS\n{}\n  WITH NO DATA;\n", view_as_clause(t)));
@@ -612,7 +739,10 @@ fn emit_definition(cx: &EmitCx<'_>, obj: &DumpObject, t: &Table, out: &mut TocBu
             }
             let col = cx.ident(&c.name);
             if c.stat_target >= 0 {
-                q.push_str(&format!("ALTER {foreign}TABLE ONLY {qualname} ALTER COLUMN {col} SET STATISTICS {};\n", c.stat_target));
+                q.push_str(&format!(
+                    "ALTER {foreign}TABLE ONLY {qualname} ALTER COLUMN {col} SET STATISTICS {};\n",
+                    c.stat_target
+                ));
             }
             if c.storage != c.type_storage {
                 let storage = match c.storage {
@@ -635,22 +765,35 @@ fn emit_definition(cx: &EmitCx<'_>, obj: &DumpObject, t: &Table, out: &mut TocBu
                 q.push_str(&format!("ALTER {foreign}TABLE ONLY {qualname} ALTER COLUMN {col} SET COMPRESSION {cm};\n"));
             }
             if !c.options.is_empty() {
-                q.push_str(&format!("ALTER {foreign}TABLE ONLY {qualname} ALTER COLUMN {col} SET ({});\n", c.options));
+                q.push_str(&format!(
+                    "ALTER {foreign}TABLE ONLY {qualname} ALTER COLUMN {col} SET ({});\n",
+                    c.options
+                ));
             }
         }
     }
     if matches!(t.relkind, b'r' | b'p' | b'm') {
         match t.replident {
-            b'n' => q.push_str(&format!("\nALTER TABLE ONLY {qualname} REPLICA IDENTITY NOTHING;\n")),
-            b'f' => q.push_str(&format!("\nALTER TABLE ONLY {qualname} REPLICA IDENTITY FULL;\n")),
+            b'n' => q.push_str(&format!(
+                "\nALTER TABLE ONLY {qualname} REPLICA IDENTITY NOTHING;\n"
+            )),
+            b'f' => q.push_str(&format!(
+                "\nALTER TABLE ONLY {qualname} REPLICA IDENTITY FULL;\n"
+            )),
             _ => {}
         }
     }
     if t.force_row_security {
-        q.push_str(&format!("\nALTER TABLE ONLY {qualname} FORCE ROW LEVEL SECURITY;\n"));
+        q.push_str(&format!(
+            "\nALTER TABLE ONLY {qualname} FORCE ROW LEVEL SECURITY;\n"
+        ));
     }
     if obj.dump.has(Components::DEFINITION) {
-        let mut e = NewEntry::new(Desc::from_bytes(reltype.as_bytes()), Section::PreData, t.name.clone());
+        let mut e = NewEntry::new(
+            Desc::from_bytes(reltype.as_bytes()),
+            Section::PreData,
+            t.name.clone(),
+        );
         e.catalog_id = obj.catalog_id;
         e.namespace = Some(t.schema.clone());
         if matches!(t.relkind, b'r' | b'm' | b'p') && !cx.opts.no_tablespaces {
@@ -671,12 +814,21 @@ fn emit_definition(cx: &EmitCx<'_>, obj: &DumpObject, t: &Table, out: &mut TocBu
     if !cx.opts.no_comments {
         // 18: comments on named NOT NULL constraints.
         for c in &t.columns {
-            let (Some(name), Some(text)) = (&c.notnull_name, &c.notnull_comment) else { continue };
+            let (Some(name), Some(text)) = (&c.notnull_name, &c.notnull_comment) else {
+                continue;
+            };
             let qcon = cx.ident(name);
-            let mut e = NewEntry::new(Desc::Comment, Section::None, format!("CONSTRAINT {qcon} ON {}", cx.ident(&t.name)));
+            let mut e = NewEntry::new(
+                Desc::Comment,
+                Section::None,
+                format!("CONSTRAINT {qcon} ON {}", cx.ident(&t.name)),
+            );
             e.namespace = Some(t.schema.clone());
             e.owner = Some(t.owner.clone());
-            e.defn = format!("COMMENT ON CONSTRAINT {qcon} ON {qualname} IS {};\n", cx.literal(text));
+            e.defn = format!(
+                "COMMENT ON CONSTRAINT {qcon} ON {qualname} IS {};\n",
+                cx.literal(text)
+            );
             e.deps = vec![obj.dump_id];
             out.push_new(e);
         }
@@ -685,7 +837,13 @@ fn emit_definition(cx: &EmitCx<'_>, obj: &DumpObject, t: &Table, out: &mut TocBu
 }
 
 /// `dumpTableComment`: the table's comment, then its columns' in column order.
-fn emit_comments(cx: &EmitCx<'_>, obj: &DumpObject, t: &Table, reltype: &str, out: &mut TocBuilder) {
+fn emit_comments(
+    cx: &EmitCx<'_>,
+    obj: &DumpObject,
+    t: &Table,
+    reltype: &str,
+    out: &mut TocBuilder,
+) {
     let qname = cx.ident(&t.name);
     let base = CommentTarget {
         kind: reltype,
@@ -704,9 +862,21 @@ fn emit_comments(cx: &EmitCx<'_>, obj: &DumpObject, t: &Table, reltype: &str, ou
     }
     let by_num: HashMap<i32, &Column> = t.columns.iter().map(|c| (c.num, c)).collect();
     for (subid, text) in cx.catalog.comments.subobjects(catalog_oid::PG_CLASS, t.oid) {
-        let Some(c) = by_num.get(&subid) else { continue };
+        let Some(c) = by_num.get(&subid) else {
+            continue;
+        };
         let name = format!("{}.{}", qname, cx.ident(&c.name));
-        comment::emit_text(cx, out, &CommentTarget { kind: "COLUMN", name: &name, subid, ..base }, text);
+        comment::emit_text(
+            cx,
+            out,
+            &CommentTarget {
+                kind: "COLUMN",
+                name: &name,
+                subid,
+                ..base
+            },
+            text,
+        );
     }
 }
 
@@ -716,16 +886,27 @@ pub fn emit_attrdef(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {
     if !d.separate || !cx.opts.dump_schema || !obj.dump.has(Components::DEFINITION) {
         return;
     }
-    let Some(t) = cx.catalog.table_by_oid(d.table_oid) else { return };
-    let Some(c) = t.columns.iter().find(|c| c.num == d.num) else { return };
+    let Some(t) = cx.catalog.table_by_oid(d.table_oid) else {
+        return;
+    };
+    let Some(c) = t.columns.iter().find(|c| c.num == d.num) else {
+        return;
+    };
     let qualname = cx.qualified(&t.schema, &t.name);
     let col = cx.ident(&c.name);
     let foreign = if t.relkind == b'f' { "FOREIGN " } else { "" };
-    let mut e = NewEntry::new(Desc::Default, Section::PreData, format!("{} {}", t.name, c.name));
+    let mut e = NewEntry::new(
+        Desc::Default,
+        Section::PreData,
+        format!("{} {}", t.name, c.name),
+    );
     e.catalog_id = obj.catalog_id;
     e.namespace = Some(t.schema.clone());
     e.owner = Some(t.owner.clone());
-    e.defn = format!("ALTER {foreign}TABLE ONLY {qualname} ALTER COLUMN {col} SET DEFAULT {};\n", d.expr);
+    e.defn = format!(
+        "ALTER {foreign}TABLE ONLY {qualname} ALTER COLUMN {col} SET DEFAULT {};\n",
+        d.expr
+    );
     e.drop_stmt = format!("ALTER {foreign}TABLE {qualname} ALTER COLUMN {col} DROP DEFAULT;\n");
     e.deps = vec![t.dump_id];
     out.push(obj.dump_id, e);

@@ -20,14 +20,16 @@ pub fn collect(cat: &mut Catalog, only_sequences: bool, no_unlogged: bool) {
         let t = &cat.tables[ti];
         let wanted = match t.relkind {
             b'S' => true,
-            b'r' | b'm' => !only_sequences && !(no_unlogged && t.persistence == b'u'),
+            b'r' | b'm' => !only_sequences && (!no_unlogged || t.persistence != b'u'),
             _ => false,
         };
         if !wanted {
             continue;
         }
         let tid = t.dump_id;
-        let Some(tobj) = cat.objects.get(tid) else { continue };
+        let Some(tobj) = cat.objects.get(tid) else {
+            continue;
+        };
         if !tobj.dump.has(Components::DATA) {
             continue;
         }
@@ -41,7 +43,16 @@ pub fn collect(cat: &mut Catalog, only_sequences: bool, no_unlogged: bool) {
         let idx = cat.table_data.len();
         cat.table_data.push(TableData { table_oid });
         // Stock gives data objects the table's OID with a zero tableoid.
-        let id = cat.objects.add(kind, CatalogId { table_oid: 0, oid: catalog_id.oid }, name, ns, idx);
+        let id = cat.objects.add(
+            kind,
+            CatalogId {
+                table_oid: 0,
+                oid: catalog_id.oid,
+            },
+            name,
+            ns,
+            idx,
+        );
         cat.objects.set_dump(id, Components::DATA);
         cat.objects.add_dependency(id, tid);
     }
@@ -49,19 +60,29 @@ pub fn collect(cat: &mut Catalog, only_sequences: bool, no_unlogged: bool) {
 
 /// The column list of a COPY: every non-dropped, non-generated column.
 pub fn copy_columns(cx: &EmitCx<'_>, table_oid: u32) -> String {
-    let Some(t) = cx.catalog.table_by_oid(table_oid) else { return String::new() };
-    let cols: Vec<String> =
-        t.columns.iter().filter(|c| !c.is_dropped && c.generated == 0).map(|c| cx.ident(&c.name)).collect();
+    let Some(t) = cx.catalog.table_by_oid(table_oid) else {
+        return String::new();
+    };
+    let cols: Vec<String> = t
+        .columns
+        .iter()
+        .filter(|c| !c.is_dropped && c.generated == 0)
+        .map(|c| cx.ident(&c.name))
+        .collect();
     cols.join(", ")
 }
 
 /// `dumpTableData` / `dumpSequenceData`
 pub fn emit(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {
     let d = &cx.catalog.table_data[obj.model];
-    let Some(t) = cx.catalog.table_by_oid(d.table_oid) else { return };
+    let Some(t) = cx.catalog.table_by_oid(d.table_oid) else {
+        return;
+    };
     let qualname = cx.qualified(&t.schema, &t.name);
     if obj.kind == Kind::SequenceSet {
-        let Some(seq) = cx.catalog.sequences.get(&t.oid) else { return };
+        let Some(seq) = cx.catalog.sequences.get(&t.oid) else {
+            return;
+        };
         let last = seq.last_value.unwrap_or(seq.start);
         let mut e = NewEntry::new(Desc::SequenceSet, Section::Data, t.name.clone());
         e.namespace = Some(t.schema.clone());
@@ -81,8 +102,15 @@ pub fn emit(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {
         if !t.is_populated {
             return;
         }
-        let mut e = NewEntry::new(Desc::MaterializedViewData, Section::PostData, t.name.clone());
-        e.catalog_id = CatalogId { table_oid: 0, oid: t.oid };
+        let mut e = NewEntry::new(
+            Desc::MaterializedViewData,
+            Section::PostData,
+            t.name.clone(),
+        );
+        e.catalog_id = CatalogId {
+            table_oid: 0,
+            oid: t.oid,
+        };
         e.namespace = Some(t.schema.clone());
         e.owner = Some(t.owner.clone());
         e.defn = format!("REFRESH MATERIALIZED VIEW {qualname};\n");
@@ -92,7 +120,10 @@ pub fn emit(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {
     }
     let cols = copy_columns(cx, d.table_oid);
     let mut e = NewEntry::new(Desc::TableData, Section::Data, t.name.clone());
-    e.catalog_id = CatalogId { table_oid: 0, oid: t.oid };
+    e.catalog_id = CatalogId {
+        table_oid: 0,
+        oid: t.oid,
+    };
     e.namespace = Some(t.schema.clone());
     e.owner = Some(t.owner.clone());
     e.copy_stmt = Some(format!("COPY {qualname} ({cols}) FROM stdin;\n"));
@@ -104,5 +135,9 @@ pub fn emit(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {
 /// The `COPY ... TO stdout` that produces an entry's rows.
 pub fn copy_out_sql(cx: &EmitCx<'_>, table_oid: u32) -> Option<String> {
     let t = cx.catalog.table_by_oid(table_oid)?;
-    Some(format!("COPY {} ({}) TO stdout;", cx.qualified(&t.schema, &t.name), copy_columns(cx, table_oid)))
+    Some(format!(
+        "COPY {} ({}) TO stdout;",
+        cx.qualified(&t.schema, &t.name),
+        copy_columns(cx, table_oid)
+    ))
 }

@@ -5,7 +5,7 @@
 
 use pgark_formats::model::{CatalogId, Desc, Section};
 
-use crate::catalog::{CatalogError, Session, ServerVersion};
+use crate::catalog::{CatalogError, ServerVersion, Session};
 use crate::dump::toc::{EmitCx, NewEntry, TocBuilder};
 use crate::objects::comment::{self, CommentTarget};
 use crate::objects::{Catalog, Components, DumpObject, Kind, TieBreak};
@@ -39,7 +39,9 @@ pub async fn collect(session: &Session, cat: &mut Catalog) -> Result<(), Catalog
     let rows = session.query(sql).await?;
     for r in rows.iter() {
         let table_oid = r.oid("tgrelid")?;
-        let Some(t) = cat.table_by_oid(table_oid) else { continue };
+        let Some(t) = cat.table_by_oid(table_oid) else {
+            continue;
+        };
         let (schema, tname, tid) = (t.schema.clone(), t.name.clone(), t.dump_id);
         let tdump = cat.objects.get(tid).map(|o| o.dump).unwrap_or_default();
         if !tdump.has(Components::DEFINITION) {
@@ -47,7 +49,16 @@ pub async fn collect(session: &Session, cat: &mut Catalog) -> Result<(), Catalog
         }
         let name = r.string("tgname")?;
         let idx = cat.triggers.len();
-        let id = cat.objects.add(Kind::Trigger, CatalogId { table_oid: r.oid("tableoid")?, oid: r.oid("oid")? }, name.clone(), Some(schema), idx);
+        let id = cat.objects.add(
+            Kind::Trigger,
+            CatalogId {
+                table_oid: r.oid("tableoid")?,
+                oid: r.oid("oid")?,
+            },
+            name.clone(),
+            Some(schema),
+            idx,
+        );
         if let Some(o) = cat.objects.get_mut(id) {
             o.tie_break = TieBreak::TableName(tname);
             o.dump = tdump;
@@ -71,7 +82,9 @@ pub fn emit(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {
         return;
     }
     let tg = &cx.catalog.triggers[obj.model];
-    let Some(t) = cx.catalog.table_by_oid(tg.table_oid) else { return };
+    let Some(t) = cx.catalog.table_by_oid(tg.table_oid) else {
+        return;
+    };
     let qualtable = cx.qualified(&t.schema, &t.name);
     let qname = cx.ident(&tg.name);
     let foreign = if t.relkind == b'f' { "FOREIGN " } else { "" };
@@ -93,10 +106,16 @@ pub fn emit(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {
             b'R' => "ENABLE REPLICA",
             _ => "ENABLE",
         };
-        q.push_str(&format!("\nALTER {foreign}TABLE {qualtable} {action} TRIGGER {qname};\n"));
+        q.push_str(&format!(
+            "\nALTER {foreign}TABLE {qualtable} {action} TRIGGER {qname};\n"
+        ));
     }
     if obj.dump.has(Components::DEFINITION) {
-        let mut e = NewEntry::new(Desc::Trigger, Section::PostData, format!("{} {}", t.name, tg.name));
+        let mut e = NewEntry::new(
+            Desc::Trigger,
+            Section::PostData,
+            format!("{} {}", t.name, tg.name),
+        );
         e.catalog_id = obj.catalog_id;
         e.namespace = Some(t.schema.clone());
         e.owner = Some(t.owner.clone());

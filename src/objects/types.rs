@@ -16,11 +16,23 @@ use crate::objects::{catalog_oid, Catalog, Components, DumpObject, Kind};
 
 #[derive(Debug, Clone)]
 pub enum TypeBody {
-    Enum { labels: Vec<String> },
+    Enum {
+        labels: Vec<String>,
+    },
     /// (name, type, collation) of each attribute, and the pg_class row's OID.
-    Composite { attrs: Vec<(i32, String, String, Option<String>)>, relid: u32 },
+    Composite {
+        attrs: Vec<(i32, String, String, Option<String>)>,
+        relid: u32,
+    },
     /// `checks`: (name, definition, constraint OID) of the validated CHECKs.
-    Domain { base: String, not_null: bool, default: Option<String>, default_is_literal: bool, collation: Option<String>, checks: Vec<(String, String, u32)> },
+    Domain {
+        base: String,
+        not_null: bool,
+        default: Option<String>,
+        default_is_literal: bool,
+        collation: Option<String>,
+        checks: Vec<(String, String, u32)>,
+    },
     /// Array types, row types of tables, and kinds not emitted yet.
     NotEmitted,
 }
@@ -79,7 +91,9 @@ pub async fn collect(session: &Session, cat: &mut Catalog) -> Result<(), Catalog
         .await?;
     let mut composite_deps = Vec::new();
     for r in rows.iter() {
-        let Some(schema) = cat.schema_by_oid(r.oid("typnamespace")?) else { continue };
+        let Some(schema) = cat.schema_by_oid(r.oid("typnamespace")?) else {
+            continue;
+        };
         let (schema_name, contains) = (schema.name.clone(), schema.dump_contains);
         let oid = r.oid("oid")?;
         let typtype = r.char("typtype")?;
@@ -93,24 +107,32 @@ pub async fn collect(session: &Session, cat: &mut Catalog) -> Result<(), Catalog
             TypeBody::NotEmitted
         } else {
             match typtype {
-                b'e' => TypeBody::Enum { labels: parse_text_array(r.text("labels")?) },
+                b'e' => TypeBody::Enum {
+                    labels: parse_text_array(r.text("labels")?),
+                },
                 b'c' => {
                     let a: Vec<(i32, String, String, Option<String>)> = attrs
                         .iter()
                         .filter(|a| a.oid("attrelid").ok() == Some(relid))
                         .map(|a| -> Result<_, CatalogError> {
                             composite_deps.push((oid, a.oid("atttypid")?));
-                            Ok((a.i32("attnum")?, a.string("attname")?, a.string("atttypdefn")?, a.opt_string("attcollation")?))
+                            Ok((
+                                a.i32("attnum")?,
+                                a.string("attname")?,
+                                a.string("atttypdefn")?,
+                                a.opt_string("attcollation")?,
+                            ))
                         })
                         .collect::<Result<_, _>>()?;
                     TypeBody::Composite { attrs: a, relid }
                 }
                 b'd' => {
-                    let (default, lit) = match (r.opt_string("typdefaultbin")?, r.opt_string("typdefault")?) {
-                        (Some(d), _) => (Some(d), false),
-                        (None, Some(d)) => (Some(d), true),
-                        _ => (None, false),
-                    };
+                    let (default, lit) =
+                        match (r.opt_string("typdefaultbin")?, r.opt_string("typdefault")?) {
+                            (Some(d), _) => (Some(d), false),
+                            (None, Some(d)) => (Some(d), true),
+                            _ => (None, false),
+                        };
                     let ch = checks
                         .iter()
                         .filter(|c| c.oid("contypid").ok() == Some(oid))
@@ -137,17 +159,41 @@ pub async fn collect(session: &Session, cat: &mut Catalog) -> Result<(), Catalog
             schema: schema_name.clone(),
             owner: cat.role_name(r.oid("typowner")?),
             body,
-            acl: DumpableAcl { acl: r.string("typacl")?, acldefault: r.string("acldefault")?, initprivs: r.opt_string("initprivs")? },
+            acl: DumpableAcl {
+                acl: r.string("typacl")?,
+                acldefault: r.string("acldefault")?,
+                initprivs: r.opt_string("initprivs")?,
+            },
         });
-        let kind = if is_dummy { Kind::DummyType } else { Kind::Type };
-        let id = cat.objects.add(kind, CatalogId { table_oid: r.oid("tableoid")?, oid }, name, Some(schema_name), idx);
-        cat.objects.set_dump(id, if emitted { contains } else { Components::NONE });
+        let kind = if is_dummy {
+            Kind::DummyType
+        } else {
+            Kind::Type
+        };
+        let id = cat.objects.add(
+            kind,
+            CatalogId {
+                table_oid: r.oid("tableoid")?,
+                oid,
+            },
+            name,
+            Some(schema_name),
+            idx,
+        );
+        cat.objects
+            .set_dump(id, if emitted { contains } else { Components::NONE });
     }
     // A composite type needs its attribute types first (stock gets this through the
     // type's pg_class row, which pgark does not collect).
     for (ty, att) in composite_deps {
-        let tyid = cat.objects.by_catalog_id(CatalogId { table_oid: catalog_oid::PG_TYPE, oid: ty });
-        let attid = cat.objects.by_catalog_id(CatalogId { table_oid: catalog_oid::PG_TYPE, oid: att });
+        let tyid = cat.objects.by_catalog_id(CatalogId {
+            table_oid: catalog_oid::PG_TYPE,
+            oid: ty,
+        });
+        let attid = cat.objects.by_catalog_id(CatalogId {
+            table_oid: catalog_oid::PG_TYPE,
+            oid: att,
+        });
         if let (Some(a), Some(b)) = (tyid, attid) {
             cat.objects.add_dependency(a, b);
         }
@@ -190,7 +236,14 @@ pub fn emit(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {
             q.push_str("\n);\n");
             (Desc::Type, "TYPE", q, format!("DROP TYPE {qual};\n"))
         }
-        TypeBody::Domain { base, not_null, default, default_is_literal, collation, checks } => {
+        TypeBody::Domain {
+            base,
+            not_null,
+            default,
+            default_is_literal,
+            collation,
+            checks,
+        } => {
             let mut q = format!("CREATE DOMAIN {qual} AS {base}");
             if let Some(c) = collation {
                 q.push_str(&format!(" COLLATE {c}"));
@@ -200,7 +253,11 @@ pub fn emit(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {
             }
             if let Some(d) = default {
                 q.push_str(" DEFAULT ");
-                q.push_str(&if *default_is_literal { cx.literal(d) } else { d.clone() });
+                q.push_str(&if *default_is_literal {
+                    cx.literal(d)
+                } else {
+                    d.clone()
+                });
             }
             for (name, def, _) in checks {
                 q.push_str(&format!("\n\tCONSTRAINT {} {def}", cx.ident(name)));
@@ -270,10 +327,26 @@ pub fn emit(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {
     if let TypeBody::Composite { attrs, relid } = &ty.body {
         // `dumpCompositeTypeColComments`
         if obj.dump.has(Components::COMMENT) && !cx.opts.no_comments {
-            for (subid, text) in cx.catalog.comments.subobjects(catalog_oid::PG_CLASS, *relid) {
-                let Some((_, name, _, _)) = attrs.iter().find(|a| a.0 == subid) else { continue };
+            for (subid, text) in cx
+                .catalog
+                .comments
+                .subobjects(catalog_oid::PG_CLASS, *relid)
+            {
+                let Some((_, name, _, _)) = attrs.iter().find(|a| a.0 == subid) else {
+                    continue;
+                };
                 let col = format!("{}.{}", qname, cx.ident(name));
-                comment::emit_text(cx, out, &CommentTarget { kind: "COLUMN", name: &col, subid, ..target }, text);
+                comment::emit_text(
+                    cx,
+                    out,
+                    &CommentTarget {
+                        kind: "COLUMN",
+                        name: &col,
+                        subid,
+                        ..target
+                    },
+                    text,
+                );
             }
         }
     }
