@@ -338,6 +338,6 @@ mod tests {
     fn dollar_quote_picks_an_unused_tag() {
         assert_eq!(dollar_quote("select 1"), "$$select 1$$");
         assert_eq!(dollar_quote("a $$ b"), "$_$a $$ b$_$");
-        assert_eq!(dollar_quote("$_ and $$"), "$X$$_ and $$$X$");
+        assert_eq!(dollar_quote("$_ and $$"), "$_X$$_ and $$$_X$");
     }
 }
