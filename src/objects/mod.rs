@@ -4,10 +4,22 @@
 //! pg_dump's collection order, and the per-kind files (one catalog query for all
 //! objects of the kind, a typed model, the DDL emitter).
 //!
-//! Adding a kind: write `objects/<kind>.rs` with `collect()` (one bulk query; push
-//! models into [`Catalog`] and call [`ObjectStore::add`]) and `emit()`; add the variant
-//! to [`Kind`]; the compiler then points at every `match` that needs a line
-//! (`priority`, `describe`, the collect order in `dump::collect`, `emit::emit_object`).
+//! Adding a kind (one file, plus one line in each exhaustive `match`):
+//! 1. `objects/<kind>.rs`: a typed model; `collect(session, cat, ..)` running ONE bulk
+//!    query (select `NULL AS col` on servers that lack a column, so decoding is
+//!    version-free), pushing models into a `Vec` field of [`Catalog`] and registering
+//!    each with [`ObjectStore::add`] (DumpId, CatalogId, name, namespace, index of the
+//!    model), then setting `dump` components and explicit dependencies (pg_depend
+//!    edges are added later by `graph::load_dependencies` through the CatalogId);
+//!    `emit(cx, obj, out)` building `dump::toc::NewEntry` values (stock's
+//!    `ARCHIVE_OPTS`) and pushing them under `obj.dump_id`, then its comment
+//!    (`comment::emit`) and ACL (`privileges::emit`) entries.
+//! 2. A [`Kind`] variant: the compiler then asks for its `priority()` (stock's
+//!    `dbObjectTypePriority`), `describe()` and `section()` (boundary side).
+//! 3. Call `collect` in `dump::collect` at the position of stock's `getXxx` in
+//!    `getSchemaData`, and add the `emit` arm to `dump::emit_object`.
+//! 4. Per-kind sort tie-breaks go in [`TieBreak`]; loop shapes involving the kind
+//!    get a named fixer in `graph/repair.rs`.
 
 pub mod attach;
 pub mod collation;
