@@ -58,7 +58,8 @@ pub fn collect(cat: &mut Catalog, only_sequences: bool, no_unlogged: bool) {
     }
 }
 
-/// The column list of a COPY: every non-dropped, non-generated column.
+/// The column list of a COPY (`fmtCopyColumnList`): `(a, b)` of every non-dropped,
+/// non-generated column; empty when there is none (`COPY t  FROM stdin;`).
 pub fn copy_columns(cx: &EmitCx<'_>, table_oid: u32) -> String {
     let Some(t) = cx.catalog.table_by_oid(table_oid) else {
         return String::new();
@@ -69,7 +70,11 @@ pub fn copy_columns(cx: &EmitCx<'_>, table_oid: u32) -> String {
         .filter(|c| !c.is_dropped && c.generated == 0)
         .map(|c| cx.ident(&c.name))
         .collect();
-    cols.join(", ")
+    if cols.is_empty() {
+        String::new()
+    } else {
+        format!("({})", cols.join(", "))
+    }
 }
 
 /// `dumpTableData` / `dumpSequenceData`
@@ -126,7 +131,7 @@ pub fn emit(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {
     };
     e.namespace = Some(t.schema.clone());
     e.owner = Some(t.owner.clone());
-    e.copy_stmt = Some(format!("COPY {qualname} ({cols}) FROM stdin;\n"));
+    e.copy_stmt = Some(format!("COPY {qualname} {cols} FROM stdin;\n"));
     e.deps = vec![t.dump_id];
     e.has_data = true;
     out.push(obj.dump_id, e);
@@ -136,7 +141,7 @@ pub fn emit(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {
 pub fn copy_out_sql(cx: &EmitCx<'_>, table_oid: u32) -> Option<String> {
     let t = cx.catalog.table_by_oid(table_oid)?;
     Some(format!(
-        "COPY {} ({}) TO stdout;",
+        "COPY {} {} TO stdout;",
         cx.qualified(&t.schema, &t.name),
         copy_columns(cx, table_oid)
     ))
