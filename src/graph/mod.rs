@@ -120,9 +120,18 @@ pub async fn load_dependencies(session: &Session, cat: &mut Catalog) -> Result<(
         ) else {
             continue;
         };
-        // Stock reverses a table's implicit ('i') dependency on its composite type;
-        // that applies once composite types are collected as objects.
-        cat.objects.add_dependency(id, ref_id);
+        let deptype = r.char("deptype")?;
+        let kinds = (
+            cat.objects.get(id).map(|o| o.kind),
+            cat.objects.get(ref_id).map(|o| o.kind),
+        );
+        if deptype == b'i' && kinds == (Some(Kind::Table), Some(Kind::Type)) {
+            // A composite type's pg_class row depends on the type in pg_depend (right
+            // for DROP); for ordering the type must follow its row, so reverse it.
+            cat.objects.add_dependency(ref_id, id);
+        } else {
+            cat.objects.add_dependency(id, ref_id);
+        }
     }
     Ok(())
 }

@@ -93,7 +93,7 @@ pub struct AttrDef {
 }
 
 fn relkind_ok(k: u8) -> bool {
-    matches!(k, b'r' | b'S' | b'v' | b'm' | b'f' | b'p')
+    matches!(k, b'r' | b'S' | b'v' | b'c' | b'm' | b'f' | b'p')
 }
 
 /// `getTables` + `getOwnedSeqs` + `getInherits`: one query each.
@@ -121,7 +121,7 @@ pub async fn collect(
               AND d.deptype IN ('a', 'i')) \
          LEFT JOIN pg_catalog.pg_tablespace ts ON ts.oid = c.reltablespace \
          LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam \
-         WHERE c.relkind IN ('r', 'S', 'v', 'm', 'f', 'p') {sys} \
+         WHERE c.relkind IN ('r', 'S', 'v', 'c', 'm', 'f', 'p') {sys} \
          ORDER BY c.oid",
         sys = SKIP_SYSTEM_NAMESPACES
     );
@@ -188,7 +188,9 @@ pub async fn collect(
         } else {
             contains
         };
-        let dump = if filter.table_excluded(oid) {
+        // A composite type's pg_class row is a graph node only (stock's getTables);
+        // the type itself is dumped by `objects::types`.
+        let dump = if relkind == b'c' || filter.table_excluded(oid) {
             Components::NONE
         } else {
             dump

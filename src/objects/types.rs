@@ -89,7 +89,6 @@ pub async fn collect(session: &Session, cat: &mut Catalog) -> Result<(), Catalog
              WHERE contypid <> 0 AND contype = 'c' AND convalidated ORDER BY contypid, conname",
         )
         .await?;
-    let mut composite_deps = Vec::new();
     for r in rows.iter() {
         let Some(schema) = cat.schema_by_oid(r.oid("typnamespace")?) else {
             continue;
@@ -115,7 +114,6 @@ pub async fn collect(session: &Session, cat: &mut Catalog) -> Result<(), Catalog
                         .iter()
                         .filter(|a| a.oid("attrelid").ok() == Some(relid))
                         .map(|a| -> Result<_, CatalogError> {
-                            composite_deps.push((oid, a.oid("atttypid")?));
                             Ok((
                                 a.i32("attnum")?,
                                 a.string("attname")?,
@@ -182,21 +180,6 @@ pub async fn collect(session: &Session, cat: &mut Catalog) -> Result<(), Catalog
         );
         cat.objects
             .set_dump(id, if emitted { contains } else { Components::NONE });
-    }
-    // A composite type needs its attribute types first (stock gets this through the
-    // type's pg_class row, which pgark does not collect).
-    for (ty, att) in composite_deps {
-        let tyid = cat.objects.by_catalog_id(CatalogId {
-            table_oid: catalog_oid::PG_TYPE,
-            oid: ty,
-        });
-        let attid = cat.objects.by_catalog_id(CatalogId {
-            table_oid: catalog_oid::PG_TYPE,
-            oid: att,
-        });
-        if let (Some(a), Some(b)) = (tyid, attid) {
-            cat.objects.add_dependency(a, b);
-        }
     }
     Ok(())
 }
