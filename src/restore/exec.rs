@@ -26,7 +26,7 @@
 //! exit status 1 as stock.
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -49,6 +49,8 @@ use crate::{Error, Result};
 
 /// Queries in flight per connection.
 pub const PIPELINE_DEPTH: usize = 256;
+/// Items one worker connection takes at once in the parallel phase.
+pub const PARALLEL_BATCH: usize = 8;
 /// Bytes per COPY / large-object message.
 const CHUNK: usize = 256 * 1024;
 /// Chunks buffered between the archive reader thread and a connection.
@@ -77,24 +79,34 @@ pub fn restore(
     sql: SqlOptions,
     opts: ExecOptions,
 ) -> Result<usize> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+    // One thread runs the protocol drivers and the executor: every round trip then
+    // costs no thread hand-offs (decompression runs on blocking threads).
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| Error::Restore(format!("could not start the async runtime: {e}")))?;
     let toc = reader.toc();
     let generator = Generator::new(toc, plan.items(), &sql).map_err(|e| Error::Restore(e.0))?;
+    // Size estimates of entries with data, asked once (the readers look entries up
+    // by scanning the TOC).
+    let sizes: HashMap<DumpId, u64> = toc
+        .entries
+        .iter()
+        .filter(|te| te.had_dumper)
+        .map(|te| (te.dump_id, reader.size_estimate(te.dump_id).unwrap_or(0)))
+        .collect();
     let total_bytes: u64 = plan
         .items()
         .iter()
         .filter(|p| p.reqs.data())
         .filter_map(|p| toc.entries.get(p.index))
-        .map(|te| reader.size_estimate(te.dump_id).unwrap_or(0))
+        .map(|te| sizes.get(&te.dump_id).copied().unwrap_or(0))
         .sum();
     let wanted = plan.items().iter().filter(|p| p.reqs.wants_anything()).count() as u64;
     let progress = if opts.progress { Progress::new(wanted, total_bytes) } else { Progress::disabled() };
     let restorer = Restorer {
         reader: reader.clone(),
+        sizes,
         toc,
         plan,
         generator,
@@ -103,6 +115,7 @@ pub fn restore(
         errors: Cell::new(0),
         last_error_entry: Cell::new(None),
         failed_tables: RefCell::new(HashSet::new()),
+        failed_entries: RefCell::new(HashSet::new()),
         progress,
     };
     let result = runtime.block_on(restorer.run());
@@ -140,6 +153,8 @@ struct RunResult {
 
 struct Restorer<'a> {
     reader: Arc<ArchiveReader>,
+    /// Stored size of each entry with data.
+    sizes: HashMap<DumpId, u64>,
     toc: &'a Toc,
     plan: &'a Plan,
     generator: Generator<'a>,
@@ -150,12 +165,18 @@ struct Restorer<'a> {
     last_error_entry: Cell<Option<DumpId>>,
     /// TABLE entries whose creation failed in this run.
     failed_tables: RefCell<HashSet<DumpId>>,
+    /// Entries with at least one error.
+    failed_entries: RefCell<HashSet<DumpId>>,
     progress: Progress,
 }
 
 type BoxFuture<'f, T> = Pin<Box<dyn Future<Output = T> + 'f>>;
 
 impl<'a> Restorer<'a> {
+    fn size_of(&self, te: &TocEntry) -> u64 {
+        self.sizes.get(&te.dump_id).copied().unwrap_or(0)
+    }
+
     fn info(&self, msg: &str) {
         if self.opts.verbose {
             self.progress.println(&format!("pgark: {msg}"));
@@ -176,11 +197,14 @@ impl<'a> Restorer<'a> {
             self.drop_pass(&mut leader).await?;
         }
 
-        let size = |te: &TocEntry| self.reader.size_estimate(te.dump_id).unwrap_or(0);
+        let size = |te: &TocEntry| self.size_of(te);
         let entries = entries_from_plan(self.toc, self.plan, size);
         let mut planner = Planner::new(
             entries,
-            PlanOptions { jobs: self.opts.jobs.max(1), no_data_for_failed_tables: false },
+            PlanOptions {
+                jobs: if self.opts.jobs > 1 { self.opts.jobs * self.parallel_batch_size() } else { 1 },
+                no_data_for_failed_tables: false,
+            },
         )
         .map_err(|e| Error::Restore(e.to_string()))?;
 
@@ -360,6 +384,7 @@ impl<'a> Restorer<'a> {
     /// stops the restore with `--exit-on-error`.
     fn entry_error(&self, entry: Option<DumpId>, msg: &str, command: Option<&[u8]>) -> Result<()> {
         if let Some(id) = entry {
+            self.failed_entries.borrow_mut().insert(id);
             if self.last_error_entry.get() != Some(id) {
                 if let Some(te) = self.generator.entry(id) {
                     self.progress.println(&format!(
@@ -465,7 +490,7 @@ impl<'a> Restorer<'a> {
         let extra = actions.extra_txn_actions;
         self.run_actions(leader, te, actions.actions, true).await?;
         if reqs.data() {
-            self.progress.data_entry_done(self.reader.size_estimate(te.dump_id).unwrap_or(0));
+            self.progress.data_entry_done(self.size_of(te));
         }
         if self.opts.transaction_size > 0 {
             leader.txn_count += 1 + extra;
@@ -811,14 +836,22 @@ impl<'a> Restorer<'a> {
         Ok(())
     }
 
-    /// The parallel phase: `jobs` worker connections, each restoring one item at a
-    /// time, the planner deciding what runs next.
+    /// The parallel phase: `jobs` worker connections, the planner deciding what may
+    /// run. The planner is given `jobs * PARALLEL_BATCH` slots: the items ready at
+    /// once are shared out among idle connections, up to [`PARALLEL_BATCH`] per
+    /// connection, and one connection runs its items one after the other but sends
+    /// their statements pipelined (items the planner lets run together are
+    /// independent and free of lock conflicts, so only the round trips change).
     /// Returns the step that ended the phase (`Begin(Postfork)` or `Done`), for the
     /// caller to act on.
     async fn parallel_phase(&self, planner: &mut Planner, first: Option<WorkItem>) -> Result<Step> {
+        type Batch = (Conn, Vec<(DumpId, Outcome)>);
         let mut idle: Vec<Conn> = Vec::new();
-        let mut running: FuturesUnordered<BoxFuture<'_, Result<(Conn, DumpId, Outcome)>>> = FuturesUnordered::new();
+        let mut opened = 0usize;
+        let mut queue: std::collections::VecDeque<WorkItem> = std::collections::VecDeque::new();
+        let mut running: FuturesUnordered<BoxFuture<'_, Result<Batch>>> = FuturesUnordered::new();
         let mut next = first;
+        let batch_limit = self.parallel_batch_size();
         loop {
             let step = match next.take() {
                 Some(item) => Step::Run(item),
@@ -826,71 +859,101 @@ impl<'a> Restorer<'a> {
             };
             match step {
                 Step::Run(item) => {
-                    let conn = match idle.pop() {
-                        Some(c) => c,
-                        None => self.connect(false).await?,
-                    };
+                    queue.push_back(item);
+                    continue;
+                }
+                Step::Skip(_) => continue,
+                Step::Begin(Phase::Parallel) => continue,
+                _ => {}
+            }
+            // Share out what is ready among the connections that are free.
+            while !queue.is_empty() {
+                if idle.is_empty() && opened < self.opts.jobs {
+                    idle.push(self.connect(false).await?);
+                    opened += 1;
+                }
+                let Some(conn) = idle.pop() else { break };
+                let free = idle.len() + 1 + (self.opts.jobs - opened);
+                let take = queue.len().div_ceil(free).clamp(1, batch_limit);
+                let items: Vec<WorkItem> = queue.drain(..take.min(queue.len())).collect();
+                for item in &items {
                     if let Some(te) = self.generator.entry(item.dump_id) {
                         self.info(&format!("launching item {} {}", te.dump_id, Self::entry_label(te)));
                     }
-                    running.push(Box::pin(self.parallel_item(conn, item)));
                 }
-                Step::Skip(_) => {}
-                Step::Wait | Step::Begin(Phase::Postfork) | Step::Done => {
-                    let phase_over = !matches!(step, Step::Wait);
-                    if phase_over {
-                        // The planner ends the phase only when nothing runs.
-                        while let Some(done) = running.next().await {
-                            let (conn, id, outcome) = done?;
-                            planner.complete(id, outcome).map_err(plan_error)?;
-                            idle.push(conn);
-                        }
-                        return Ok(step);
-                    }
-                    let Some(done) = running.next().await else {
-                        return Err(Error::Restore("restore scheduler waits with nothing running".into()));
-                    };
-                    let (conn, id, outcome) = done?;
-                    if let Some(te) = self.generator.entry(id) {
-                        self.info(&format!("finished item {} {}", te.dump_id, Self::entry_label(te)));
-                    }
-                    planner.complete(id, outcome).map_err(plan_error)?;
-                    idle.push(conn);
-                }
-                Step::Begin(_) => {}
+                running.push(Box::pin(self.parallel_batch(conn, items)));
             }
+            let phase_over = matches!(step, Step::Begin(Phase::Postfork) | Step::Done);
+            if phase_over && running.is_empty() && queue.is_empty() {
+                return Ok(step);
+            }
+            let Some(done) = running.next().await else {
+                return Err(Error::Restore("restore scheduler waits with nothing running".into()));
+            };
+            let (conn, outcomes) = done?;
+            for (id, outcome) in outcomes {
+                if let Some(te) = self.generator.entry(id) {
+                    self.info(&format!("finished item {} {}", te.dump_id, Self::entry_label(te)));
+                }
+                planner.complete(id, outcome).map_err(plan_error)?;
+            }
+            idle.push(conn);
         }
     }
 
-    /// One item on a worker connection.
-    async fn parallel_item(&self, mut conn: Conn, item: WorkItem) -> Result<(Conn, DumpId, Outcome)> {
-        let te = self
-            .generator
-            .entry(item.dump_id)
-            .ok_or_else(|| Error::Restore(format!("no TOC entry with dump ID {}", item.dump_id)))?;
-        let mut reqs = item.reqs;
-        if reqs.data() && self.opts.no_data_for_failed_tables && te.desc == Desc::TableData && self.table_failed(te) {
-            reqs = Reqs::new(reqs.schema(), false, reqs.stats());
+    /// Items per connection at once in the parallel phase (1 with `--exit-on-error`,
+    /// where nothing may be sent after a failing statement).
+    fn parallel_batch_size(&self) -> usize {
+        if self.opts.exit_on_error {
+            1
+        } else {
+            PARALLEL_BATCH
         }
-        if !reqs.wants_anything() {
-            return Ok((conn, item.dump_id, Outcome::Succeeded));
+    }
+
+    /// Some items on one worker connection.
+    async fn parallel_batch(&self, mut conn: Conn, items: Vec<WorkItem>) -> Result<(Conn, Vec<(DumpId, Outcome)>)> {
+        let mut done = Vec::with_capacity(items.len());
+        for item in items {
+            let te = self
+                .generator
+                .entry(item.dump_id)
+                .ok_or_else(|| Error::Restore(format!("no TOC entry with dump ID {}", item.dump_id)))?;
+            let mut reqs = item.reqs;
+            if reqs.data() && self.opts.no_data_for_failed_tables && te.desc == Desc::TableData {
+                // The table's outcome must be known.
+                self.flush(&mut conn).await?;
+                if self.table_failed(te) {
+                    reqs = Reqs::new(reqs.schema(), false, reqs.stats());
+                }
+            }
+            done.push(item.dump_id);
+            if !reqs.wants_anything() {
+                continue;
+            }
+            self.log_entry(te, reqs);
+            let truncate = item.truncate_before_copy()
+                && te.desc == Desc::TableData
+                && !self.table_failed(te)
+                && !self.generator.is_load_via_partition_root(te);
+            let actions = self
+                .generator
+                .entry_actions(&mut conn.state, te, reqs, truncate)
+                .map_err(|e| Error::Restore(e.0))?;
+            self.run_actions(&mut conn, te, actions.actions, true).await?;
+            if reqs.data() {
+                self.progress.data_entry_done(self.size_of(te));
+            }
+            self.progress.entry_done();
         }
-        self.log_entry(te, reqs);
-        let truncate = item.truncate_before_copy()
-            && te.desc == Desc::TableData
-            && !self.table_failed(te)
-            && !self.generator.is_load_via_partition_root(te);
-        let actions = self
-            .generator
-            .entry_actions(&mut conn.state, te, reqs, truncate)
-            .map_err(|e| Error::Restore(e.0))?;
-        let result = self.run_actions(&mut conn, te, actions.actions, false).await?;
-        if reqs.data() {
-            self.progress.data_entry_done(self.reader.size_estimate(te.dump_id).unwrap_or(0));
-        }
-        self.progress.entry_done();
-        let outcome = if result.failed { Outcome::Failed } else { Outcome::Succeeded };
-        Ok((conn, item.dump_id, outcome))
+        self.flush(&mut conn).await?;
+        let failed = self.failed_entries.borrow();
+        let outcomes = done
+            .into_iter()
+            .map(|id| (id, if failed.contains(&id) { Outcome::Failed } else { Outcome::Succeeded }))
+            .collect();
+        drop(failed);
+        Ok((conn, outcomes))
     }
 }
 
