@@ -49,3 +49,24 @@ fn unknown_option_is_a_usage_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--no-such-option"));
 }
+
+#[test]
+fn dump_refuses_options_it_does_not_honour_yet() {
+    // These must never be accepted and silently ignored: each is refused by name
+    // before any connection is attempted.
+    for opt in [
+        &["--inserts"][..],
+        &["--exclude-table-data", "t"],
+        &["--table-and-children", "t"],
+        &["--statistics"],
+        &["--archive-version", "1.14"],
+    ] {
+        let out = pgark().arg("dump").args(opt).arg("nodb").output().expect("run");
+        assert_eq!(out.status.code(), Some(2), "{opt:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("not implemented yet") && err.contains(opt[0]),
+            "{opt:?}: {err}"
+        );
+    }
+}
