@@ -23,22 +23,7 @@ use crate::{Error, Result};
 
 /// Runs `pgark dump`.
 pub fn run(args: &DumpArgs) -> Result<()> {
-    if args.schema_only && args.data_only {
-        return Err(Error::Usage(
-            "options -s/--schema-only and -a/--data-only cannot be used together".into(),
-        ));
-    }
-    if args.clean && args.data_only {
-        return Err(Error::Usage(
-            "options -c/--clean and -a/--data-only cannot be used together".into(),
-        ));
-    }
-    if args.if_exists && !args.clean {
-        return Err(Error::Usage(
-            "option --if-exists requires option -c/--clean".into(),
-        ));
-    }
-    reject_unhonoured_options(args)?;
+    check_options(args)?;
     let format = args.format.unwrap_or(FormatArg::Plain);
     let restrict_key = match (&args.restrict_key, format) {
         (Some(k), _) => Some(k.clone().into_bytes()),
@@ -61,6 +46,46 @@ pub fn run(args: &DumpArgs) -> Result<()> {
     runtime.block_on(dump(args, format, restrict_key))
 }
 
+/// The plain-format dump of one database, as `pg_dump -Fp` writes it, into memory:
+/// the per-database dump of `pgark dumpall`. `connect` says where to connect (the
+/// database included); `args` gives every other option (its format, file and
+/// connection fields are not used to connect or to choose where to write). Without
+/// `--restrict-key` a key is generated, as pg_dump does.
+pub async fn dump_plain_to_vec(args: &DumpArgs, connect: &ConnectOptions) -> Result<Vec<u8>> {
+    check_options(args)?;
+    let restrict_key = match &args.restrict_key {
+        Some(k) => k.clone().into_bytes(),
+        None => generate_restrict_key()?,
+    };
+    if !valid_restrict_key(&restrict_key) {
+        return Err(Error::Usage("invalid restrict key".into()));
+    }
+    let dumped = read_database(args, connect, FormatArg::Plain).await?;
+    let mut out = Vec::new();
+    plain_script(args, &dumped, Some(restrict_key), &mut out).await?;
+    Ok(out)
+}
+
+/// pg_dump's checks of option combinations, then the options not honoured yet.
+pub(crate) fn check_options(args: &DumpArgs) -> Result<()> {
+    if args.schema_only && args.data_only {
+        return Err(Error::Usage(
+            "options -s/--schema-only and -a/--data-only cannot be used together".into(),
+        ));
+    }
+    if args.clean && args.data_only {
+        return Err(Error::Usage(
+            "options -c/--clean and -a/--data-only cannot be used together".into(),
+        ));
+    }
+    if args.if_exists && !args.clean {
+        return Err(Error::Usage(
+            "option --if-exists requires option -c/--clean".into(),
+        ));
+    }
+    reject_unhonoured_options(args)
+}
+
 /// Options pg_dump has whose effect pgark dump does not produce yet. Accepting them
 /// silently would write a dump that differs from what the user asked for, so each
 /// one is refused by name (exit status 2) until it is implemented.
@@ -80,7 +105,10 @@ fn reject_unhonoured_options(args: &DumpArgs) -> Result<()> {
             "--exclude-table-and-children",
             !args.exclude_table_and_children.is_empty(),
         ),
-        ("--include-foreign-data", !args.include_foreign_data.is_empty()),
+        (
+            "--include-foreign-data",
+            !args.include_foreign_data.is_empty(),
+        ),
         ("-e/--extension", !args.extension.is_empty()),
         ("--exclude-extension", !args.exclude_extension.is_empty()),
         ("--filter", !args.filter.is_empty()),
@@ -120,6 +148,36 @@ fn dump_data(args: &DumpArgs) -> bool {
 async fn dump(args: &DumpArgs, format: FormatArg, restrict_key: Option<Vec<u8>>) -> Result<()> {
     let dbname = args.dbname.as_deref().or(args.dbname_positional.as_deref());
     let connect = ConnectOptions::resolve(&args.connection, dbname, "pg_dump", &SystemEnv)?;
+    let dumped = read_database(args, &connect, format).await?;
+    match format {
+        FormatArg::Plain => write_plain(args, &dumped, restrict_key).await,
+        other => {
+            let DumpedDatabase {
+                session,
+                collected,
+                toc,
+                compression,
+            } = dumped;
+            write_archive(args, other, &session, &collected, toc, compression).await
+        }
+    }
+}
+
+/// One database read for dumping: the snapshot session, its catalog and the TOC built
+/// from it.
+struct DumpedDatabase {
+    session: Session,
+    collected: Collected,
+    toc: Toc,
+    compression: CompressionSpec,
+}
+
+/// Connects, opens the snapshot session, reads the catalog and builds the TOC.
+async fn read_database(
+    args: &DumpArgs,
+    connect: &ConnectOptions,
+    format: FormatArg,
+) -> Result<DumpedDatabase> {
     let connection = connect.connect().await?;
     let session = Session::open(
         connection,
@@ -195,10 +253,12 @@ async fn dump(args: &DumpArgs, format: FormatArg, restrict_key: Option<Vec<u8>>)
         compression,
     };
     let toc = build_toc(&collected, &emit, &header, args.quote_all_identifiers)?;
-    match format {
-        FormatArg::Plain => write_plain(args, &session, &collected, &toc, restrict_key).await,
-        other => write_archive(args, other, &session, &collected, toc, compression).await,
-    }
+    Ok(DumpedDatabase {
+        session,
+        collected,
+        toc,
+        compression,
+    })
 }
 
 /// The selection a plain dump renders: stock's `ProcessArchiveRestoreOptions` with the
@@ -238,11 +298,39 @@ fn selection(args: &DumpArgs) -> Selection {
 
 async fn write_plain(
     args: &DumpArgs,
-    session: &Session,
-    collected: &Collected,
-    toc: &Toc,
+    dumped: &DumpedDatabase,
     restrict_key: Option<Vec<u8>>,
 ) -> Result<()> {
+    match args.file.as_deref() {
+        None | Some("-") => {
+            let stdout = std::io::stdout();
+            let mut w = BufWriter::new(stdout.lock());
+            plain_script(args, dumped, restrict_key, &mut w).await?;
+            w.flush().map_err(io_err("standard output"))?;
+        }
+        Some(path) => {
+            let f = File::create(path).map_err(io_err(path))?;
+            let mut w = BufWriter::new(f);
+            plain_script(args, dumped, restrict_key, &mut w).await?;
+            w.flush().map_err(io_err(path))?;
+        }
+    }
+    Ok(())
+}
+
+/// Renders the plain script of a read database into `w`.
+async fn plain_script<W: Write>(
+    args: &DumpArgs,
+    dumped: &DumpedDatabase,
+    restrict_key: Option<Vec<u8>>,
+    w: &mut W,
+) -> Result<()> {
+    let DumpedDatabase {
+        session,
+        collected,
+        toc,
+        ..
+    } = dumped;
     let sel = selection(args);
     let p = plan(toc, &sel);
     // Table data is fetched up front (one COPY per table on the snapshot connection) so
@@ -280,25 +368,12 @@ async fn write_plain(
         role: args.connection.role.clone().map(String::into_bytes),
         enable_row_security: args.enable_row_security,
         quote_all_identifiers: args.quote_all_identifiers,
-        output_name: name.clone(),
+        output_name: name,
         schema_requested: sel.dump_schema,
         ..ScriptOptions::default()
     };
     let mut source = Prefetched { data, blobs };
-    match args.file.as_deref() {
-        None | Some("-") => {
-            let stdout = std::io::stdout();
-            let mut w = BufWriter::new(stdout.lock());
-            render_script(toc, p.items(), &options, &mut source, &mut w)?;
-            w.flush().map_err(io_err("standard output"))?;
-        }
-        Some(path) => {
-            let f = File::create(path).map_err(io_err(path))?;
-            let mut w = BufWriter::new(f);
-            render_script(toc, p.items(), &options, &mut source, &mut w)?;
-            w.flush().map_err(io_err(path))?;
-        }
-    }
+    render_script(toc, p.items(), &options, &mut source, w)?;
     Ok(())
 }
 

@@ -1,16 +1,20 @@
 //! `pgark dumpall`: option checks, the connection (database `postgres`, else `template1`,
-//! or `-l`), the session setup and the plain-text frame pg_dumpall 18 writes around the
-//! globals. Whole-cluster dumps need pgark's per-database dump and are not done yet.
+//! or `-l`), the session setup, the plain-text frame pg_dumpall 18 writes around the
+//! globals, and the per-database dumps of a whole-cluster dump, written in-process by
+//! pgark's own plain dump with the options stock pg_dumpall passes to pg_dump.
 
+use crate::cli::dump::DumpArgs;
 use crate::cli::dumpall::DumpallArgs;
-use crate::cli::FormatArg;
+use crate::cli::{Cli, Command as CliCommand, FormatArg};
 use crate::commands::restore::{generate_restrict_key, valid_restrict_key};
 use crate::conn::{is_connection_string, ConnInfo, ConnectOptions, Env, Precedence, SystemEnv};
 use crate::dumpall::{
-    excluded_databases, write_databases, write_globals, DatabaseDumper, GlobalsOptions, Scope,
-    Session,
+    excluded_databases, write_databases, write_globals, DatabaseDumpRequest, DatabaseDumper,
+    GlobalsOptions, Scope, Session,
 };
 use crate::{Error, Result};
+use clap::Parser;
+use futures_util::future::BoxFuture;
 use pgark_formats::filter::{parse_filter, FilterCommand, FilterObjectType, FilterOrigin};
 use pgark_formats::quote::Encoding;
 use pgark_formats::select::SelectError;
@@ -19,9 +23,106 @@ use std::io::Write;
 /// What stock runs first on every connection (`ALWAYS_SECURE_SEARCH_PATH_SQL`).
 const SECURE_SEARCH_PATH: &str = "SELECT pg_catalog.set_config('search_path', '', false);";
 
-/// Runs `pgark dumpall`.
+/// Runs `pgark dumpall`; each database of a whole-cluster dump is written by
+/// [`OwnDatabaseDumper`].
 pub fn run(args: &DumpallArgs) -> Result<()> {
-    run_with(args, None)
+    if args.globals_only || args.roles_only || args.tablespaces_only {
+        return run_with(args, None);
+    }
+    let dumper = OwnDatabaseDumper::new(args)?;
+    run_with(args, Some(&dumper))
+}
+
+/// pgark's own plain dump of one database, given what stock pg_dumpall's `runPgDump`
+/// gives pg_dump: the pass-through options, the connection of the dumpall with the
+/// database name replaced, and `--create` / `--clean` as the frame asks.
+pub struct OwnDatabaseDumper {
+    connect: ConnectOptions,
+    options: DumpArgs,
+}
+
+impl OwnDatabaseDumper {
+    /// The dumper for `args`' connection and pass-through options.
+    /// Fails, before anything is dumped, on pass-through options pgark dump refuses.
+    pub fn new(args: &DumpallArgs) -> Result<OwnDatabaseDumper> {
+        let options = pass_through_options(args)?;
+        crate::commands::dump::check_options(&options)?;
+        let connect = ConnectOptions::resolve_with(
+            &args.connection,
+            args.dbname.as_deref(),
+            "pg_dump",
+            Precedence::ArgumentsWin,
+            &SystemEnv,
+        )?;
+        Ok(OwnDatabaseDumper { connect, options })
+    }
+}
+
+impl DatabaseDumper for OwnDatabaseDumper {
+    fn dump_database<'a>(
+        &'a self,
+        request: &'a DatabaseDumpRequest,
+    ) -> BoxFuture<'a, Result<Vec<u8>>> {
+        Box::pin(async move {
+            let mut options = self.options.clone();
+            options.create = request.create;
+            options.clean = request.clean;
+            let connect = self.connect.for_database(&request.dbname);
+            crate::commands::dump::dump_plain_to_vec(&options, &connect).await
+        })
+    }
+}
+
+/// The pg_dump options stock pg_dumpall passes on (its `pgdumpopts`), as pg_dump's
+/// parsed arguments; everything else keeps pg_dump's default.
+fn pass_through_options(args: &DumpallArgs) -> Result<DumpArgs> {
+    let parsed = Cli::try_parse_from(["pgark", "dump"])
+        .map_err(|e| Error::Dumpall(format!("could not build the pg_dump options: {e}")))?;
+    let CliCommand::Dump(mut options) = parsed.command else {
+        return Err(Error::Dumpall(
+            "could not build the pg_dump options: not a dump command line".into(),
+        ));
+    };
+    options.format = Some(FormatArg::Plain);
+    options.data_only = args.data_only;
+    options.encoding = args.encoding.clone();
+    options.file = args.file.clone();
+    options.no_owner = args.no_owner;
+    options.schema_only = args.schema_only;
+    options.superuser = args.superuser.clone();
+    options.verbose = args.verbose;
+    options.no_privileges = args.no_privileges;
+    options.lock_wait_timeout = args.lock_wait_timeout.clone();
+    options.connection.role = args.connection.role.clone();
+    options.no_sync = args.no_sync;
+    options.extra_float_digits = args.extra_float_digits;
+    options.rows_per_insert = args.rows_per_insert;
+    options.binary_upgrade = args.binary_upgrade;
+    options.column_inserts = args.column_inserts;
+    options.disable_dollar_quoting = args.disable_dollar_quoting;
+    options.disable_triggers = args.disable_triggers;
+    options.inserts = args.inserts;
+    options.no_table_access_method = args.no_table_access_method;
+    options.no_tablespaces = args.no_tablespaces;
+    options.quote_all_identifiers = args.quote_all_identifiers;
+    options.load_via_partition_root = args.load_via_partition_root;
+    options.use_set_session_authorization = args.use_set_session_authorization;
+    options.no_comments = args.no_comments;
+    options.no_data = args.no_data;
+    options.no_policies = args.no_policies;
+    options.no_publications = args.no_publications;
+    options.no_security_labels = args.no_security_labels;
+    options.no_schema = args.no_schema;
+    options.no_statistics = args.no_statistics;
+    options.no_subscriptions = args.no_subscriptions;
+    options.no_toast_compression = args.no_toast_compression;
+    options.no_unlogged_table_data = args.no_unlogged_table_data;
+    options.on_conflict_do_nothing = args.on_conflict_do_nothing;
+    options.statistics = args.statistics;
+    options.statistics_only = args.statistics_only;
+    options.sequence_data = args.sequence_data;
+    options.restrict_key = args.restrict_key.clone();
+    Ok(*options)
 }
 
 /// Runs `pgark dumpall` with `dumper` writing each database of a whole-cluster dump;
