@@ -9,6 +9,11 @@
 //!   sent one query per stock query, so an error affects exactly the statements it
 //!   affects in stock. Errors are reported when their answer arrives.
 //!   `--exit-on-error` turns pipelining off so nothing runs after the first error.
+//! - In the parallel phase the planner gets `jobs * PARALLEL_BATCH` slots; the items
+//!   ready at once are shared out among the `jobs` connections, several per
+//!   connection, run one after the other with their statements pipelined. Items the
+//!   planner lets run together are independent and free of lock conflicts, so only
+//!   round trips change (stock waits for every statement of every item).
 //! - Sessions run with `synchronous_commit = off`; one synchronous commit at the end
 //!   flushes the WAL of everything restored before pgark exits successfully.
 //! - COPY data is streamed from the archive by a blocking reader thread through a
@@ -116,6 +121,12 @@ pub fn restore(
         last_error_entry: Cell::new(None),
         failed_tables: RefCell::new(HashSet::new()),
         failed_entries: RefCell::new(HashSet::new()),
+        acl_pass_ids: plan
+            .items()
+            .iter()
+            .filter(|p| p.pass == pgark_formats::select::RestorePass::Acl)
+            .filter_map(|p| toc.entries.get(p.index).map(|te| te.dump_id))
+            .collect(),
         progress,
     };
     let result = runtime.block_on(restorer.run());
@@ -167,6 +178,8 @@ struct Restorer<'a> {
     failed_tables: RefCell<HashSet<DumpId>>,
     /// Entries with at least one error.
     failed_entries: RefCell<HashSet<DumpId>>,
+    /// Entries of the ACL pass.
+    acl_pass_ids: HashSet<DumpId>,
     progress: Progress,
 }
 
@@ -850,14 +863,18 @@ impl<'a> Restorer<'a> {
         let mut opened = 0usize;
         let mut queue: std::collections::VecDeque<WorkItem> = std::collections::VecDeque::new();
         let mut running: FuturesUnordered<BoxFuture<'_, Result<Batch>>> = FuturesUnordered::new();
-        let mut next = first;
+        let mut next: Option<Step> = first.map(Step::Run);
         let batch_limit = self.parallel_batch_size();
         loop {
             let step = match next.take() {
-                Some(item) => Step::Run(item),
+                Some(step) => step,
                 None => planner.next_step(),
             };
             match step {
+                Step::Run(item) if self.is_acl_pass(item.dump_id) && queue.is_empty() && running.is_empty() => {
+                    next = Some(self.acl_pass(planner, item).await?);
+                    continue;
+                }
                 Step::Run(item) => {
                     queue.push_back(item);
                     continue;
@@ -899,6 +916,37 @@ impl<'a> Restorer<'a> {
             }
             idle.push(conn);
         }
+    }
+
+    fn is_acl_pass(&self, id: DumpId) -> bool {
+        self.acl_pass_ids.contains(&id)
+    }
+
+    /// The ACL pass of the parallel phase, in TOC order on one connection, pipelined.
+    /// Stock runs ACL entries on all workers at once, so an entry that grants as a
+    /// role (SET SESSION AUTHORIZATION) may run before the entry that gives that role
+    /// access to the schema, and fail now and then; in TOC order it never does. The
+    /// planner is told each entry is done as it hands it out; entries of the next
+    /// pass wait until the ACLs ran. Returns the planner's step after the ACL pass.
+    async fn acl_pass(&self, planner: &mut Planner, first: WorkItem) -> Result<Step> {
+        let mut acl_items = vec![first];
+        planner.complete(first.dump_id, Outcome::Succeeded).map_err(plan_error)?;
+        let after = loop {
+            match planner.next_step() {
+                Step::Run(item) if self.is_acl_pass(item.dump_id) => {
+                    planner.complete(item.dump_id, Outcome::Succeeded).map_err(plan_error)?;
+                    acl_items.push(item);
+                }
+                Step::Skip(_) => {}
+                other => break other,
+            }
+        };
+        let position: HashMap<DumpId, usize> =
+            self.toc.entries.iter().enumerate().map(|(i, te)| (te.dump_id, i)).collect();
+        acl_items.sort_by_key(|item| position.get(&item.dump_id).copied().unwrap_or(usize::MAX));
+        let conn = self.connect(false).await?;
+        self.parallel_batch(conn, acl_items).await?;
+        Ok(after)
     }
 
     /// Items per connection at once in the parallel phase (1 with `--exit-on-error`,
