@@ -59,7 +59,6 @@ fn dump_refuses_options_it_does_not_honour_yet() {
         &["--exclude-table-data", "t"],
         &["--table-and-children", "t"],
         &["--statistics"],
-        &["--archive-version", "1.14"],
     ] {
         let out = pgark().arg("dump").args(opt).arg("nodb").output().expect("run");
         assert_eq!(out.status.code(), Some(2), "{opt:?}");

@@ -175,6 +175,66 @@ fn archives_list_and_render_as_stock() {
     }
 }
 
+/// `--archive-version=1.14` writes archives that pg_restore 15 (which reads at most
+/// 1.14) lists and restores; the default 1.16 is refused by it, which shows the option
+/// is what makes the difference.
+#[test]
+fn archive_version_1_14_is_read_by_pg_restore_15() {
+    let Some(cluster) = cluster_18() else { return };
+    if !available_majors().contains(&15) {
+        return;
+    }
+    cluster.load_fixtures("basic", &["basic"]);
+    let dir = scratch_dir();
+    for format in ["c", "d", "t"] {
+        let old = dir.path().join(format!("v14-{format}"));
+        let new = dir.path().join(format!("v16-{format}"));
+        for (path, version) in [(&old, "1.14"), (&new, "1.16")] {
+            let mut o = pgark();
+            cluster.apply_env(&mut o);
+            o.args(["dump", "-F", format, "--archive-version", version, "-f"])
+                .arg(path)
+                .arg("basic");
+            must(&mut o, "pgark dump --archive-version");
+        }
+        let mut list15 = Command::new(stock_tool(15, "pg_restore"));
+        list15.arg("-l").arg(&old);
+        let listing = must(&mut list15, "pg_restore 15 -l");
+        assert!(
+            String::from_utf8_lossy(&listing.stdout).contains("Dump Version: 1.14-0"),
+            "-F{format}"
+        );
+        let refused = Command::new(stock_tool(15, "pg_restore"))
+            .arg("-l")
+            .arg(&new)
+            .output()
+            .expect("run pg_restore 15");
+        assert!(!refused.status.success(), "pg_restore 15 must refuse 1.16 (-F{format})");
+
+        let target = format!("v14_{format}");
+        cluster.create_database(&target);
+        let mut restore = Command::new(stock_tool(15, "pg_restore"));
+        cluster.apply_env(&mut restore);
+        restore.args(["--exit-on-error", "-d", &target]).arg(&old);
+        must(&mut restore, "pg_restore 15 -d");
+        assert_eq!(
+            cluster.psql(&target, "SELECT count(*) FROM basic.book"),
+            cluster.psql("basic", "SELECT count(*) FROM basic.book"),
+            "-F{format}"
+        );
+    }
+}
+
+#[test]
+fn archive_version_is_validated() {
+    let out = pgark()
+        .args(["dump", "-Fc", "--archive-version", "1.9", "-h", "/nonexistent", "nodb"])
+        .output()
+        .expect("run pgark");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unsupported archive version \"1.9\""));
+}
+
 #[test]
 fn conflicting_options_are_refused() {
     let out = pgark()

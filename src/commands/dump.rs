@@ -10,7 +10,7 @@ use futures_util::StreamExt;
 use pgark_formats::model::{ArchiveTime, Desc, Section, Toc, TocEntry};
 use pgark_formats::script::{render_script, DataSource, ScriptOptions};
 use pgark_formats::select::{plan, SectionSet, Selection};
-use pgark_formats::{ArchiveFormat, ArchiveWriter, CompressionSpec, WriteOptions};
+use pgark_formats::{ArchiveFormat, ArchiveVersion, ArchiveWriter, CompressionSpec, WriteOptions};
 
 use crate::catalog::{Isolation, Session, SessionOptions};
 use crate::cli::dump::DumpArgs;
@@ -90,7 +90,7 @@ pub(crate) fn check_options(args: &DumpArgs) -> Result<()> {
 /// silently would write a dump that differs from what the user asked for, so each
 /// one is refused by name (exit status 2) until it is implemented.
 fn reject_unhonoured_options(args: &DumpArgs) -> Result<()> {
-    let given: [(&str, bool); 18] = [
+    let given: [(&str, bool); 17] = [
         ("--inserts", args.inserts),
         ("--column-inserts", args.column_inserts),
         ("--rows-per-insert", args.rows_per_insert.is_some()),
@@ -117,16 +117,24 @@ fn reject_unhonoured_options(args: &DumpArgs) -> Result<()> {
         ("--statistics-only", args.statistics_only),
         ("--no-toast-compression", args.no_toast_compression),
         ("--lock-wait-timeout", args.lock_wait_timeout.is_some()),
-        (
-            "--archive-version other than 1.16",
-            args.archive_version.as_deref().is_some_and(|v| v != "1.16"),
-        ),
     ];
-    match given.iter().find(|(_, set)| *set) {
-        Some((name, _)) => Err(Error::NotImplemented {
+    if let Some((name, _)) = given.iter().find(|(_, set)| *set) {
+        return Err(Error::NotImplemented {
             what: format!("pgark dump {name}"),
-        }),
-        None => Ok(()),
+        });
+    }
+    parse_archive_version(args.archive_version.as_deref()).map(|_| ())
+}
+
+/// The `--archive-version` values pgark writes; `None` means the default (1.16).
+fn parse_archive_version(requested: Option<&str>) -> Result<Option<ArchiveVersion>> {
+    match requested {
+        None | Some("1.16") => Ok(None),
+        Some("1.14") => Ok(Some(ArchiveVersion::V1_14)),
+        Some("1.15") => Ok(Some(ArchiveVersion::V1_15)),
+        Some(other) => Err(Error::Usage(format!(
+            "unsupported archive version \"{other}\" (use 1.14, 1.15 or 1.16)"
+        ))),
     }
 }
 
@@ -455,6 +463,31 @@ impl DataSource for Prefetched {
     }
 }
 
+/// `--archive-version`: 1.16 (the default, as pg_dump 17/18 write), or 1.14/1.15 for
+/// pg_restore 12–15 / 16. The older versions keep large objects in one BLOB entry per
+/// object plus a single BLOBS entry; converting the grouped 1.16 layout to that is not
+/// done yet, so a dump holding large objects is refused at those versions rather than
+/// written in a layout their readers do not know.
+fn archive_version(requested: Option<&str>, toc: &Toc) -> Result<Option<ArchiveVersion>> {
+    let Some(version) = parse_archive_version(requested)? else {
+        return Ok(None);
+    };
+    if toc
+        .entries
+        .iter()
+        .any(|e| matches!(e.desc, Desc::BlobMetadata | Desc::Blobs))
+    {
+        return Err(Error::NotImplemented {
+            what: format!(
+                "pgark dump --archive-version={version_text} of a database with large objects \
+                 (the pre-1.16 large-object layout)",
+                version_text = requested.unwrap_or_default()
+            ),
+        });
+    }
+    Ok(Some(version))
+}
+
 async fn write_archive(
     args: &DumpArgs,
     format: FormatArg,
@@ -469,8 +502,9 @@ async fn write_archive(
         FormatArg::Tar => ArchiveFormat::Tar,
         FormatArg::Plain => return Err(Error::Usage("plain format is not an archive".into())),
     };
+    let version = archive_version(args.archive_version.as_deref(), &toc)?;
     let wopts = WriteOptions {
-        version: None,
+        version,
         compression,
         sync: !args.no_sync,
     };
