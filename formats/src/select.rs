@@ -22,7 +22,9 @@
 //!     }
 //! }
 //! // pg_restore -l checks --strict-names after printing; a restore checks before.
-//! plan.check_strict_names(&selection).unwrap();
+//! if let Err(missing) = plan.check_strict_names(&selection) {
+//!     eprintln!("{missing}"); // e.g. schema "app" not found
+//! }
 //! ```
 //!
 //! Everything is decided on bytes as stored in the archive: names given with
