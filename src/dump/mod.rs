@@ -179,6 +179,30 @@ fn emit_object(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {
             objects::table_data::emit(cx, obj, out)
         }
         Kind::PreDataBoundary | Kind::PostDataBoundary => {}
+        // Kinds whose collectors are being written: nothing collects objects of these
+        // kinds yet, so no object reaches this arm. Each collector's commit replaces
+        // its kind here with its emitter.
+        Kind::ProcLang
+        | Kind::Transform
+        | Kind::ShellType
+        | Kind::Cast
+        | Kind::Aggregate
+        | Kind::AccessMethod
+        | Kind::Operator
+        | Kind::OpClass
+        | Kind::OpFamily
+        | Kind::Conversion
+        | Kind::TsParser
+        | Kind::TsTemplate
+        | Kind::TsDict
+        | Kind::TsConfig
+        | Kind::Fdw
+        | Kind::ForeignServer
+        | Kind::RelStats
+        | Kind::StatsExt
+        | Kind::Subscription
+        | Kind::SubscriptionRel
+        | Kind::EventTrigger => {}
     }
 }
 

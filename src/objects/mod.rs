@@ -104,6 +104,49 @@ pub enum Kind {
     LargeObject,
     /// `DO_LARGE_OBJECT_DATA`: BLOBS, the contents of a group.
     LargeObjectData,
+    /// `DO_PROCLANG`: procedural languages.
+    ProcLang,
+    /// `DO_TRANSFORM`
+    Transform,
+    /// `DO_SHELL_TYPE`: `CREATE TYPE name;` ahead of a base type's I/O functions.
+    ShellType,
+    /// `DO_CAST`
+    Cast,
+    /// `DO_AGG`: aggregates.
+    Aggregate,
+    /// `DO_ACCESS_METHOD`
+    AccessMethod,
+    /// `DO_OPERATOR`
+    Operator,
+    /// `DO_OPCLASS`: operator classes.
+    OpClass,
+    /// `DO_OPFAMILY`: operator families.
+    OpFamily,
+    /// `DO_CONVERSION`
+    Conversion,
+    /// `DO_TSPARSER`
+    TsParser,
+    /// `DO_TSTEMPLATE`
+    TsTemplate,
+    /// `DO_TSDICT`
+    TsDict,
+    /// `DO_TSCONFIG`
+    TsConfig,
+    /// `DO_FDW`: foreign-data wrappers.
+    Fdw,
+    /// `DO_FOREIGN_SERVER`: foreign servers (with their user mappings).
+    ForeignServer,
+    /// `DO_REL_STATS`: STATISTICS DATA of a relation (18's `--statistics`). Data
+    /// section for tables, post-data for indexes and materialized views.
+    RelStats,
+    /// `DO_STATSEXT`: extended statistics objects.
+    StatsExt,
+    /// `DO_SUBSCRIPTION`
+    Subscription,
+    /// `DO_SUBSCRIPTION_REL`: a subscription's table (binary upgrade only).
+    SubscriptionRel,
+    /// `DO_EVENT_TRIGGER`
+    EventTrigger,
     /// `DO_PRE_DATA_BOUNDARY`
     PreDataBoundary,
     /// `DO_POST_DATA_BOUNDARY`
@@ -144,6 +187,26 @@ impl Kind {
             Kind::DefaultAcl => 44,
             Kind::RefreshMatView => 46,
             Kind::FkConstraint => 37,
+            Kind::ProcLang => 2,
+            Kind::Transform => 4,
+            Kind::ShellType => 6,
+            Kind::Cast => 7,
+            Kind::Aggregate => 9,
+            Kind::AccessMethod => 10,
+            Kind::Operator => 11,
+            Kind::OpClass | Kind::OpFamily => 12,
+            Kind::Conversion => 13,
+            Kind::TsParser => 14,
+            Kind::TsTemplate => 15,
+            Kind::TsDict => 16,
+            Kind::TsConfig => 17,
+            Kind::Fdw => 18,
+            Kind::ForeignServer => 19,
+            Kind::RelStats => 29,
+            Kind::StatsExt => 34,
+            Kind::Subscription => 42,
+            Kind::SubscriptionRel => 43,
+            Kind::EventTrigger => 45,
         }
     }
 
@@ -177,6 +240,27 @@ impl Kind {
             Kind::SequenceSet => "SEQUENCE SET",
             Kind::PreDataBoundary => "PRE-DATA BOUNDARY",
             Kind::PostDataBoundary => "POST-DATA BOUNDARY",
+            Kind::ProcLang => "PROCEDURAL LANGUAGE",
+            Kind::Transform => "TRANSFORM",
+            Kind::ShellType => "SHELL TYPE",
+            Kind::Cast => "CAST",
+            Kind::Aggregate => "AGGREGATE",
+            Kind::AccessMethod => "ACCESS METHOD",
+            Kind::Operator => "OPERATOR",
+            Kind::OpClass => "OPERATOR CLASS",
+            Kind::OpFamily => "OPERATOR FAMILY",
+            Kind::Conversion => "CONVERSION",
+            Kind::TsParser => "TEXT SEARCH PARSER",
+            Kind::TsTemplate => "TEXT SEARCH TEMPLATE",
+            Kind::TsDict => "TEXT SEARCH DICTIONARY",
+            Kind::TsConfig => "TEXT SEARCH CONFIGURATION",
+            Kind::Fdw => "FOREIGN DATA WRAPPER",
+            Kind::ForeignServer => "FOREIGN SERVER",
+            Kind::RelStats => "RELATION STATISTICS FOR",
+            Kind::StatsExt => "STATISTICS",
+            Kind::Subscription => "SUBSCRIPTION",
+            Kind::SubscriptionRel => "SUBSCRIPTION TABLE",
+            Kind::EventTrigger => "EVENT TRIGGER",
         }
     }
 
@@ -193,10 +277,30 @@ impl Kind {
             | Kind::Function
             | Kind::Table
             | Kind::TableAttach
-            | Kind::AttrDef => BoundarySide::PreData,
-            Kind::TableData | Kind::SequenceSet | Kind::LargeObject | Kind::LargeObjectData => {
-                BoundarySide::Data
-            }
+            | Kind::AttrDef
+            | Kind::ProcLang
+            | Kind::Transform
+            | Kind::ShellType
+            | Kind::Cast
+            | Kind::Aggregate
+            | Kind::AccessMethod
+            | Kind::Operator
+            | Kind::OpClass
+            | Kind::OpFamily
+            | Kind::Conversion
+            | Kind::TsParser
+            | Kind::TsTemplate
+            | Kind::TsDict
+            | Kind::TsConfig
+            | Kind::Fdw
+            | Kind::ForeignServer => BoundarySide::PreData,
+            // RelStats of indexes and materialized views belong after the post-data
+            // boundary; `graph::add_boundary_dependencies` looks at the model for that.
+            Kind::TableData
+            | Kind::SequenceSet
+            | Kind::LargeObject
+            | Kind::LargeObjectData
+            | Kind::RelStats => BoundarySide::Data,
             Kind::Index
             | Kind::IndexAttach
             | Kind::Constraint
@@ -208,7 +312,11 @@ impl Kind {
             | Kind::DefaultAcl
             | Kind::Publication
             | Kind::PublicationTable
-            | Kind::PublicationSchema => BoundarySide::PostData,
+            | Kind::PublicationSchema
+            | Kind::StatsExt
+            | Kind::Subscription
+            | Kind::SubscriptionRel
+            | Kind::EventTrigger => BoundarySide::PostData,
             Kind::PreDataBoundary | Kind::PostDataBoundary => BoundarySide::Boundary,
         }
     }
