@@ -161,6 +161,7 @@ fn emit_object(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {
         Kind::Collation => objects::collation::emit(cx, obj, out),
         Kind::Function => objects::function::emit(cx, obj, out),
         Kind::Type => objects::types::emit(cx, obj, out),
+        Kind::ShellType => objects::types::emit_shell(cx, obj, out),
         Kind::DummyType => {}
         Kind::Table => objects::table::emit(cx, obj, out),
         Kind::AttrDef => objects::table::emit_attrdef(cx, obj, out),
@@ -184,7 +185,6 @@ fn emit_object(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {
         // its kind here with its emitter.
         Kind::ProcLang
         | Kind::Transform
-        | Kind::ShellType
         | Kind::Cast
         | Kind::Aggregate
         | Kind::AccessMethod

@@ -108,6 +108,17 @@ fn is_view_rule_of(cat: &Catalog, rule_id: DumpId, table_id: DumpId) -> bool {
         && cat.rules[r.model].table_oid == cat.tables[t.model].oid
 }
 
+/// Any ON SELECT rule of the relation, separate or not (stock's multi-loop test).
+fn is_on_select_rule_of(cat: &Catalog, rule_id: DumpId, table_id: DumpId) -> bool {
+    let (Some(r), Some(t)) = (cat.objects.get(rule_id), cat.objects.get(table_id)) else {
+        return false;
+    };
+    r.kind == Kind::Rule
+        && cat.rules[r.model].is_view
+        && t.kind == Kind::Table
+        && cat.rules[r.model].table_oid == cat.tables[t.model].oid
+}
+
 fn is_check_of(cat: &Catalog, con_id: DumpId, table_id: DumpId) -> bool {
     let (Some(c), Some(t)) = (cat.objects.get(con_id), cat.objects.get(table_id)) else {
         return false;
@@ -150,8 +161,8 @@ fn repair_loop(cat: &mut Catalog, lp: &[DumpId], b: Boundaries, warnings: &mut V
     }
     if n > 2 {
         for &v in lp {
-            if relkind(cat, v) == Some(b'v') {
-                if let Some(&r) = lp.iter().find(|&&r| is_view_rule_of(cat, r, v)) {
+            if relkind(cat, v).is_some() {
+                if let Some(&r) = lp.iter().find(|&&r| is_on_select_rule_of(cat, r, v)) {
                     view_rule_multi_loop(cat, v, r, b);
                     return;
                 }
@@ -207,6 +218,29 @@ fn repair_loop(cat: &mut Catalog, lp: &[DumpId], b: Boundaries, warnings: &mut V
             }
         }
     }
+    // Domain and one of its CHECK or NOT NULL constraints.
+    if n == 2 {
+        for (d, c) in [(lp[0], lp[1]), (lp[1], lp[0])] {
+            if crate::objects::types::is_domain_constraint_of(cat, c, d) {
+                domain_constraint_loop(cat, d, c);
+                return;
+            }
+        }
+    }
+    if n > 2 {
+        for &d in lp {
+            if kind(cat, d) != Some(Kind::Type) {
+                continue;
+            }
+            if let Some(&c) = lp
+                .iter()
+                .find(|&&c| crate::objects::types::is_domain_constraint_of(cat, c, d))
+            {
+                domain_constraint_multi_loop(cat, d, c, b);
+                return;
+            }
+        }
+    }
     // A table depending on itself (column on column, or partitioned table on itself).
     if n == 1 && kind(cat, lp[0]) == Some(Kind::Table) {
         cat.objects.remove_dependency(lp[0], lp[0]);
@@ -251,10 +285,37 @@ fn arbitrary_break(cat: &mut Catalog, lp: &[DumpId]) {
 }
 
 /// `repairTypeFuncLoop`: a base type's I/O functions take or return the type, which
-/// depends on them. The function's edge to the type goes (stock then points it at
-/// the shell type; shell types come with base types, not emitted yet).
+/// depends on them. The function's edge to the type goes to the type's shell instead,
+/// and the shell is dumped along with such a function.
 fn type_func_loop(cat: &mut Catalog, ty: DumpId, f: DumpId) {
     cat.objects.remove_dependency(f, ty);
+    if let Some(shell) = crate::objects::types::shell_of(cat, ty) {
+        cat.objects.add_dependency(f, shell);
+        // The shell (definition included) is dumped when such a function is.
+        let fdump = cat.objects.get(f).map(|o| o.dump).unwrap_or_default();
+        if fdump.any() {
+            cat.objects
+                .set_dump(shell, fdump.with(crate::objects::Components::DEFINITION));
+        }
+    }
+}
+
+/// `repairDomainConstraintLoop`: a domain's validated CHECK prints inside CREATE
+/// DOMAIN; drop the constraint's edge to the domain.
+fn domain_constraint_loop(cat: &mut Catalog, domain: DumpId, con: DumpId) {
+    cat.objects.remove_dependency(con, domain);
+}
+
+/// `repairDomainConstraintMultiLoop`: the check becomes a separate post-data
+/// `ALTER DOMAIN ... ADD CONSTRAINT`.
+fn domain_constraint_multi_loop(cat: &mut Catalog, domain: DumpId, con: DumpId, b: Boundaries) {
+    cat.objects.remove_dependency(domain, con);
+    if let Some(o) = cat.objects.get(con) {
+        let m = o.model;
+        cat.constraints[m].separate = true;
+    }
+    cat.objects.add_dependency(con, domain);
+    cat.objects.add_dependency(con, b.post_data);
 }
 
 /// `repairViewRuleLoop`: CREATE VIEW v AS ... makes the ON SELECT rule depend on the
@@ -269,10 +330,17 @@ fn view_rule_loop(cat: &mut Catalog, view: DumpId, rule: DumpId) {
 /// a dummy query and the real query comes later as a separate CREATE RULE.
 fn view_rule_multi_loop(cat: &mut Catalog, view: DumpId, rule: DumpId, b: Boundaries) {
     cat.objects.remove_dependency(view, rule);
+    if let Some(o) = cat.objects.get(view) {
+        let m = o.model;
+        cat.tables[m].dummy_view = true;
+    }
+    let view_dump = cat.objects.get(view).map(|o| o.dump).unwrap_or_default();
     if let Some(o) = cat.objects.get(rule) {
         let m = o.model;
         cat.rules[m].separate = true;
     }
+    // Collected as part of the view (not dumped); now it is dumped as the view is.
+    cat.objects.set_dump(rule, view_dump);
     cat.objects.add_dependency(rule, view);
     cat.objects.add_dependency(rule, b.post_data);
 }
@@ -358,6 +426,9 @@ mod tests {
             acl: String::new(),
             acldefault: String::new(),
             is_populated: true,
+            dummy_view: false,
+            of_type: None,
+            toast_reloptions: Vec::new(),
         });
         cat.table_by_oid.insert(oid, idx);
         id
@@ -408,6 +479,7 @@ mod tests {
             table_oid: 10,
             ev_enabled: b'O',
             separate: false,
+            is_view: true,
             definition: String::new(),
         });
         cat.objects.add_dependency(v, rule);

@@ -24,6 +24,14 @@ pub enum ConstraintKind {
     /// 18: a NOT NULL constraint added NOT VALID (dumped separately).
     NotNull,
     ForeignKey,
+    /// A domain's CHECK (`condomain`; `objects::types` collects and emits it).
+    DomainCheck {
+        type_index: usize,
+    },
+    /// 17+: a domain's named NOT NULL (`tyinfo->notnull`; in `objects::types`).
+    DomainNotNull {
+        type_index: usize,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -220,6 +228,12 @@ pub fn emit(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {
         return;
     }
     let con = &cx.catalog.constraints[obj.model];
+    if let ConstraintKind::DomainCheck { type_index }
+    | ConstraintKind::DomainNotNull { type_index } = con.kind
+    {
+        crate::objects::types::emit_domain_constraint(cx, obj, con, type_index, out);
+        return;
+    }
     let Some(t) = cx.catalog.table_by_oid(con.table_oid) else {
         return;
     };
@@ -252,6 +266,7 @@ pub fn emit(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {
                 out.push(obj.dump_id, e);
             }
         }
+        ConstraintKind::DomainCheck { .. } | ConstraintKind::DomainNotNull { .. } => {}
         ConstraintKind::Check | ConstraintKind::NotNull => {
             if !(con.separate && con.is_local) {
                 // Printed inside CREATE TABLE; its comment is emitted with the table's
