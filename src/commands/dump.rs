@@ -238,6 +238,8 @@ async fn read_database(
         no_unlogged_table_data: args.no_unlogged_table_data,
         no_publications: args.no_publications,
         no_policies: args.no_policies,
+        no_subscriptions: args.no_subscriptions,
+        no_security_labels: args.no_security_labels,
         output_large_objects: args.large_objects
             || (dump_data(args)
                 && !args.no_large_objects

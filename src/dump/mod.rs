@@ -34,6 +34,10 @@ pub struct CollectOptions {
     pub no_policies: bool,
     /// Large objects are dumped (stock's `outputLOs`).
     pub output_large_objects: bool,
+    /// `--no-subscriptions`
+    pub no_subscriptions: bool,
+    /// `--no-security-labels`
+    pub no_security_labels: bool,
 }
 
 /// The result of the catalog phase: the sorted objects and everything emitters need.
@@ -63,11 +67,19 @@ pub async fn collect(session: &Session, opts: &CollectOptions) -> Result<Collect
     objects::function::collect(session, &mut cat).await?;
     objects::types::collect(session, &mut cat).await?;
     objects::attach::collect_tables(&mut cat);
+    objects::text_search::collect_parsers(session, &mut cat).await?;
+    objects::text_search::collect_templates(session, &mut cat).await?;
+    objects::text_search::collect_dictionaries(session, &mut cat).await?;
+    objects::text_search::collect_configurations(session, &mut cat).await?;
+    objects::foreign_data::collect_wrappers(session, &mut cat, include_everything).await?;
+    objects::foreign_data::collect_servers(session, &mut cat, include_everything).await?;
     objects::default_acl::collect(session, &mut cat, include_everything).await?;
     objects::collation::collect(session, &mut cat).await?;
+    objects::event_trigger::collect(session, &mut cat, include_everything).await?;
     objects::constraint::collect_checks(session, &mut cat).await?;
     objects::index::collect(session, &mut cat).await?;
     objects::attach::collect_indexes(&mut cat);
+    objects::statistics_ext::collect(session, &mut cat).await?;
     objects::constraint::collect_foreign_keys(session, &mut cat).await?;
     objects::trigger::collect(session, &mut cat).await?;
     objects::rule::collect(session, &mut cat).await?;
@@ -76,6 +88,18 @@ pub async fn collect(session: &Session, opts: &CollectOptions) -> Result<Collect
     }
     if !opts.no_publications {
         objects::publication::collect(session, &mut cat, include_everything).await?;
+    }
+    let mut collect_warnings = Vec::new();
+    if !opts.no_subscriptions {
+        collect_warnings.extend(
+            objects::subscription::collect(
+                session,
+                &mut cat,
+                include_everything,
+                opts.emit.binary_upgrade,
+            )
+            .await?,
+        );
     }
     if opts.emit.dump_data {
         objects::table_data::collect(&mut cat, false, opts.no_unlogged_table_data);
@@ -101,6 +125,9 @@ pub async fn collect(session: &Session, opts: &CollectOptions) -> Result<Collect
     if !opts.emit.no_comments {
         cat.comments = objects::comment::Comments::collect(session).await?;
     }
+    if !opts.no_security_labels {
+        cat.security_labels = objects::security_label::SecurityLabels::collect(session).await?;
+    }
     cat.sequences =
         objects::sequence::collect(session, &cat, opts.emit.dump_data || opts.sequence_data)
             .await?;
@@ -110,7 +137,7 @@ pub async fn collect(session: &Session, opts: &CollectOptions) -> Result<Collect
     let bounds = graph::create_boundaries(&mut cat);
     graph::add_boundary_dependencies(&mut cat, bounds);
     let mut order = sort::presort(cat.objects.all());
-    let mut warnings = Vec::new();
+    let mut warnings = collect_warnings;
     loop {
         let result = {
             let store = &cat.objects;
@@ -180,6 +207,13 @@ fn emit_object(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {
             objects::table_data::emit(cx, obj, out)
         }
         Kind::PreDataBoundary | Kind::PostDataBoundary => {}
+        Kind::TsParser | Kind::TsTemplate | Kind::TsDict | Kind::TsConfig => {
+            objects::text_search::emit(cx, obj, out)
+        }
+        Kind::Fdw | Kind::ForeignServer => objects::foreign_data::emit(cx, obj, out),
+        Kind::EventTrigger => objects::event_trigger::emit(cx, obj, out),
+        Kind::StatsExt => objects::statistics_ext::emit(cx, obj, out),
+        Kind::Subscription => objects::subscription::emit(cx, obj, out),
         // Kinds whose collectors are being written: nothing collects objects of these
         // kinds yet, so no object reaches this arm. Each collector's commit replaces
         // its kind here with its emitter.
@@ -192,17 +226,8 @@ fn emit_object(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {
         | Kind::OpClass
         | Kind::OpFamily
         | Kind::Conversion
-        | Kind::TsParser
-        | Kind::TsTemplate
-        | Kind::TsDict
-        | Kind::TsConfig
-        | Kind::Fdw
-        | Kind::ForeignServer
         | Kind::RelStats
-        | Kind::StatsExt
-        | Kind::Subscription
-        | Kind::SubscriptionRel
-        | Kind::EventTrigger => {}
+        | Kind::SubscriptionRel => {}
     }
 }
 

@@ -68,8 +68,14 @@ pub struct CommentTarget<'a> {
     pub initdb_comment: Option<&'a str>,
 }
 
-/// `dumpCommentExtended`: emits the COMMENT entry if there is a comment to dump.
+/// `dumpCommentExtended`: emits the COMMENT entry if there is a comment to dump,
+/// then the object's SECURITY LABEL entry (stock dumps labels right after comments).
 pub fn emit(cx: &EmitCx<'_>, out: &mut TocBuilder, t: &CommentTarget<'_>) {
+    emit_comment(cx, out, t);
+    crate::objects::security_label::emit_after_comment(cx, out, t);
+}
+
+fn emit_comment(cx: &EmitCx<'_>, out: &mut TocBuilder, t: &CommentTarget<'_>) {
     // Comments are schema, except large objects' which are data.
     let wanted = if t.kind == "LARGE OBJECT" {
         cx.opts.dump_data || cx.opts.binary_upgrade

@@ -28,7 +28,9 @@ pub mod component;
 pub mod constraint;
 pub mod database;
 pub mod default_acl;
+pub mod event_trigger;
 pub mod extension;
+pub mod foreign_data;
 pub mod function;
 pub mod index;
 pub mod large_object;
@@ -37,10 +39,14 @@ pub mod privileges;
 pub mod publication;
 pub mod rule;
 pub mod schema;
+pub mod security_label;
 pub mod sequence;
 pub mod special;
+pub mod statistics_ext;
+pub mod subscription;
 pub mod table;
 pub mod table_data;
+pub mod text_search;
 pub mod trigger;
 pub mod types;
 
@@ -508,6 +514,15 @@ pub struct Catalog {
     pub large_objects: Vec<large_object::LargeObjectGroup>,
     pub comments: comment::Comments,
     pub sequences: sequence::Sequences,
+    pub text_search: Vec<text_search::TsObject>,
+    pub foreign_wrappers: Vec<foreign_data::ForeignDataWrapper>,
+    pub foreign_servers: Vec<foreign_data::ForeignServer>,
+    /// Foreign table OID → its server and generic options.
+    pub foreign_tables: HashMap<u32, foreign_data::ForeignTable>,
+    pub event_triggers: Vec<event_trigger::EventTrigger>,
+    pub statistics_ext: Vec<statistics_ext::StatisticsObject>,
+    pub subscriptions: Vec<subscription::Subscription>,
+    pub security_labels: security_label::SecurityLabels,
     /// Table OID → index into `tables`.
     pub table_by_oid: HashMap<u32, usize>,
     /// Schema OID → index into `schemas`.

@@ -17,6 +17,7 @@ use crate::dump::toc::{EmitCx, NewEntry, TocBuilder};
 use crate::dump::Filter;
 use crate::objects::comment::{self, CommentTarget};
 use crate::objects::privileges::{self, AclTarget, DumpableAcl};
+use crate::objects::{foreign_data, security_label};
 use crate::objects::{catalog_oid, Catalog, Components, DumpObject, Kind, TieBreak};
 
 #[derive(Debug, Clone)]
@@ -723,6 +724,7 @@ fn emit_definition(cx: &EmitCx<'_>, obj: &DumpObject, t: &Table, out: &mut TocBu
             if let Some(pk) = &t.partkeydef {
                 q.push_str(&format!("\nPARTITION BY {pk}"));
             }
+            q.push_str(&foreign_data::server_clause(cx, t.oid));
         }
         if !t.reloptions.is_empty() {
             q.push_str(&format!(
@@ -730,6 +732,7 @@ fn emit_definition(cx: &EmitCx<'_>, obj: &DumpObject, t: &Table, out: &mut TocBu
                 reloptions_sql(cx, &t.reloptions, "")
             ));
         }
+        q.push_str(&foreign_data::options_clause(cx, t.oid));
         if t.relkind == b'm' {
             q.push_str(&format!(" AS\n{}\n  WITH NO DATA;\n", view_as_clause(t)));
         } else {
@@ -772,6 +775,9 @@ fn emit_definition(cx: &EmitCx<'_>, obj: &DumpObject, t: &Table, out: &mut TocBu
                     c.options
                 ));
             }
+            q.push_str(&foreign_data::column_options_command(
+                cx, t.oid, &qualname, c.num, &c.name,
+            ));
         }
     }
     if matches!(t.relkind, b'r' | b'p' | b'm') {
@@ -812,6 +818,10 @@ fn emit_definition(cx: &EmitCx<'_>, obj: &DumpObject, t: &Table, out: &mut TocBu
     }
     if obj.dump.has(Components::COMMENT) {
         emit_comments(cx, obj, t, reltype, out);
+    }
+    if obj.dump.has(Components::SECLABEL) {
+        let (schema, name, owner) = (&t.schema, &t.name, &t.owner);
+        security_label::emit_table(cx, out, reltype, schema, name, owner, t.oid, obj.dump_id);
     }
     if !cx.opts.no_comments {
         // 18: comments on named NOT NULL constraints.
