@@ -245,3 +245,177 @@ fn conflicting_options_are_refused() {
     assert!(String::from_utf8_lossy(&out.stderr)
         .contains("-s/--schema-only and -a/--data-only cannot be used together"));
 }
+
+/// A small database for the data options: every value style of INSERT output
+/// (numbers with NaN/Infinity, booleans, bit strings, domains, text needing quotes),
+/// generated and identity columns, a zero-column table, a table of more rows than one
+/// cursor batch, inheritance children, a range partition tree and a hash-on-enum one
+/// (whose partitions stock always loads through the root), an unlogged table, a column
+/// with a compression method, an extension and a file_fdw foreign table.
+const DATA_OPTIONS_SQL: &str = r#"
+SET client_min_messages = warning;
+CREATE SCHEMA opts;
+CREATE DOMAIN opts.posint AS integer CHECK (VALUE > 0);
+CREATE TYPE opts.color AS ENUM ('red', 'green', 'blue');
+CREATE TABLE opts.vals (
+    id integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    i2 smallint, i8 bigint, n numeric, f4 real, f8 double precision, o oid,
+    b boolean, bits bit(4), vb varbit, d opts.posint, t text, by bytea,
+    j jsonb, arr integer[], ts timestamptz, c opts.color,
+    twice bigint GENERATED ALWAYS AS (i8 * 2) STORED,
+    "Mixed Case" text COMPRESSION pglz
+);
+INSERT INTO opts.vals (i2, i8, n, f4, f8, o, b, bits, vb, d, t, by, j, arr, ts, c, "Mixed Case") VALUES
+ (1, 10, 1.5, 1.25, -2.5e-10, 12, true, B'1010', B'1', 5, 'it''s', '\x00ff', '{"a": [1, "x"]}', '{1,NULL,3}', '2024-01-02 03:04:05+00', 'green', 'M'),
+ (-2, NULL, 'NaN', 'Infinity', '-Infinity', NULL, false, B'0000', B'', NULL, E'back\\slash\nnew line', NULL, 'null', '{}', 'infinity', 'red', NULL),
+ (NULL, 92233720368547758, '-Infinity', 'NaN', 1e300, 0, NULL, NULL, NULL, 7, '', '\x', NULL, NULL, NULL, NULL, 'ünï ✓');
+CREATE TABLE opts.nocols ();
+INSERT INTO opts.nocols DEFAULT VALUES;
+INSERT INTO opts.nocols DEFAULT VALUES;
+CREATE TABLE opts.empty (a integer);
+CREATE TABLE opts.big (id integer PRIMARY KEY, label text);
+INSERT INTO opts.big SELECT i, 'row ' || i FROM generate_series(1, 230) i;
+CREATE TABLE opts.parent (id integer, note text);
+CREATE TABLE opts.child (extra text) INHERITS (opts.parent);
+INSERT INTO opts.parent VALUES (1, 'parent row');
+INSERT INTO opts.child VALUES (2, 'child row', 'x');
+CREATE TABLE opts.measurement (day date NOT NULL, v integer) PARTITION BY RANGE (day);
+CREATE TABLE opts.m2023 PARTITION OF opts.measurement FOR VALUES FROM ('2023-01-01') TO ('2024-01-01') PARTITION BY RANGE (day);
+CREATE TABLE opts.m2023h1 PARTITION OF opts.m2023 FOR VALUES FROM ('2023-01-01') TO ('2023-07-01');
+CREATE TABLE opts.m2023h2 PARTITION OF opts.m2023 FOR VALUES FROM ('2023-07-01') TO ('2024-01-01');
+CREATE TABLE opts.m2024 PARTITION OF opts.measurement FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+INSERT INTO opts.measurement VALUES ('2023-02-01', 1), ('2023-08-01', 2), ('2024-03-01', 3);
+CREATE TABLE opts.painted (c opts.color, n integer) PARTITION BY HASH (c);
+CREATE TABLE opts.painted0 PARTITION OF opts.painted FOR VALUES WITH (MODULUS 2, REMAINDER 0);
+CREATE TABLE opts.painted1 PARTITION OF opts.painted FOR VALUES WITH (MODULUS 2, REMAINDER 1);
+INSERT INTO opts.painted VALUES ('red', 1), ('green', 2), ('blue', 3);
+CREATE UNLOGGED TABLE opts.scratch (id integer);
+INSERT INTO opts.scratch VALUES (1);
+CREATE SEQUENCE opts.counter;
+SELECT nextval('opts.counter');
+"#;
+
+/// Option sets of the data family, each compared with stock on the plain output.
+const DATA_OPTION_SETS: &[&[&str]] = &[
+    &["--inserts"],
+    &["--column-inserts"],
+    &["--rows-per-insert=7"],
+    &["--inserts", "--on-conflict-do-nothing"],
+    &["--column-inserts", "--rows-per-insert=100", "--on-conflict-do-nothing"],
+    &["--inserts", "--quote-all-identifiers"],
+    &["--exclude-table-data=opts.big"],
+    &["--exclude-table-data=big", "--exclude-table-data=opts.counter"],
+    &["--exclude-table-data-and-children=opts.parent"],
+    &["--exclude-table-data-and-children=opts.measurement"],
+    &["--table-and-children=opts.parent"],
+    &["--table-and-children=opts.m2023", "-t", "opts.vals"],
+    &["--exclude-table-and-children=opts.measurement"],
+    &["--exclude-table-and-children=opts.parent", "-T", "opts.big"],
+    &["--load-via-partition-root"],
+    &["--load-via-partition-root", "--rows-per-insert=2"],
+    &["--no-toast-compression"],
+    &["--no-unlogged-table-data"],
+    &["-a", "--inserts", "-t", "opts.vals"],
+];
+
+fn data_options_cluster() -> Option<Cluster> {
+    let cluster = cluster_18()?;
+    cluster.create_database("opts");
+    cluster.psql("opts", DATA_OPTIONS_SQL);
+    Some(cluster)
+}
+
+fn compare_option_sets(cluster: &Cluster, db: &str, sets: &[Vec<String>]) {
+    let mut failures = Vec::new();
+    for opts in sets {
+        let opts: Vec<&str> = opts.iter().map(String::as_str).collect();
+        let (s, o) = (
+            plain(cluster, true, db, &opts),
+            plain(cluster, false, db, &opts),
+        );
+        if s != o {
+            failures.push(format!(
+                "options {opts:?}:\n{}",
+                unified_diff(&s, &o, "stock", "pgark")
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+fn owned(sets: &[&[&str]]) -> Vec<Vec<String>> {
+    sets.iter()
+        .map(|s| s.iter().map(|o| o.to_string()).collect())
+        .collect()
+}
+
+/// INSERT output, data exclusion, table-and-children selection, partition-root
+/// loading, `--no-toast-compression`, `--no-unlogged-table-data` and `--filter` files
+/// print as stock pg_dump 18's plain output.
+#[test]
+fn data_option_sets_match_stock() {
+    let Some(cluster) = data_options_cluster() else { return };
+    let mut sets = owned(DATA_OPTION_SETS);
+    let dir = scratch_dir();
+    let filter = dir.path().join("filter.txt");
+    std::fs::write(
+        &filter,
+        "# pg_dump filter\ninclude table_and_children opts.measurement\ninclude table opts.vals\n\
+         exclude table_data opts.m2024\nexclude table_data_and_children opts.m2023\n",
+    )
+    .expect("write filter");
+    sets.push(vec![format!("--filter={}", filter.display())]);
+    let filter2 = dir.path().join("filter2.txt");
+    std::fs::write(
+        &filter2,
+        "exclude schema public\nexclude table_and_children opts.parent\nexclude table opts.big\n",
+    )
+    .expect("write filter");
+    sets.push(vec![format!("--filter={}", filter2.display()), "--inserts".into()]);
+    compare_option_sets(&cluster, "opts", &sets);
+}
+
+/// pg_dump's refusals of data option combinations, with stock's messages.
+#[test]
+fn data_option_conflicts_are_refused() {
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["--on-conflict-do-nothing"],
+            "option --on-conflict-do-nothing requires option --inserts, --rows-per-insert, or --column-inserts",
+        ),
+        (&["--rows-per-insert=0"], "--rows-per-insert must be in range 1..2147483647"),
+        (
+            &["-s", "--include-foreign-data=s"],
+            "options -s/--schema-only and --include-foreign-data cannot be used together",
+        ),
+        (
+            &["-Fd", "-j2", "-f", "x", "--include-foreign-data=s"],
+            "option --include-foreign-data is not supported with parallel backup",
+        ),
+    ];
+    for (opts, message) in cases {
+        let out = pgark()
+            .arg("dump")
+            .args(*opts)
+            .args(["-h", "/nonexistent", "nodb"])
+            .output()
+            .expect("run pgark");
+        assert!(!out.status.success(), "{opts:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(message), "{opts:?}: {err}");
+    }
+    let dir = scratch_dir();
+    let bad = dir.path().join("bad-filter.txt");
+    std::fs::write(&bad, "\ninclude table_data t\n").expect("write filter");
+    let out = pgark()
+        .arg("dump")
+        .arg(format!("--filter={}", bad.display()))
+        .args(["-h", "/nonexistent", "nodb"])
+        .output()
+        .expect("run pgark");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("on line 2: include filter for \"table data\" is not allowed"),
+        "{err}"
+    );
+}

@@ -1,5 +1,6 @@
-//! `--filter FILE` files (PostgreSQL 17+ `filter.c`) and what pg_restore makes of
-//! them (`read_restore_filters` of PostgreSQL 18's pg_restore.c).
+//! `--filter FILE` files (PostgreSQL 17+ `filter.c`) and what pg_restore and pg_dump
+//! make of them (`read_restore_filters` of PostgreSQL 18's pg_restore.c,
+//! `read_dump_filters` of its pg_dump.c).
 //!
 //! Syntax, one item per line: `include|exclude <object type> <pattern>`, keywords
 //! case-insensitive; blank lines and lines whose first non-blank character is `#`
@@ -350,6 +351,59 @@ pub fn apply_restore_filter(
     Ok(())
 }
 
+/// The pattern lists a pg_dump filter file adds to (pg_dump's option lists).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DumpFilterPatterns {
+    pub schemas: Vec<Vec<u8>>,
+    pub exclude_schemas: Vec<Vec<u8>>,
+    pub tables: Vec<Vec<u8>>,
+    pub exclude_tables: Vec<Vec<u8>>,
+    pub tables_and_children: Vec<Vec<u8>>,
+    pub exclude_tables_and_children: Vec<Vec<u8>>,
+    pub exclude_table_data: Vec<Vec<u8>>,
+    pub exclude_table_data_and_children: Vec<Vec<u8>>,
+    pub foreign_data: Vec<Vec<u8>>,
+    pub extensions: Vec<Vec<u8>>,
+    pub exclude_extensions: Vec<Vec<u8>>,
+}
+
+/// Adds a filter file's items to pg_dump's pattern lists as `read_dump_filters`
+/// does: `include` of extension, foreign_data, schema, table, table_and_children;
+/// `exclude` of extension, table_data, table_data_and_children, schema, table,
+/// table_and_children; any other combination is an error naming the line.
+pub fn apply_dump_filter(
+    input: &[u8],
+    origin: &FilterOrigin,
+    patterns: &mut DumpFilterPatterns,
+) -> Result<(), SelectError> {
+    use FilterCommand::{Exclude, Include};
+    use FilterObjectType as T;
+    for item in parse_filter(input, origin)? {
+        let target = match (item.command, item.object_type) {
+            (Include, T::Extension) => &mut patterns.extensions,
+            (Include, T::ForeignData) => &mut patterns.foreign_data,
+            (Include, T::Schema) => &mut patterns.schemas,
+            (Include, T::Table) => &mut patterns.tables,
+            (Include, T::TableAndChildren) => &mut patterns.tables_and_children,
+            (Exclude, T::Extension) => &mut patterns.exclude_extensions,
+            (Exclude, T::TableData) => &mut patterns.exclude_table_data,
+            (Exclude, T::TableDataAndChildren) => &mut patterns.exclude_table_data_and_children,
+            (Exclude, T::Schema) => &mut patterns.exclude_schemas,
+            (Exclude, T::Table) => &mut patterns.exclude_tables,
+            (Exclude, T::TableAndChildren) => &mut patterns.exclude_tables_and_children,
+            (command, object_type) => {
+                return Err(SelectError::Filter {
+                    origin: origin.describe(),
+                    line: item.line,
+                    message: format!("{} filter for \"{}\" is not allowed", command.word(), object_type.name()),
+                });
+            }
+        };
+        target.push(item.pattern);
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -428,5 +482,35 @@ mod tests {
         );
         let e = apply_restore_filter(b"include table_data t\n", &file(), &mut sel).expect_err("not allowed");
         assert!(e.to_string().ends_with("include filter for \"table data\" is not allowed"), "{e}");
+    }
+
+    #[test]
+    fn dump_filter_fills_pattern_lists() {
+        let mut p = DumpFilterPatterns::default();
+        apply_dump_filter(
+            b"include table t\ninclude table_and_children tc\nexclude table_data d\nexclude table_data_and_children dc\n\
+              include foreign_data srv\ninclude extension e\nexclude extension x\ninclude schema s\nexclude schema n\n\
+              exclude table xt\nexclude table_and_children xtc\n",
+            &file(),
+            &mut p,
+        )
+        .expect("ok");
+        assert_eq!(p.tables, vec![b"t".to_vec()]);
+        assert_eq!(p.tables_and_children, vec![b"tc".to_vec()]);
+        assert_eq!(p.exclude_table_data, vec![b"d".to_vec()]);
+        assert_eq!(p.exclude_table_data_and_children, vec![b"dc".to_vec()]);
+        assert_eq!(p.foreign_data, vec![b"srv".to_vec()]);
+        assert_eq!(p.extensions, vec![b"e".to_vec()]);
+        assert_eq!(p.exclude_extensions, vec![b"x".to_vec()]);
+        assert_eq!(p.schemas, vec![b"s".to_vec()]);
+        assert_eq!(p.exclude_schemas, vec![b"n".to_vec()]);
+        assert_eq!(p.exclude_tables, vec![b"xt".to_vec()]);
+        assert_eq!(p.exclude_tables_and_children, vec![b"xtc".to_vec()]);
+        let e = apply_dump_filter(b"include table_data t\n", &file(), &mut p).expect_err("not allowed");
+        assert!(e.to_string().ends_with("line 1: include filter for \"table data\" is not allowed"), "{e}");
+        let e = apply_dump_filter(b"\nexclude foreign_data s\n", &file(), &mut p).expect_err("not allowed");
+        assert!(e.to_string().ends_with("line 2: exclude filter for \"foreign data\" is not allowed"), "{e}");
+        let e = apply_dump_filter(b"include function f\n", &file(), &mut p).expect_err("not allowed");
+        assert!(e.to_string().ends_with("include filter for \"function\" is not allowed"), "{e}");
     }
 }

@@ -18,7 +18,7 @@ use crate::cli::{FormatArg, SectionArg};
 use crate::commands::restore::{generate_restrict_key, valid_restrict_key};
 use crate::conn::{ConnectOptions, SystemEnv};
 use crate::dump::toc::EmitOptions;
-use crate::dump::{build_toc, collect, CollectOptions, Collected, HeaderInfo, Patterns};
+use crate::dump::{build_toc, collect, CollectOptions, Collected, HeaderInfo};
 use crate::{Error, Result};
 
 /// Runs `pgark dump`.
@@ -83,6 +83,7 @@ pub(crate) fn check_options(args: &DumpArgs) -> Result<()> {
             "option --if-exists requires option -c/--clean".into(),
         ));
     }
+    check_data_options(args)?;
     reject_unhonoured_options(args)
 }
 
@@ -90,32 +91,9 @@ pub(crate) fn check_options(args: &DumpArgs) -> Result<()> {
 /// silently would write a dump that differs from what the user asked for, so each
 /// one is refused by name (exit status 2) until it is implemented.
 fn reject_unhonoured_options(args: &DumpArgs) -> Result<()> {
-    let given: [(&str, bool); 17] = [
-        ("--inserts", args.inserts),
-        ("--column-inserts", args.column_inserts),
-        ("--rows-per-insert", args.rows_per_insert.is_some()),
-        ("--on-conflict-do-nothing", args.on_conflict_do_nothing),
-        ("--exclude-table-data", !args.exclude_table_data.is_empty()),
-        (
-            "--exclude-table-data-and-children",
-            !args.exclude_table_data_and_children.is_empty(),
-        ),
-        ("--table-and-children", !args.table_and_children.is_empty()),
-        (
-            "--exclude-table-and-children",
-            !args.exclude_table_and_children.is_empty(),
-        ),
-        (
-            "--include-foreign-data",
-            !args.include_foreign_data.is_empty(),
-        ),
-        ("-e/--extension", !args.extension.is_empty()),
-        ("--exclude-extension", !args.exclude_extension.is_empty()),
-        ("--filter", !args.filter.is_empty()),
-        ("--load-via-partition-root", args.load_via_partition_root),
+    let given: [(&str, bool); 3] = [
         ("--statistics", args.statistics),
         ("--statistics-only", args.statistics_only),
-        ("--no-toast-compression", args.no_toast_compression),
         ("--lock-wait-timeout", args.lock_wait_timeout.is_some()),
     ];
     if let Some((name, _)) = given.iter().find(|(_, set)| *set) {
@@ -171,6 +149,46 @@ async fn dump(args: &DumpArgs, format: FormatArg, restrict_key: Option<Vec<u8>>)
     }
 }
 
+/// pg_dump's checks of the data options (INSERTs, foreign data).
+fn check_data_options(args: &DumpArgs) -> Result<()> {
+    if args.rows_per_insert == Some(0) {
+        return Err(Error::Usage(
+            "--rows-per-insert must be in range 1..2147483647".into(),
+        ));
+    }
+    if args.schema_only && !args.include_foreign_data.is_empty() {
+        return Err(Error::Usage(
+            "options -s/--schema-only and --include-foreign-data cannot be used together".into(),
+        ));
+    }
+    if args.jobs.is_some_and(|j| j > 1) && !args.include_foreign_data.is_empty() {
+        return Err(Error::Usage(
+            "option --include-foreign-data is not supported with parallel backup".into(),
+        ));
+    }
+    if args.on_conflict_do_nothing && insert_options(args).is_none() {
+        return Err(Error::Usage(
+            "option --on-conflict-do-nothing requires option --inserts, --rows-per-insert, or --column-inserts".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// How INSERT data is written, when it is (`--inserts`, `--column-inserts` and
+/// `--rows-per-insert` all imply INSERTs; stock's `dump_inserts`).
+pub(crate) fn insert_options(args: &DumpArgs) -> Option<crate::dump::inserts::InsertOptions> {
+    let rows = match (args.rows_per_insert, args.inserts || args.column_inserts) {
+        (Some(n), _) => n,
+        (None, true) => 1,
+        (None, false) => return None,
+    };
+    Some(crate::dump::inserts::InsertOptions {
+        column_inserts: args.column_inserts,
+        rows_per_statement: rows.max(1),
+        on_conflict_do_nothing: args.on_conflict_do_nothing,
+    })
+}
+
 /// One database read for dumping: the snapshot session, its catalog and the TOC built
 /// from it.
 struct DumpedDatabase {
@@ -186,6 +204,8 @@ async fn read_database(
     connect: &ConnectOptions,
     format: FormatArg,
 ) -> Result<DumpedDatabase> {
+    // Filter files are read before connecting, as pg_dump reads them with its options.
+    let patterns = crate::dump::filter::patterns_from_args(args)?;
     let connection = connect.connect().await?;
     let session = Session::open(
         connection,
@@ -214,38 +234,21 @@ async fn read_database(
         disable_dollar_quoting: args.disable_dollar_quoting,
         server_version: session.version.0,
         output_create_db: args.create || format != FormatArg::Plain,
+        no_toast_compression: args.no_toast_compression,
+        dump_inserts: insert_options(args).is_some(),
+        load_via_partition_root: args.load_via_partition_root,
     };
     let opts = CollectOptions {
         emit: emit.clone(),
-        patterns: Patterns {
-            schemas: args.schema.clone(),
-            exclude_schemas: args.exclude_schema.clone(),
-            tables: args
-                .table
-                .iter()
-                .chain(&args.table_and_children)
-                .cloned()
-                .collect(),
-            exclude_tables: args
-                .exclude_table
-                .iter()
-                .chain(&args.exclude_table_and_children)
-                .cloned()
-                .collect(),
-            strict_names: args.strict_names,
-        },
+        output_large_objects: args.large_objects
+            || (dump_data(args) && !args.no_large_objects && patterns.include_everything()),
+        patterns,
         sequence_data: args.sequence_data,
         no_unlogged_table_data: args.no_unlogged_table_data,
         no_publications: args.no_publications,
         no_policies: args.no_policies,
         no_subscriptions: args.no_subscriptions,
         no_security_labels: args.no_security_labels,
-        output_large_objects: args.large_objects
-            || (dump_data(args)
-                && !args.no_large_objects
-                && args.schema.is_empty()
-                && args.table.is_empty()
-                && args.table_and_children.is_empty()),
     };
     let collected = collect(&session, &opts).await?;
     for w in &collected.warnings {
@@ -360,7 +363,7 @@ async fn plain_script<W: Write>(
                 );
             }
         } else {
-            data.insert(e.dump_id, copy_data(session, collected, e).await?);
+            data.insert(e.dump_id, copy_data(args, session, collected, e).await?);
         }
     }
     let name = args.file.clone().unwrap_or_else(|| "-".into());
@@ -387,9 +390,23 @@ async fn plain_script<W: Write>(
     Ok(())
 }
 
-/// `COPY ... TO stdout` of one TABLE DATA entry, plus the `\.` terminator stock stores.
-async fn copy_data(session: &Session, collected: &Collected, e: &TocEntry) -> Result<Vec<u8>> {
+/// The data of one TABLE DATA entry: `COPY ... TO stdout` plus the `\.` terminator
+/// stock stores, or INSERT statements.
+async fn copy_data(
+    args: &DumpArgs,
+    session: &Session,
+    collected: &Collected,
+    e: &TocEntry,
+) -> Result<Vec<u8>> {
     let mut out = Vec::new();
+    if let Some(opts) = insert_options(args) {
+        let mut sink = |b: &[u8]| -> Result<()> {
+            out.extend_from_slice(b);
+            Ok(())
+        };
+        insert_data(args, session, collected, e, &opts, &mut sink).await?;
+        return Ok(out);
+    }
     let mut stream = Box::pin(copy_stream(session, collected, e).await?);
     while let Some(chunk) = stream.next().await {
         let chunk = chunk
@@ -398,6 +415,36 @@ async fn copy_data(session: &Session, collected: &Collected, e: &TocEntry) -> Re
     }
     out.extend_from_slice(b"\\.\n\n\n");
     Ok(out)
+}
+
+/// INSERT statements of one TABLE DATA entry into `sink` (`dumpTableData_insert`).
+pub(crate) async fn insert_data(
+    args: &DumpArgs,
+    session: &Session,
+    collected: &Collected,
+    e: &TocEntry,
+    opts: &crate::dump::inserts::InsertOptions,
+    sink: &mut (dyn FnMut(&[u8]) -> Result<()> + Send),
+) -> Result<()> {
+    let catalog = &collected.catalog;
+    let quoter = pgark_formats::quote::Quoter {
+        encoding: pgark_formats::quote::Encoding::from_name(collected.facts.encoding.as_bytes())
+            .unwrap_or(pgark_formats::quote::Encoding::Utf8),
+        std_strings: collected.facts.std_strings,
+        quote_all_identifiers: args.quote_all_identifiers,
+    };
+    let oid = e.catalog_id.oid;
+    let data = crate::objects::table_data::by_dump_id(catalog, e.dump_id);
+    let target = match data.and_then(|d| d.load_via_root) {
+        Some(root) => catalog.table_by_oid(root),
+        None => catalog.table_by_oid(oid),
+    }
+    .map(|t| quoter.qualified(Some(t.schema.as_bytes()), t.name.as_bytes()))
+    .ok_or_else(|| Error::Usage(format!("table with OID {oid} vanished from the catalog")))?;
+    let table = crate::dump::inserts::InsertTable::from_catalog(catalog, &quoter, oid, target)
+        .ok_or_else(|| Error::Usage(format!("table with OID {oid} vanished from the catalog")))?;
+    crate::dump::inserts::write_inserts(&session.connection.client, &table, opts, &quoter, sink)
+        .await
 }
 
 async fn copy_stream(
@@ -544,6 +591,12 @@ async fn write_archive(
             continue;
         }
         writer.begin_data(*id)?;
+        if let Some(opts) = insert_options(args) {
+            let mut sink = |b: &[u8]| -> Result<()> { Ok(writer.write_data(b)?) };
+            insert_data(args, session, collected, entry, &opts, &mut sink).await?;
+            writer.end_data()?;
+            continue;
+        }
         let mut stream = Box::pin(copy_stream(session, collected, entry).await?);
         while let Some(chunk) = stream.next().await {
             let chunk = chunk.map_err(|err| {

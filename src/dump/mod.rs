@@ -5,6 +5,7 @@
 //! `commands::dump`'s job; this module yields a [`Toc`] and the data plan.
 
 pub mod filter;
+pub mod inserts;
 pub mod toc;
 
 use std::collections::HashMap;
@@ -60,8 +61,8 @@ pub async fn collect(session: &Session, opts: &CollectOptions) -> Result<Collect
         cat.roles.insert(r.oid("oid")?, r.string("rolname")?);
     }
     let filter = filter::resolve(session, &opts.patterns).await?;
-    let include_everything = opts.patterns.schemas.is_empty() && opts.patterns.tables.is_empty();
-    objects::extension::collect(session, &mut cat, include_everything).await?;
+    let include_everything = opts.patterns.include_everything();
+    objects::extension::collect(session, &mut cat, include_everything, &filter).await?;
     objects::schema::collect(session, &mut cat, &filter).await?;
     objects::table::collect(session, &mut cat, &filter).await?;
     objects::function::collect(session, &mut cat).await?;
@@ -101,10 +102,20 @@ pub async fn collect(session: &Session, opts: &CollectOptions) -> Result<Collect
             .await?,
         );
     }
-    if opts.emit.dump_data {
-        objects::table_data::collect(&mut cat, false, opts.no_unlogged_table_data);
-    } else if opts.sequence_data {
-        objects::table_data::collect(&mut cat, true, opts.no_unlogged_table_data);
+    if opts.emit.dump_data || opts.sequence_data {
+        let selection = objects::table_data::DataSelection {
+            only_sequences: !opts.emit.dump_data,
+            no_unlogged: opts.no_unlogged_table_data,
+            excluded: filter.table_data_excluded().clone(),
+            foreign_tables: filter.foreign_data_tables().clone(),
+            load_via_partition_root: opts.emit.load_via_partition_root,
+            unsafe_partitioned: if opts.emit.dump_data {
+                objects::table_data::unsafe_partitioned_tables(session).await?
+            } else {
+                Default::default()
+            },
+        };
+        objects::table_data::collect(&mut cat, &selection);
     }
     objects::extension::apply_membership(&mut cat);
     if opts.output_large_objects {

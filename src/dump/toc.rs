@@ -129,6 +129,13 @@ pub struct EmitOptions {
     pub server_version: u32,
     /// Emit the DATABASE entries (`-C`, and always for archive formats).
     pub output_create_db: bool,
+    /// `--no-toast-compression`: no `SET COMPRESSION` for columns.
+    pub no_toast_compression: bool,
+    /// `--inserts`/`--column-inserts`/`--rows-per-insert`: TABLE DATA entries carry
+    /// INSERT statements instead of a COPY statement.
+    pub dump_inserts: bool,
+    /// `--load-via-partition-root`
+    pub load_via_partition_root: bool,
 }
 
 impl<'a> EmitCx<'a> {

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use pgark_formats::model::{CatalogId, Desc, Section};
 
 use crate::catalog::{CatalogError, Session};
+use crate::dump::filter::Filter;
 use crate::dump::toc::{EmitCx, NewEntry, TocBuilder};
 use crate::objects::comment::{self, CommentTarget};
 use crate::objects::{Catalog, Components, DumpObject, Kind};
@@ -31,11 +32,13 @@ pub struct Extension {
 pub type Membership = HashMap<CatalogId, u32>;
 
 /// `getExtensions` + `getExtensionMembership`: one query each. `include_everything`
-/// is false when -n/-t patterns narrow the dump.
+/// is false when -n/-t patterns narrow the dump; `-e`/`--exclude-extension` come in
+/// `filter` (`selectDumpableExtension`).
 pub async fn collect(
     session: &Session,
     cat: &mut Catalog,
     include_everything: bool,
+    filter: &Filter,
 ) -> Result<(), CatalogError> {
     let rows = session
         .query(
@@ -48,7 +51,11 @@ pub async fn collect(
         let name = r.string("extname")?;
         let dump = if oid <= LAST_BUILTIN_OID {
             Components::ACL
-        } else if include_everything {
+        } else if filter
+            .extension_included(oid)
+            .unwrap_or(include_everything)
+            && !filter.extension_excluded(oid)
+        {
             Components::ALL
         } else {
             Components::NONE

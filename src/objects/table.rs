@@ -762,6 +762,7 @@ fn emit_definition(cx: &EmitCx<'_>, obj: &DumpObject, t: &Table, out: &mut TocBu
                 }
             }
             let cm = match c.compression {
+                _ if cx.opts.no_toast_compression => None,
                 b'p' => Some("pglz"),
                 b'l' => Some("lz4"),
                 _ => None,
