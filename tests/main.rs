@@ -10,4 +10,5 @@ mod restore_options;
 mod restore_errors;
 mod dumpall_globals;
 mod dumpall_cluster;
+mod dumpall_archive;
 mod dump_options;

@@ -20,6 +20,10 @@ pub struct DumpallArgs {
     /// Dump this many databases in parallel (cluster archives only).
     #[arg(short = 'j', long = "jobs", value_name = "NUM", help_heading = "General options")]
     pub jobs: Option<u32>,
+    /// Compression of each database's archive in a cluster archive: METHOD[:DETAIL] or
+    /// a level 0-9, as pg_dump -Z (pgark only).
+    #[arg(short = 'Z', long = "compress", value_name = "METHOD[:DETAIL]", help_heading = "General options")]
+    pub compress: Option<String>,
     /// Verbose mode.
     #[arg(short = 'v', long = "verbose", help_heading = "General options")]
     pub verbose: bool,

@@ -2,15 +2,26 @@
 //! or `-l`), the session setup, the plain-text frame pg_dumpall 18 writes around the
 //! globals, and the per-database dumps of a whole-cluster dump, written in-process by
 //! pgark's own plain dump with the options stock pg_dumpall passes to pg_dump.
+//! With `-F c|d|t -f DIR` (beyond stock) it writes a cluster archive instead: the
+//! globals script, one pgark dump archive per database (`-j N` at once) and a
+//! manifest, as [`crate::dumpall::archive`] describes.
+//!
+//! `-v` prints stock's progress lines (`executing QUERY`, `excluding database`,
+//! `dumping database`) prefixed `pgark:` as every pgark message is. Stock also prints
+//! `running "pg_dump ..."` for each database, and pg_dump's own `-v` lines; pgark runs
+//! no program, so it prints neither.
 
 use crate::cli::dump::DumpArgs;
 use crate::cli::dumpall::DumpallArgs;
 use crate::cli::{Cli, Command as CliCommand, FormatArg};
 use crate::commands::restore::{generate_restrict_key, valid_restrict_key};
 use crate::conn::{is_connection_string, ConnInfo, ConnectOptions, Env, Precedence, SystemEnv};
+use crate::dumpall::archive::{
+    ArchivedDatabase, DatabaseFormat, Manifest, DATABASES_DIR, GLOBALS_FILE, MANIFEST_FILE,
+};
 use crate::dumpall::{
-    excluded_databases, write_databases, write_globals, DatabaseDumpRequest, DatabaseDumper,
-    GlobalsOptions, Scope, Session,
+    excluded_databases, list_databases, write_databases, write_globals, DatabaseDumpRequest,
+    DatabaseDumper, GlobalsOptions, Scope, Session,
 };
 use crate::{Error, Result};
 use clap::Parser;
@@ -18,7 +29,11 @@ use futures_util::future::BoxFuture;
 use pgark_formats::filter::{parse_filter, FilterCommand, FilterObjectType, FilterOrigin};
 use pgark_formats::quote::Encoding;
 use pgark_formats::select::SelectError;
+use pgark_formats::CompressionSpec;
 use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 /// What stock runs first on every connection (`ALWAYS_SECURE_SEARCH_PATH_SQL`).
 const SECURE_SEARCH_PATH: &str = "SELECT pg_catalog.set_config('search_path', '', false);";
@@ -26,6 +41,9 @@ const SECURE_SEARCH_PATH: &str = "SELECT pg_catalog.set_config('search_path', ''
 /// Runs `pgark dumpall`; each database of a whole-cluster dump is written by
 /// [`OwnDatabaseDumper`].
 pub fn run(args: &DumpallArgs) -> Result<()> {
+    if args.format.is_some_and(|f| !matches!(f, FormatArg::Plain)) {
+        return run_archive(args);
+    }
     if args.globals_only || args.roles_only || args.tablespaces_only {
         return run_with(args, None);
     }
@@ -45,6 +63,7 @@ impl OwnDatabaseDumper {
     /// The dumper for `args`' connection and pass-through options.
     /// Fails, before anything is dumped, on pass-through options pgark dump refuses.
     pub fn new(args: &DumpallArgs) -> Result<OwnDatabaseDumper> {
+        refuse_binary_upgrade(args)?;
         let options = pass_through_options(args)?;
         crate::commands::dump::check_options(&options)?;
         let connect = ConnectOptions::resolve_with(
@@ -71,6 +90,20 @@ impl DatabaseDumper for OwnDatabaseDumper {
             crate::commands::dump::dump_plain_to_vec(&options, &connect).await
         })
     }
+}
+
+/// `--binary-upgrade` works for the globals (-g, -r, -t keep role and tablespace OIDs,
+/// as stock), but pgark dump writes no binary-upgrade dumps of databases, so a
+/// whole-cluster dump refuses it rather than write databases without the OIDs
+/// pg_upgrade needs.
+fn refuse_binary_upgrade(args: &DumpallArgs) -> Result<()> {
+    if args.binary_upgrade {
+        return Err(Error::NotImplemented {
+            what: "pgark dumpall --binary-upgrade of databases (only -g, -r and -t support it)"
+                .into(),
+        });
+    }
+    Ok(())
 }
 
 /// The pg_dump options stock pg_dumpall passes on (its `pgdumpopts`), as pg_dump's
@@ -131,37 +164,17 @@ pub fn run_with(args: &DumpallArgs, dumper: Option<&dyn DatabaseDumper>) -> Resu
     let exclude_patterns = exclude_patterns(args)?;
     let scope = check_options(args, &exclude_patterns)?;
     let databases = match (scope, dumper) {
-        (Some(_), _) => None,
-        (None, Some(dumper)) => Some(dumper),
+        (Some(_), _) => Databases::None,
+        (None, Some(dumper)) => Databases::Plain(dumper),
         (None, None) => {
             return Err(Error::NotImplemented {
                 what: "pgark dumpall of whole clusters (use -g, -r or -t for the globals)".into(),
             })
         }
     };
-    let restrict_key = match &args.restrict_key {
-        Some(key) => key.clone().into_bytes(),
-        None => generate_restrict_key()?,
-    };
-    if !valid_restrict_key(&restrict_key) {
-        return Err(Error::Usage("invalid restrict key".into()));
-    }
-    let options = GlobalsOptions {
-        clean: args.clean,
-        if_exists: args.if_exists,
-        no_privileges: args.no_privileges,
-        no_comments: args.no_comments,
-        no_security_labels: args.no_security_labels,
-        no_tablespaces: args.no_tablespaces,
-        no_role_passwords: args.no_role_passwords,
-        binary_upgrade: args.binary_upgrade,
-        drop_databases: args.clean && databases.is_some(),
-    };
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Dumpall(format!("could not start the async runtime: {e}")))?;
-    let text = runtime.block_on(dump(
+    let restrict_key = restrict_key(args)?;
+    let options = globals_options(args, matches!(databases, Databases::Plain(_)));
+    let text = current_thread_runtime()?.block_on(dump(
         args,
         &exclude_patterns,
         scope.unwrap_or(Scope::Globals),
@@ -170,6 +183,226 @@ pub fn run_with(args: &DumpallArgs, dumper: Option<&dyn DatabaseDumper>) -> Resu
         &restrict_key,
     ))?;
     write_output(args.file.as_deref(), &text)
+}
+
+/// `--restrict-key`, else a fresh key; checked as stock checks it.
+fn restrict_key(args: &DumpallArgs) -> Result<Vec<u8>> {
+    let restrict_key = match &args.restrict_key {
+        Some(key) => key.clone().into_bytes(),
+        None => generate_restrict_key()?,
+    };
+    if !valid_restrict_key(&restrict_key) {
+        return Err(Error::Usage("invalid restrict key".into()));
+    }
+    Ok(restrict_key)
+}
+
+/// The globals' options; `drop_databases` when a plain whole-cluster dump with `-c`
+/// drops the databases it recreates.
+fn globals_options(args: &DumpallArgs, whole_cluster: bool) -> GlobalsOptions {
+    GlobalsOptions {
+        clean: args.clean,
+        if_exists: args.if_exists,
+        no_privileges: args.no_privileges,
+        no_comments: args.no_comments,
+        no_security_labels: args.no_security_labels,
+        no_tablespaces: args.no_tablespaces,
+        no_role_passwords: args.no_role_passwords,
+        binary_upgrade: args.binary_upgrade,
+        drop_databases: args.clean && whole_cluster,
+    }
+}
+
+fn current_thread_runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Dumpall(format!("could not start the async runtime: {e}")))
+}
+
+/// What a run writes after the globals.
+enum Databases<'a> {
+    /// `-g`, `-r`, `-t`: nothing.
+    None,
+    /// A whole-cluster plain dump: each database's dump follows the globals.
+    Plain(&'a dyn DatabaseDumper),
+    /// A cluster archive: the databases to dump (OID and name) are listed here, and
+    /// the globals text stays in UTF8 (the archive's `globals.sql`).
+    Listed(&'a mut Vec<(u32, Vec<u8>)>),
+}
+
+/// `pgark dumpall -F c|d|t -f DIR`: a cluster archive (layout in
+/// [`crate::dumpall::archive`]): the globals script, then one archive per database
+/// written by pgark dump (`-j N` databases at once), then the manifest.
+fn run_archive(args: &DumpallArgs) -> Result<()> {
+    let exclude_patterns = exclude_patterns(args)?;
+    let scope = check_options(args, &exclude_patterns)?;
+    let format = match args.format {
+        Some(FormatArg::Custom) => DatabaseFormat::Custom,
+        Some(FormatArg::Tar) => DatabaseFormat::Tar,
+        _ => DatabaseFormat::Directory,
+    };
+    let dir = PathBuf::from(args.file.as_deref().unwrap_or_default());
+    // Everything that can refuse the options does so before anything is written.
+    if scope.is_none() {
+        refuse_binary_upgrade(args)?;
+    }
+    let mut database_options = pass_through_options(args)?;
+    database_options.format = args.format;
+    database_options.compress = args.compress.clone();
+    database_options.connection = args.connection.clone();
+    // Every archive holds its database's CREATE DATABASE; restore decides whether to run it.
+    database_options.create = true;
+    database_options.restrict_key = None;
+    crate::commands::dump::check_options(&database_options)?;
+    if let Some(compress) = &args.compress {
+        CompressionSpec::parse(compress)?;
+    }
+    let restrict_key = restrict_key(args)?;
+    let options = globals_options(args, false);
+    create_archive_dir(&dir)?;
+
+    let mut listed = Vec::new();
+    let databases = if scope.is_none() {
+        Databases::Listed(&mut listed)
+    } else {
+        Databases::None
+    };
+    let globals = current_thread_runtime()?.block_on(dump(
+        args,
+        &exclude_patterns,
+        scope.unwrap_or(Scope::Globals),
+        databases,
+        &options,
+        &restrict_key,
+    ))?;
+    let globals_path = dir.join(GLOBALS_FILE);
+    std::fs::write(&globals_path, &globals).map_err(|source| Error::Io {
+        path: format!("could not write file \"{}\"", globals_path.display()),
+        source,
+    })?;
+
+    let manifest = Manifest {
+        format,
+        globals: GLOBALS_FILE.to_string(),
+        databases: listed
+            .into_iter()
+            .map(|(oid, name)| ArchivedDatabase {
+                oid,
+                name,
+                path: format.archive_path(oid),
+            })
+            .collect(),
+    };
+    dump_databases(args, &database_options, &dir, &manifest.databases)?;
+    let manifest_path = dir.join(MANIFEST_FILE);
+    std::fs::write(&manifest_path, manifest.render()).map_err(|source| Error::Io {
+        path: format!("could not write file \"{}\"", manifest_path.display()),
+        source,
+    })
+}
+
+/// Creates the cluster archive's directory (or takes an existing empty one, as pg_dump
+/// -F d does) and its `databases` subdirectory.
+fn create_archive_dir(dir: &Path) -> Result<()> {
+    let shown = dir.display().to_string();
+    let empty = std::fs::read_dir(dir).map(|mut d| d.next().is_none());
+    match empty {
+        Ok(true) => {}
+        Ok(false) => {
+            return Err(Error::Dumpall(format!(
+                "could not create directory \"{shown}\": File exists"
+            )))
+        }
+        Err(_) => std::fs::create_dir(dir).map_err(|source| Error::Io {
+            path: format!("could not create directory \"{shown}\""),
+            source,
+        })?,
+    }
+    let databases = dir.join(DATABASES_DIR);
+    std::fs::create_dir(&databases).map_err(|source| Error::Io {
+        path: format!("could not create directory \"{}\"", databases.display()),
+        source,
+    })
+}
+
+/// Dumps every database of the archive with pgark dump, `-j N` at once; the first
+/// failure stops new dumps from starting.
+fn dump_databases(
+    args: &DumpallArgs,
+    options: &DumpArgs,
+    dir: &Path,
+    databases: &[ArchivedDatabase],
+) -> Result<()> {
+    let jobs = args.jobs.unwrap_or(1).max(1) as usize;
+    let next = AtomicUsize::new(0);
+    let failure: Mutex<Option<Error>> = Mutex::new(None);
+    let failed = || failure.lock().map(|f| f.is_some()).unwrap_or(true);
+    let dump_one = |db: &ArchivedDatabase| -> Result<()> {
+        if args.verbose {
+            eprintln!("pgark: dumping database \"{}\"", db.shown_name());
+        }
+        let name = std::str::from_utf8(&db.name).map_err(|_| {
+            Error::Dumpall(format!(
+                "database name \"{}\" is not valid UTF-8",
+                db.shown_name()
+            ))
+        })?;
+        let mut one = options.clone();
+        one.file = Some(dir.join(&db.path).display().to_string());
+        one.dbname = Some(database_connstr(args, name)?);
+        one.dbname_positional = None;
+        crate::commands::dump::run(&one)
+    };
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.min(databases.len()) {
+            scope.spawn(|| loop {
+                if failed() {
+                    break;
+                }
+                let Some(db) = databases.get(next.fetch_add(1, Ordering::SeqCst)) else {
+                    break;
+                };
+                if let Err(e) = dump_one(db) {
+                    let e = Error::Dumpall(format!(
+                        "{e}\npg_dump failed on database \"{}\", exiting",
+                        db.shown_name()
+                    ));
+                    if let Ok(mut slot) = failure.lock() {
+                        slot.get_or_insert(e);
+                    }
+                    break;
+                }
+            });
+        }
+    });
+    match failure.into_inner() {
+        Ok(None) => Ok(()),
+        Ok(Some(e)) => Err(e),
+        Err(_) => Err(Error::Dumpall("a database dump panicked".into())),
+    }
+}
+
+/// The connection string pg_dumpall's `runPgDump` gives pg_dump for `database`: the
+/// `-d` string's settings, `-h -p -U` over them (pg_dumpall's precedence), the
+/// database name last.
+fn database_connstr(args: &DumpallArgs, database: &str) -> Result<String> {
+    let mut info = match args.dbname.as_deref() {
+        Some(d) if is_connection_string(d) => ConnInfo::parse(d)?,
+        _ => ConnInfo::default(),
+    };
+    let given = [
+        ("host", args.connection.host.as_deref()),
+        ("port", args.connection.port.as_deref()),
+        ("user", args.connection.username.as_deref()),
+    ];
+    for (name, value) in given {
+        if let Some(value) = value.filter(|v| !v.is_empty()) {
+            info.set(name, value)?;
+        }
+    }
+    info.set("dbname", database)?;
+    Ok(crate::dumpall::restore::render_conninfo(&info))
 }
 
 /// The `--exclude-database` patterns plus the `exclude database` lines of `--filter`
@@ -251,10 +484,26 @@ fn check_options(args: &DumpallArgs, exclude_patterns: &[String]) -> Result<Opti
             "options -r/--roles-only and -t/--tablespaces-only cannot be used together{hint}"
         )));
     }
-    if args.format.is_some_and(|f| !matches!(f, FormatArg::Plain)) {
-        return Err(Error::NotImplemented {
-            what: "pgark dumpall -F c/d/t (cluster archives)".into(),
-        });
+    let archive = args.format.is_some_and(|f| !matches!(f, FormatArg::Plain));
+    if args.jobs.is_some() && !archive {
+        return Err(Error::Usage(format!(
+            "option -j/--jobs requires a cluster archive format (-F c, -F d or -F t){hint}"
+        )));
+    }
+    if args.jobs == Some(0) {
+        return Err(Error::Usage(
+            "-j/--jobs must be in range 1..2147483647".into(),
+        ));
+    }
+    if archive && args.file.as_deref().is_none_or(|f| f == "-") {
+        return Err(Error::Usage(format!(
+            "a cluster archive (-F c, -F d or -F t) needs an output directory: -f DIRECTORY{hint}"
+        )));
+    }
+    if args.compress.is_some() && !archive {
+        return Err(Error::Usage(format!(
+            "option -Z/--compress requires a cluster archive format (-F c, -F d or -F t){hint}"
+        )));
     }
     Ok(if args.globals_only {
         Some(Scope::Globals)
@@ -273,7 +522,7 @@ async fn dump(
     args: &DumpallArgs,
     exclude_patterns: &[String],
     scope: Scope,
-    databases: Option<&dyn DatabaseDumper>,
+    databases: Databases<'_>,
     options: &GlobalsOptions,
     restrict_key: &[u8],
 ) -> Result<Vec<u8>> {
@@ -325,9 +574,10 @@ async fn dump(
         .filter(|e| !e.is_empty() && !e.eq_ignore_ascii_case("auto"));
     let requested = args.encoding.clone().or(from_libpq);
     // libpq's default client encoding is the database's.
-    let encoding = match requested {
-        Some(name) => client_encoding(&session, &name).await?,
-        None => server_encoding,
+    let encoding = match (&databases, requested) {
+        (Databases::Listed(_), _) => Encoding::Utf8,
+        (_, Some(name)) => client_encoding(&session, &name).await?,
+        (_, None) => server_encoding,
     };
     if let Some(role) = &args.connection.role {
         let mut sql = b"SET ROLE ".to_vec();
@@ -369,8 +619,12 @@ async fn dump(
     out.extend_from_slice(b"\\unrestrict ");
     out.extend_from_slice(restrict_key);
     out.extend_from_slice(b"\n\n");
-    if let Some(dumper) = databases {
-        write_databases(&session, dumper, &excluded, args.clean, &mut out).await?;
+    match databases {
+        Databases::None => {}
+        Databases::Plain(dumper) => {
+            write_databases(&session, dumper, &excluded, args.clean, &mut out).await?
+        }
+        Databases::Listed(listed) => *listed = list_databases(&session, &excluded).await?,
     }
     if args.verbose {
         out.extend_from_slice(

@@ -26,6 +26,10 @@ const RESTRICT_KEY_LEN: usize = 63;
 /// Runs `pgark restore`.
 pub fn run(args: &RestoreArgs) -> Result<()> {
     check_restore_args(args)?;
+    // A cluster archive (`pgark dumpall -F c|d|t`) is a directory with a manifest.
+    if args.archive.as_deref().is_some_and(crate::dumpall::archive::is_cluster_archive) {
+        return crate::dumpall::restore::run(args);
+    }
     if args.list {
         return run_restore_list(args);
     }

@@ -5,7 +5,15 @@
 //! The catalog queries are stock's own texts (so `-v` logs the same statements); values
 //! arrive in the server's text output over a UTF8 session and are quoted with
 //! [`Quoter`]. The caller converts the finished text to the requested client encoding.
+//!
+//! Beyond stock, [`archive`] defines cluster archives (`pgark dumpall -F c|d|t -f DIR`:
+//! a globals script plus one standard pg_dump archive per database, named by OID, with
+//! a manifest) and [`restore`] restores them (`pgark restore -d DB DIR`: globals first,
+//! then each database, `-j N` at once); their module docs give the layout and the
+//! restore's semantics.
 
+pub mod archive;
+pub mod restore;
 pub mod session;
 
 use crate::objects::component::acl::{build_acl_commands, AclObject};
@@ -792,6 +800,45 @@ pub async fn write_databases(
         out.extend_from_slice(&text);
     }
     Ok(())
+}
+
+/// The databases of a cluster archive, as [`write_databases`] would dump them (template1
+/// first, then by name; not template0, not the excluded ones), with their OIDs.
+pub async fn list_databases(
+    session: &Session,
+    excluded: &[Vec<u8>],
+) -> Result<Vec<(u32, Vec<u8>)>> {
+    let rows = session
+        .rows(
+            "SELECT datname, oid FROM pg_database d WHERE datallowconn AND datconnlimit != -2 \
+             ORDER BY (datname <> 'template1'), datname",
+        )
+        .await?;
+    let mut databases = Vec::new();
+    for row in &rows {
+        let name = row.text(0);
+        if name == b"template0" {
+            continue;
+        }
+        if excluded.iter().any(|e| e == name) {
+            session.info(&format!(
+                "excluding database \"{}\"",
+                String::from_utf8_lossy(name)
+            ));
+            continue;
+        }
+        let oid = std::str::from_utf8(row.text(1))
+            .ok()
+            .and_then(|o| o.parse().ok())
+            .ok_or_else(|| {
+                crate::Error::Dumpall(format!(
+                    "invalid OID of database \"{}\"",
+                    String::from_utf8_lossy(name)
+                ))
+            })?;
+        databases.push((oid, name.to_vec()));
+    }
+    Ok(databases)
 }
 
 /// `expand_dbname_patterns`: the names of the databases matching `--exclude-database`
