@@ -12,3 +12,4 @@ mod dumpall_globals;
 mod dumpall_cluster;
 mod dumpall_archive;
 mod dump_options;
+mod dump_statistics;

@@ -83,6 +83,7 @@ pub(crate) fn check_options(args: &DumpArgs) -> Result<()> {
             "option --if-exists requires option -c/--clean".into(),
         ));
     }
+    check_statistics_options(args)?;
     check_data_options(args)?;
     reject_unhonoured_options(args)
 }
@@ -91,9 +92,7 @@ pub(crate) fn check_options(args: &DumpArgs) -> Result<()> {
 /// silently would write a dump that differs from what the user asked for, so each
 /// one is refused by name (exit status 2) until it is implemented.
 fn reject_unhonoured_options(args: &DumpArgs) -> Result<()> {
-    let given: [(&str, bool); 3] = [
-        ("--statistics", args.statistics),
-        ("--statistics-only", args.statistics_only),
+    let given: [(&str, bool); 1] = [
         ("--lock-wait-timeout", args.lock_wait_timeout.is_some()),
     ];
     if let Some((name, _)) = given.iter().find(|(_, set)| *set) {
@@ -102,6 +101,29 @@ fn reject_unhonoured_options(args: &DumpArgs) -> Result<()> {
         });
     }
     parse_archive_version(args.archive_version.as_deref()).map(|_| ())
+}
+
+/// pg_dump 18's checks of the statistics options, worded as stock 18.6.
+fn check_statistics_options(args: &DumpArgs) -> Result<()> {
+    let conflicts = [
+        (args.schema_only && args.statistics_only, "-s/--schema-only", "--statistics-only"),
+        (args.data_only && args.statistics_only, "-a/--data-only", "--statistics-only"),
+        (args.statistics_only && args.no_statistics, "--statistics-only", "--no-statistics"),
+        (args.statistics && args.no_statistics, "--statistics", "--no-statistics"),
+        (args.statistics && args.data_only, "-a/--data-only", "--statistics"),
+        (args.statistics && args.schema_only, "-s/--schema-only", "--statistics"),
+    ];
+    match conflicts.iter().find(|(set, _, _)| *set) {
+        Some((_, a, b)) => Err(Error::Usage(format!(
+            "options {a} and {b} cannot be used together"
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// Stock's `dumpStatistics`: off by default in 18.
+fn dump_statistics(args: &DumpArgs) -> bool {
+    (args.statistics || args.statistics_only) && !args.no_statistics
 }
 
 /// The `--archive-version` values pgark writes; `None` means the default (1.16).
@@ -247,6 +269,7 @@ async fn read_database(
         no_unlogged_table_data: args.no_unlogged_table_data,
         no_publications: args.no_publications,
         no_policies: args.no_policies,
+        statistics: dump_statistics(args),
         no_subscriptions: args.no_subscriptions,
         no_security_labels: args.no_security_labels,
     };
@@ -280,7 +303,7 @@ fn selection(args: &DumpArgs) -> Selection {
     Selection {
         dump_schema: dump_schema(args),
         dump_data: dump_data(args),
-        dump_statistics: false,
+        dump_statistics: dump_statistics(args),
         sections: if args.section.is_empty() {
             SectionSet::ALL
         } else {

@@ -58,6 +58,12 @@ pub fn add_boundary_dependencies(cat: &mut Catalog, b: Boundaries) {
     for (id, kind, model) in ids {
         match kind.section() {
             BoundarySide::PreData => cat.objects.add_dependency(b.pre_data, id),
+            // Index (and refreshed matview) statistics are post-data.
+            BoundarySide::Data
+                if kind == Kind::RelStats && crate::objects::rel_stats::is_post_data(cat, model) =>
+            {
+                cat.objects.add_dependency(id, b.post_data);
+            }
             BoundarySide::Data => {
                 cat.objects.add_dependency(id, b.pre_data);
                 cat.objects.add_dependency(b.post_data, id);
