@@ -33,8 +33,6 @@ pub struct CollectOptions {
     pub no_publications: bool,
     /// `--no-policies`
     pub no_policies: bool,
-    /// STATISTICS DATA is dumped (stock's `dumpStatistics`).
-    pub statistics: bool,
     /// Large objects are dumped (stock's `outputLOs`).
     pub output_large_objects: bool,
     /// `--no-subscriptions`
@@ -69,6 +67,12 @@ pub async fn collect(session: &Session, opts: &CollectOptions) -> Result<Collect
     objects::table::collect(session, &mut cat, &filter).await?;
     objects::function::collect(session, &mut cat).await?;
     objects::types::collect(session, &mut cat).await?;
+    objects::language::collect(session, &mut cat, include_everything).await?;
+    objects::aggregate::collect(session, &mut cat).await?;
+    objects::operator::collect(session, &mut cat).await?;
+    objects::access_method::collect(session, &mut cat, include_everything).await?;
+    objects::opclass::collect_classes(session, &mut cat).await?;
+    objects::opclass::collect_families(session, &mut cat).await?;
     objects::attach::collect_tables(&mut cat);
     objects::text_search::collect_parsers(session, &mut cat).await?;
     objects::text_search::collect_templates(session, &mut cat).await?;
@@ -78,6 +82,9 @@ pub async fn collect(session: &Session, opts: &CollectOptions) -> Result<Collect
     objects::foreign_data::collect_servers(session, &mut cat, include_everything).await?;
     objects::default_acl::collect(session, &mut cat, include_everything).await?;
     objects::collation::collect(session, &mut cat).await?;
+    objects::conversion::collect(session, &mut cat).await?;
+    objects::cast::collect(session, &mut cat, include_everything).await?;
+    objects::transform::collect(session, &mut cat, include_everything).await?;
     objects::event_trigger::collect(session, &mut cat, include_everything).await?;
     objects::constraint::collect_checks(session, &mut cat).await?;
     objects::index::collect(session, &mut cat).await?;
@@ -120,9 +127,6 @@ pub async fn collect(session: &Session, opts: &CollectOptions) -> Result<Collect
         objects::table_data::collect(&mut cat, &selection);
     }
     objects::extension::apply_membership(&mut cat);
-    if opts.statistics {
-        objects::rel_stats::collect(session, &mut cat).await?;
-    }
     if opts.output_large_objects {
         objects::large_object::collect(session, &mut cat).await?;
     }
@@ -222,7 +226,6 @@ fn emit_object(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {
         Kind::TableData | Kind::SequenceSet | Kind::RefreshMatView => {
             objects::table_data::emit(cx, obj, out)
         }
-        Kind::RelStats => objects::rel_stats::emit(cx, obj, out),
         Kind::PreDataBoundary | Kind::PostDataBoundary => {}
         Kind::TsParser | Kind::TsTemplate | Kind::TsDict | Kind::TsConfig => {
             objects::text_search::emit(cx, obj, out)
@@ -231,18 +234,19 @@ fn emit_object(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {
         Kind::EventTrigger => objects::event_trigger::emit(cx, obj, out),
         Kind::StatsExt => objects::statistics_ext::emit(cx, obj, out),
         Kind::Subscription => objects::subscription::emit(cx, obj, out),
+        Kind::ProcLang => objects::language::emit(cx, obj, out),
+        Kind::Transform => objects::transform::emit(cx, obj, out),
+        Kind::Cast => objects::cast::emit(cx, obj, out),
+        Kind::Aggregate => objects::aggregate::emit(cx, obj, out),
+        Kind::AccessMethod => objects::access_method::emit(cx, obj, out),
+        Kind::Operator => objects::operator::emit(cx, obj, out),
+        Kind::OpClass => objects::opclass::emit_class(cx, obj, out),
+        Kind::OpFamily => objects::opclass::emit_family(cx, obj, out),
+        Kind::Conversion => objects::conversion::emit(cx, obj, out),
         // Kinds whose collectors are being written: nothing collects objects of these
         // kinds yet, so no object reaches this arm. Each collector's commit replaces
         // its kind here with its emitter.
-        Kind::ProcLang
-        | Kind::Transform
-        | Kind::Cast
-        | Kind::Aggregate
-        | Kind::AccessMethod
-        | Kind::Operator
-        | Kind::OpClass
-        | Kind::OpFamily
-        | Kind::Conversion
+        Kind::RelStats
         | Kind::SubscriptionRel => {}
     }
 }

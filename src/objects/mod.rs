@@ -21,11 +21,15 @@
 //! 4. Per-kind sort tie-breaks go in [`TieBreak`]; loop shapes involving the kind
 //!    get a named fixer in `graph/repair.rs`.
 
+pub mod access_method;
+pub mod aggregate;
 pub mod attach;
+pub mod cast;
 pub mod collation;
 pub mod comment;
 pub mod component;
 pub mod constraint;
+pub mod conversion;
 pub mod database;
 pub mod default_acl;
 pub mod event_trigger;
@@ -34,10 +38,12 @@ pub mod foreign_data;
 pub mod function;
 pub mod index;
 pub mod large_object;
+pub mod language;
+pub mod opclass;
+pub mod operator;
 pub mod policy;
 pub mod privileges;
 pub mod publication;
-pub mod rel_stats;
 pub mod rule;
 pub mod schema;
 pub mod security_label;
@@ -49,6 +55,7 @@ pub mod table;
 pub mod table_data;
 pub mod text_search;
 pub mod trigger;
+pub mod transform;
 pub mod types;
 
 use std::collections::HashMap;
@@ -374,7 +381,9 @@ pub enum TieBreak {
     /// Column defaults: by attribute number.
     AttrNum(i32),
     /// Functions and aggregates: by number of arguments, then each argument type's
-    /// (schema, name).
+    /// (schema, name). Operators use it for (oprkind rank, ""), then their left and
+    /// right types; operator classes and families for (class-or-family rank, access
+    /// method name): the same element-wise comparison.
     FuncArgs(Vec<(String, String)>),
     /// Rules, triggers, policies: by their table's name.
     TableName(String),
@@ -513,9 +522,16 @@ pub struct Catalog {
     pub policies: Vec<policy::PolicyItem>,
     pub default_acls: Vec<default_acl::DefaultAcl>,
     pub large_objects: Vec<large_object::LargeObjectGroup>,
-    /// STATISTICS DATA of relations (only with `--statistics`/`--statistics-only`).
-    pub rel_stats: Vec<rel_stats::RelStats>,
     pub comments: comment::Comments,
+    pub languages: Vec<language::ProcLang>,
+    pub transforms: Vec<transform::Transform>,
+    pub casts: Vec<cast::Cast>,
+    pub aggregates: Vec<aggregate::Aggregate>,
+    pub access_methods: Vec<access_method::AccessMethod>,
+    pub operators: Vec<operator::Operator>,
+    pub opclasses: Vec<opclass::OpClass>,
+    pub opfamilies: Vec<opclass::OpFamily>,
+    pub conversions: Vec<conversion::Conversion>,
     pub sequences: sequence::Sequences,
     pub text_search: Vec<text_search::TsObject>,
     pub foreign_wrappers: Vec<foreign_data::ForeignDataWrapper>,
