@@ -33,6 +33,8 @@ pub struct CollectOptions {
     pub no_publications: bool,
     /// `--no-policies`
     pub no_policies: bool,
+    /// STATISTICS DATA is dumped (stock's `dumpStatistics`).
+    pub statistics: bool,
     /// Large objects are dumped (stock's `outputLOs`).
     pub output_large_objects: bool,
     /// `--no-subscriptions`
@@ -127,6 +129,9 @@ pub async fn collect(session: &Session, opts: &CollectOptions) -> Result<Collect
         objects::table_data::collect(&mut cat, &selection);
     }
     objects::extension::apply_membership(&mut cat);
+    if opts.statistics {
+        objects::rel_stats::collect(session, &mut cat).await?;
+    }
     if opts.output_large_objects {
         objects::large_object::collect(session, &mut cat).await?;
     }
@@ -226,6 +231,7 @@ fn emit_object(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {
         Kind::TableData | Kind::SequenceSet | Kind::RefreshMatView => {
             objects::table_data::emit(cx, obj, out)
         }
+        Kind::RelStats => objects::rel_stats::emit(cx, obj, out),
         Kind::PreDataBoundary | Kind::PostDataBoundary => {}
         Kind::TsParser | Kind::TsTemplate | Kind::TsDict | Kind::TsConfig => {
             objects::text_search::emit(cx, obj, out)
@@ -246,8 +252,7 @@ fn emit_object(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {
         // Kinds whose collectors are being written: nothing collects objects of these
         // kinds yet, so no object reaches this arm. Each collector's commit replaces
         // its kind here with its emitter.
-        Kind::RelStats
-        | Kind::SubscriptionRel => {}
+        Kind::SubscriptionRel => {}
     }
 }
 

@@ -44,6 +44,7 @@ pub mod operator;
 pub mod policy;
 pub mod privileges;
 pub mod publication;
+pub mod rel_stats;
 pub mod rule;
 pub mod schema;
 pub mod security_label;
@@ -522,6 +523,8 @@ pub struct Catalog {
     pub policies: Vec<policy::PolicyItem>,
     pub default_acls: Vec<default_acl::DefaultAcl>,
     pub large_objects: Vec<large_object::LargeObjectGroup>,
+    /// STATISTICS DATA of relations (only with `--statistics`/`--statistics-only`).
+    pub rel_stats: Vec<rel_stats::RelStats>,
     pub comments: comment::Comments,
     pub languages: Vec<language::ProcLang>,
     pub transforms: Vec<transform::Transform>,
