@@ -158,6 +158,7 @@ pub fn emit(cx: &EmitCx<'_>, db: &Database, out: &mut TocBuilder) {
             out.push_new(e);
         }
     }
+    crate::objects::security_label::emit_database(cx, out, &db.name, &label, &db.owner, db_id);
     privileges::emit(
         cx,
         out,

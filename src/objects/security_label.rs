@@ -1,11 +1,12 @@
-//! SECURITY LABEL entries: stock's `collectSecLabels` (one query over
-//! `pg_seclabel`), `dumpSecLabel` (one entry per object, SECTION_NONE, depending on
-//! it) and `dumpTableSecLabel` (one entry for a relation and its columns), plus the
+//! SECURITY LABEL entries: stock's `collectSecLabels` (one query over the
+//! `pg_seclabels` view, which adds `pg_shseclabel`'s subscriptions as 18.1+ does),
+//! `dumpSecLabel` (one entry per object, SECTION_NONE, depending on it) and
+//! `dumpTableSecLabel` (one entry for a relation and its columns), plus the
 //! database's labels from `pg_shseclabel` (`dumpDatabase`). Stock dumps labels of
-//! schemas, extensions, types, domains, languages, functions, procedures,
-//! aggregates, relations, sequences, publications, subscriptions and large objects —
-//! not of the other kinds SECURITY LABEL accepts (event triggers, roles, tablespaces
-//! are dumpall's). `--no-security-labels` leaves them all out.
+//! schemas, types, domains, languages, functions, procedures, aggregates,
+//! relations, sequences, publications, subscriptions, event triggers (18.1+) and
+//! large objects (roles and tablespaces are dumpall's). `--no-security-labels`
+//! leaves them all out.
 
 use std::collections::HashMap;
 
@@ -37,27 +38,45 @@ pub struct SecurityLabels {
 }
 
 impl SecurityLabels {
-    /// `collectSecLabels` and the database's `buildShSecLabelQuery`.
+    /// `collectSecLabels` (stock's exact query, so that several providers' labels on
+    /// one object come in the same order) and the database's `buildShSecLabelQuery`.
     pub async fn collect(session: &Session) -> Result<SecurityLabels, CatalogError> {
         let rows = session
             .query(
-                "SELECT l.label, l.provider, l.classoid, l.objoid, l.objsubid, a.attname \
-                 FROM pg_catalog.pg_seclabel l LEFT JOIN pg_catalog.pg_attribute a \
-                 ON (l.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND a.attrelid = l.objoid \
-                     AND a.attnum = l.objsubid AND l.objsubid > 0) \
-                 ORDER BY l.classoid, l.objoid, l.objsubid",
+                "SELECT label, provider, classoid, objoid, objsubid FROM pg_catalog.pg_seclabels \
+                 ORDER BY classoid, objoid, objsubid",
             )
             .await?;
+        let mut columns: HashMap<(u32, i32), String> = HashMap::new();
+        if !rows.is_empty() {
+            let names = session
+                .query(
+                    "SELECT a.attrelid, a.attnum, a.attname FROM pg_catalog.pg_seclabel l \
+                     JOIN pg_catalog.pg_attribute a ON (a.attrelid = l.objoid AND a.attnum = l.objsubid) \
+                     WHERE l.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND l.objsubid > 0",
+                )
+                .await?;
+            for r in names.iter() {
+                columns.insert((r.oid("attrelid")?, r.i32("attnum")?), r.string("attname")?);
+            }
+        }
         let mut by_object: HashMap<(u32, u32), Vec<Label>> = HashMap::new();
         for r in rows.iter() {
+            let (classoid, objoid, subid) =
+                (r.oid("classoid")?, r.oid("objoid")?, r.i32("objsubid")?);
+            let column = if classoid == catalog_oid::PG_CLASS && subid > 0 {
+                columns.get(&(objoid, subid)).cloned()
+            } else {
+                None
+            };
             by_object
-                .entry((r.oid("classoid")?, r.oid("objoid")?))
+                .entry((classoid, objoid))
                 .or_default()
                 .push(Label {
-                    subid: r.i32("objsubid")?,
+                    subid,
                     provider: r.string("provider")?,
                     label: r.string("label")?,
-                    column: r.opt_string("attname")?,
+                    column,
                 });
         }
         let db = session
@@ -106,6 +125,7 @@ fn dumps_labels(kind: &str) -> bool {
             | "SEQUENCE"
             | "PUBLICATION"
             | "SUBSCRIPTION"
+            | "EVENT TRIGGER"
             | "LARGE OBJECT"
     )
 }
@@ -222,9 +242,16 @@ fn system_column_name(subid: i32) -> &'static str {
     }
 }
 
-/// The database's SECURITY LABEL commands (`emitShSecLabels`); empty when none or
-/// when labels are not dumped.
-pub fn database_labels(cx: &EmitCx<'_>, datname: &str) -> String {
+/// `dumpDatabase`'s SECURITY LABEL entry (`emitShSecLabels` over `pg_shseclabel`),
+/// right after the database's comment; `tag` is `DATABASE <quoted name>`.
+pub fn emit_database(
+    cx: &EmitCx<'_>,
+    out: &mut TocBuilder,
+    datname: &str,
+    tag: &str,
+    owner: &str,
+    dump_id: DumpId,
+) {
     let mut q = String::new();
     for (provider, label) in &cx.catalog.security_labels.database {
         q.push_str(&format!(
@@ -234,7 +261,14 @@ pub fn database_labels(cx: &EmitCx<'_>, datname: &str) -> String {
             cx.literal(label)
         ));
     }
-    q
+    if q.is_empty() {
+        return;
+    }
+    let mut e = NewEntry::new(Desc::SecurityLabel, Section::None, tag);
+    e.owner = Some(owner.to_string());
+    e.defn = q;
+    e.deps = vec![dump_id];
+    out.push_new(e);
 }
 
 #[cfg(test)]
@@ -245,7 +279,7 @@ mod tests {
     fn only_stock_labelled_kinds() {
         assert!(dumps_labels("FUNCTION"));
         assert!(dumps_labels("LARGE OBJECT"));
-        assert!(!dumps_labels("EVENT TRIGGER"));
+        assert!(dumps_labels("EVENT TRIGGER"));
         assert!(!dumps_labels("COLLATION"));
         assert!(!dumps_labels("COLUMN"));
     }

@@ -1,0 +1,54 @@
+-- Objects of every kind stock pg_dump labels, with labels of the two providers of
+-- pgark_label_provider.c (the session LOADs it first; see tests/security_labels.rs).
+-- Loaded into a database named labels.
+SET client_min_messages = warning;
+CREATE SCHEMA lab;
+COMMENT ON SCHEMA lab IS 'labelled schema';
+SECURITY LABEL FOR pgark ON SCHEMA lab IS 'schema label';
+SECURITY LABEL FOR "Pgark Second" ON SCHEMA lab IS 'second provider''s label';
+CREATE TYPE lab.mood AS ENUM ('a', 'b');
+SECURITY LABEL FOR pgark ON TYPE lab.mood IS 'enum label';
+CREATE TYPE lab.pair AS (x integer, y integer);
+SECURITY LABEL FOR pgark ON TYPE lab.pair IS 'composite label';
+SECURITY LABEL FOR pgark ON COLUMN lab.pair.x IS 'composite column label (not dumped)';
+CREATE DOMAIN lab.pos AS integer CHECK (VALUE > 0);
+COMMENT ON DOMAIN lab.pos IS 'domain comment';
+SECURITY LABEL FOR pgark ON DOMAIN lab.pos IS 'domain label';
+CREATE FUNCTION lab.f(a integer, b text) RETURNS integer LANGUAGE sql AS 'SELECT $1';
+SECURITY LABEL FOR pgark ON FUNCTION lab.f(integer, text) IS 'function label';
+CREATE PROCEDURE lab.p() LANGUAGE sql AS 'SELECT 1';
+SECURITY LABEL FOR pgark ON PROCEDURE lab.p() IS 'procedure label';
+CREATE TABLE lab."Tab" (id integer PRIMARY KEY, "Odd Col" text, plain text);
+COMMENT ON TABLE lab."Tab" IS 'table comment';
+COMMENT ON COLUMN lab."Tab".plain IS 'column comment';
+SECURITY LABEL FOR pgark ON TABLE lab."Tab" IS 'table label';
+SECURITY LABEL FOR pgark ON COLUMN lab."Tab"."Odd Col" IS 'column label';
+SECURITY LABEL FOR "Pgark Second" ON COLUMN lab."Tab".id IS 'id label';
+GRANT SELECT ON lab."Tab" TO PUBLIC;
+CREATE VIEW lab.v AS SELECT id FROM lab."Tab";
+SECURITY LABEL FOR pgark ON VIEW lab.v IS 'view label';
+SECURITY LABEL FOR pgark ON COLUMN lab.v.id IS 'view column label';
+CREATE MATERIALIZED VIEW lab.mv AS SELECT id FROM lab."Tab";
+SECURITY LABEL FOR pgark ON MATERIALIZED VIEW lab.mv IS 'matview label';
+CREATE SEQUENCE lab.s;
+COMMENT ON SEQUENCE lab.s IS 'sequence comment';
+SECURITY LABEL FOR pgark ON SEQUENCE lab.s IS 'sequence label';
+CREATE FOREIGN DATA WRAPPER lab_fdw;
+CREATE SERVER lab_server FOREIGN DATA WRAPPER lab_fdw;
+CREATE FOREIGN TABLE lab.ft (a integer) SERVER lab_server;
+SECURITY LABEL FOR pgark ON FOREIGN TABLE lab.ft IS 'foreign table label';
+SECURITY LABEL FOR pgark ON COLUMN lab.ft.a IS 'foreign column label';
+CREATE PUBLICATION lab_pub;
+SECURITY LABEL FOR pgark ON PUBLICATION lab_pub IS 'publication label';
+CREATE SUBSCRIPTION lab_sub CONNECTION 'host=/nonexistent' PUBLICATION lab_pub
+    WITH (connect = false, slot_name = NONE, enabled = false, create_slot = false);
+SECURITY LABEL FOR pgark ON SUBSCRIPTION lab_sub IS 'subscription label';
+CREATE FUNCTION lab.evt() RETURNS event_trigger LANGUAGE plpgsql AS 'BEGIN END';
+CREATE EVENT TRIGGER lab_evt ON ddl_command_end EXECUTE FUNCTION lab.evt();
+SECURITY LABEL FOR pgark ON EVENT TRIGGER lab_evt IS 'event trigger label (not dumped)';
+SELECT lo_create(777001);
+COMMENT ON LARGE OBJECT 777001 IS 'lo comment';
+SECURITY LABEL FOR pgark ON LARGE OBJECT 777001 IS 'large object label';
+SELECT lo_create(777002);
+SECURITY LABEL FOR pgark ON LARGE OBJECT 777002 IS 'second large object label';
+SECURITY LABEL FOR pgark ON DATABASE labels IS 'database label';
