@@ -335,3 +335,82 @@ fn whole_cluster_dump_matches_stock_and_restores(major: u32) {
         )
     );
 }
+
+/// `-v` of a whole-cluster dump: every progress line stock pg_dumpall 18 prints
+/// (`executing ...`, `excluding database ...`, `dumping database ...`), in stock's order,
+/// prefixed `pgark:`. Stock's `running "pg_dump ..."` lines and pg_dump's own lines are
+/// left out: pgark runs no program for each database.
+#[test]
+fn whole_cluster_verbose_lines_match_stock() {
+    if !available_majors().contains(&18) {
+        eprintln!("skipping: PostgreSQL 18 is not provisioned");
+        return;
+    }
+    let cluster = Cluster::start(18);
+    cluster.load_fixtures("fx_basic", &["basic"]);
+    cluster.create_database("left out");
+    let options = [
+        "-v",
+        "-c",
+        "--exclude-database",
+        "left*",
+        "--restrict-key",
+        KEY,
+    ];
+    let mut stock = cluster.tool_of(18, "pg_dumpall");
+    stock.args(options);
+    let stock = stock.output().expect("run pg_dumpall");
+    assert!(
+        stock.status.success(),
+        "{}",
+        String::from_utf8_lossy(&stock.stderr)
+    );
+    let mut ours = Command::new(env!("CARGO_BIN_EXE_pgark"));
+    cluster.apply_env(&mut ours);
+    ours.arg("dumpall").args(options);
+    let ours = ours.output().expect("run pgark dumpall");
+    assert!(
+        ours.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ours.stderr)
+    );
+    // A message's continuation lines (a multi-line query) go with its first line.
+    let mut keep = false;
+    let stock_lines: Vec<String> = String::from_utf8_lossy(&stock.stderr)
+        .lines()
+        .filter(|l| {
+            if l.starts_with("pg_dumpall: ") || l.starts_with("pg_dump: ") {
+                keep = l.starts_with("pg_dumpall: ") && !l.starts_with("pg_dumpall: running ");
+            }
+            keep
+        })
+        .map(|l| l.replacen("pg_dumpall: ", "pgark: ", 1))
+        .collect();
+    assert!(
+        stock_lines
+            .iter()
+            .any(|l| l == "pgark: dumping database \"fx_basic\""),
+        "{stock_lines:#?}"
+    );
+    assert!(stock_lines
+        .iter()
+        .any(|l| l == "pgark: excluding database \"left out\""));
+    // pgark dump's own lines (if any) are not compared, as pg_dump's are not.
+    let mut keep = true;
+    let ours_lines: Vec<String> = String::from_utf8_lossy(&ours.stderr)
+        .lines()
+        .filter(|l| {
+            if l.starts_with("pgark: ") || l.starts_with("pg_dump: ") {
+                keep = l.starts_with("pgark: ");
+            }
+            keep
+        })
+        .map(str::to_string)
+        .collect();
+    let (s, o) = (stock_lines.join("\n"), ours_lines.join("\n"));
+    assert!(
+        s == o,
+        "{}",
+        unified_diff(&s, &o, "pg_dumpall -v", "pgark dumpall -v")
+    );
+}

@@ -110,7 +110,8 @@ impl Session {
 
     fn log(&self, sql: &str) {
         if self.verbose {
-            eprintln!("pgark: executing {sql}");
+            // Stock's logging drops one trailing newline of a message.
+            eprintln!("pgark: executing {}", sql.strip_suffix('\n').unwrap_or(sql));
         }
     }
 
