@@ -52,3 +52,10 @@ SECURITY LABEL FOR pgark ON LARGE OBJECT 777001 IS 'large object label';
 SELECT lo_create(777002);
 SECURITY LABEL FOR pgark ON LARGE OBJECT 777002 IS 'second large object label';
 SECURITY LABEL FOR pgark ON DATABASE labels IS 'database label';
+CREATE AGGREGATE lab.total(integer) (SFUNC = int4pl, STYPE = integer);
+COMMENT ON AGGREGATE lab.total(integer) IS 'aggregate comment';
+SECURITY LABEL FOR pgark ON AGGREGATE lab.total(integer) IS 'aggregate label';
+CREATE FUNCTION lab.lang_handler() RETURNS language_handler
+    AS 'plpgsql', 'plpgsql_call_handler' LANGUAGE C;
+CREATE LANGUAGE lab_lang HANDLER lab.lang_handler;
+SECURITY LABEL FOR pgark ON LANGUAGE lab_lang IS 'language label';
