@@ -59,3 +59,5 @@ CREATE FUNCTION lab.lang_handler() RETURNS language_handler
     AS 'plpgsql', 'plpgsql_call_handler' LANGUAGE C;
 CREATE LANGUAGE lab_lang HANDLER lab.lang_handler;
 SECURITY LABEL FOR pgark ON LANGUAGE lab_lang IS 'language label';
+CREATE TYPE lab.intrange AS RANGE (subtype = integer);
+SECURITY LABEL FOR pgark ON TYPE lab.intrange IS 'range label';
