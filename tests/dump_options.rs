@@ -209,7 +209,10 @@ fn archive_version_1_14_is_read_by_pg_restore_15() {
             .arg(&new)
             .output()
             .expect("run pg_restore 15");
-        assert!(!refused.status.success(), "pg_restore 15 must refuse 1.16 (-F{format})");
+        assert!(
+            !refused.status.success(),
+            "pg_restore 15 must refuse 1.16 (-F{format})"
+        );
 
         let target = format!("v14_{format}");
         cluster.create_database(&target);
@@ -228,7 +231,15 @@ fn archive_version_1_14_is_read_by_pg_restore_15() {
 #[test]
 fn archive_version_is_validated() {
     let out = pgark()
-        .args(["dump", "-Fc", "--archive-version", "1.9", "-h", "/nonexistent", "nodb"])
+        .args([
+            "dump",
+            "-Fc",
+            "--archive-version",
+            "1.9",
+            "-h",
+            "/nonexistent",
+            "nodb",
+        ])
         .output()
         .expect("run pgark");
     assert_eq!(out.status.code(), Some(2));
@@ -293,6 +304,16 @@ CREATE UNLOGGED TABLE opts.scratch (id integer);
 INSERT INTO opts.scratch VALUES (1);
 CREATE SEQUENCE opts.counter;
 SELECT nextval('opts.counter');
+CREATE EXTENSION hstore SCHEMA opts;
+CREATE EXTENSION citext SCHEMA public;
+CREATE TABLE opts.tagged (id integer, name public.citext, attrs opts.hstore);
+INSERT INTO opts.tagged VALUES (1, 'MiXeD', 'a=>1');
+CREATE EXTENSION file_fdw;
+CREATE SERVER fsrv FOREIGN DATA WRAPPER file_fdw;
+CREATE SERVER othersrv FOREIGN DATA WRAPPER file_fdw;
+CREATE FOREIGN TABLE opts.ft (a integer, b text) SERVER fsrv
+    OPTIONS (program 'printf ''1,x\n2,it\047s\n''', format 'csv');
+CREATE FOREIGN TABLE opts.ft_other (a integer) SERVER othersrv OPTIONS (program 'echo 7');
 "#;
 
 /// Option sets of the data family, each compared with stock on the plain output.
@@ -301,10 +322,17 @@ const DATA_OPTION_SETS: &[&[&str]] = &[
     &["--column-inserts"],
     &["--rows-per-insert=7"],
     &["--inserts", "--on-conflict-do-nothing"],
-    &["--column-inserts", "--rows-per-insert=100", "--on-conflict-do-nothing"],
+    &[
+        "--column-inserts",
+        "--rows-per-insert=100",
+        "--on-conflict-do-nothing",
+    ],
     &["--inserts", "--quote-all-identifiers"],
     &["--exclude-table-data=opts.big"],
-    &["--exclude-table-data=big", "--exclude-table-data=opts.counter"],
+    &[
+        "--exclude-table-data=big",
+        "--exclude-table-data=opts.counter",
+    ],
     &["--exclude-table-data-and-children=opts.parent"],
     &["--exclude-table-data-and-children=opts.measurement"],
     &["--table-and-children=opts.parent"],
@@ -316,6 +344,17 @@ const DATA_OPTION_SETS: &[&[&str]] = &[
     &["--no-toast-compression"],
     &["--no-unlogged-table-data"],
     &["-a", "--inserts", "-t", "opts.vals"],
+    &["-e", "hstore"],
+    &["--exclude-extension=citext"],
+    &[
+        "-e",
+        "*",
+        "--exclude-extension=file_fdw",
+        "--exclude-extension=hstore",
+    ],
+    &["--include-foreign-data=fsrv", "--inserts"],
+    &["-a", "--include-foreign-data=f*", "--column-inserts"],
+    &["-e", "citext", "-n", "opts"],
 ];
 
 fn data_options_cluster() -> Option<Cluster> {
@@ -354,7 +393,9 @@ fn owned(sets: &[&[&str]]) -> Vec<Vec<String>> {
 /// print as stock pg_dump 18's plain output.
 #[test]
 fn data_option_sets_match_stock() {
-    let Some(cluster) = data_options_cluster() else { return };
+    let Some(cluster) = data_options_cluster() else {
+        return;
+    };
     let mut sets = owned(DATA_OPTION_SETS);
     let dir = scratch_dir();
     let filter = dir.path().join("filter.txt");
@@ -371,8 +412,47 @@ fn data_option_sets_match_stock() {
         "exclude schema public\nexclude table_and_children opts.parent\nexclude table opts.big\n",
     )
     .expect("write filter");
-    sets.push(vec![format!("--filter={}", filter2.display()), "--inserts".into()]);
+    sets.push(vec![
+        format!("--filter={}", filter2.display()),
+        "--inserts".into(),
+    ]);
+    let filter3 = dir.path().join("filter3.txt");
+    std::fs::write(
+        &filter3,
+        "include extension citext\nexclude extension hstore\ninclude foreign_data fsrv\n",
+    )
+    .expect("write filter");
+    sets.push(vec![
+        format!("--filter={}", filter3.display()),
+        "--inserts".into(),
+    ]);
     compare_option_sets(&cluster, "opts", &sets);
+    // The options do what they say (not merely what stock does by accident).
+    let inserts = plain(
+        &cluster,
+        false,
+        "opts",
+        &["--rows-per-insert=2", "--load-via-partition-root"],
+    );
+    for expected in [
+        "INSERT INTO opts.vals OVERRIDING SYSTEM VALUE VALUES\n\t(",
+        "INSERT INTO opts.nocols DEFAULT VALUES;",
+        "INSERT INTO opts.measurement VALUES\n\t(",
+        "'NaN'",
+    ] {
+        assert!(inserts.contains(expected), "missing {expected:?}");
+    }
+    let foreign = plain(
+        &cluster,
+        false,
+        "opts",
+        &["-a", "--include-foreign-data=fsrv", "--inserts"],
+    );
+    assert!(
+        foreign.contains("INSERT INTO opts.ft VALUES (2, 'it''s');"),
+        "{foreign}"
+    );
+    assert!(!foreign.contains("opts.ft_other"), "{foreign}");
 }
 
 /// pg_dump's refusals of data option combinations, with stock's messages.
@@ -418,4 +498,84 @@ fn data_option_conflicts_are_refused() {
         err.contains("on line 2: include filter for \"table data\" is not allowed"),
         "{err}"
     );
+}
+
+/// The large-object lines of a `pg_restore -l` listing (BLOB, BLOBS and the large
+/// objects' comments and ACLs), dump IDs dropped.
+fn large_object_listing(listing: &str) -> Vec<String> {
+    listing
+        .lines()
+        .filter(|l| !l.starts_with(';'))
+        .filter_map(|l| l.split_once(' ').map(|(_, rest)| rest.to_string()))
+        .filter(|l| l.contains(" BLOB ") || l.contains(" BLOBS ") || l.contains("LARGE OBJECT"))
+        .collect()
+}
+
+/// Large objects at `--archive-version=1.14`: on a 15 server, pgark's archives carry
+/// the same large-object entries as stock pg_dump 15's (one BLOB per object with its
+/// comment and ACL, one BLOBS entry), and stock pg_restore 15 restores every object
+/// with its contents, owner, comment and grants.
+#[test]
+fn archive_version_1_14_large_objects_as_pg_dump_15() {
+    if !available_majors().contains(&15) {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "PostgreSQL 15 is not provisioned"
+        );
+        return;
+    }
+    let cluster = Cluster::start(15);
+    cluster.load_fixtures("lobs", &["large_objects"]);
+    let dir = scratch_dir();
+    let summary = "SELECT m.oid, pg_catalog.pg_get_userbyid(m.lomowner), m.lomacl, \
+                   pg_catalog.md5(pg_catalog.lo_get(m.oid)), \
+                   pg_catalog.obj_description(m.oid, 'pg_largeobject') \
+                   FROM pg_catalog.pg_largeobject_metadata m ORDER BY 1";
+    let expected = cluster.psql("lobs", summary);
+    let stock_path = dir.path().join("stock15.dump");
+    let mut s = Command::new(stock_tool(15, "pg_dump"));
+    cluster.apply_env(&mut s);
+    s.args(["-Fc", "-f"]).arg(&stock_path).arg("lobs");
+    must(&mut s, "stock pg_dump 15");
+    let listing = |path: &std::path::Path| {
+        let mut cmd = Command::new(stock_tool(15, "pg_restore"));
+        cmd.arg("-l").arg(path);
+        String::from_utf8_lossy(&must(&mut cmd, "pg_restore 15 -l").stdout).into_owned()
+    };
+    let stock_los = large_object_listing(&listing(&stock_path));
+    assert!(stock_los.len() > 1500, "stock listing has the objects");
+    for format in ["c", "d", "t"] {
+        let path = dir.path().join(format!("pgark-{format}"));
+        let mut o = pgark();
+        cluster.apply_env(&mut o);
+        o.args(["dump", "-F", format, "--archive-version=1.14", "-f"])
+            .arg(&path)
+            .arg("lobs");
+        must(&mut o, "pgark dump --archive-version=1.14");
+        let ours = listing(&path);
+        assert!(ours.contains("Dump Version: 1.14-0"), "-F{format}");
+        let ours_los = large_object_listing(&ours);
+        assert!(
+            ours_los == stock_los,
+            "-F{format} large-object entries:\n{}",
+            unified_diff(
+                &stock_los.join("\n"),
+                &ours_los.join("\n"),
+                "stock 15",
+                "pgark"
+            )
+        );
+        let target = format!("restored_{format}");
+        cluster.create_database(&target);
+        let mut restore = Command::new(stock_tool(15, "pg_restore"));
+        cluster.apply_env(&mut restore);
+        restore.args(["--exit-on-error", "-d", &target]).arg(&path);
+        must(&mut restore, "pg_restore 15 -d");
+        assert_eq!(cluster.psql(&target, summary), expected, "-F{format}");
+        // The next restore creates the same large objects again.
+        cluster.psql(
+            &target,
+            "SELECT pg_catalog.lo_unlink(oid) FROM pg_catalog.pg_largeobject_metadata",
+        );
+    }
 }

@@ -35,13 +35,19 @@ pub struct Patterns {
     pub extensions: Vec<String>,
     /// `--exclude-extension`
     pub exclude_extensions: Vec<String>,
+    /// `-e` was given on the command line: like `-n`/`-t` it turns off stock's
+    /// `include_everything` (an `include extension` filter line does not).
+    pub extension_on_command_line: bool,
     pub strict_names: bool,
 }
 
 impl Patterns {
     /// No schema or table inclusion narrows the dump (stock's `include_everything`).
     pub fn include_everything(&self) -> bool {
-        self.schemas.is_empty() && self.tables.is_empty() && self.tables_and_children.is_empty()
+        self.schemas.is_empty()
+            && self.tables.is_empty()
+            && self.tables_and_children.is_empty()
+            && !self.extension_on_command_line
     }
 }
 
@@ -113,7 +119,11 @@ pub fn patterns_from_args(args: &DumpArgs) -> crate::Result<Patterns> {
         given
             .iter()
             .cloned()
-            .chain(filtered.iter().map(|p| String::from_utf8_lossy(p).into_owned()))
+            .chain(
+                filtered
+                    .iter()
+                    .map(|p| String::from_utf8_lossy(p).into_owned()),
+            )
             .collect()
     };
     Ok(Patterns {
@@ -134,6 +144,7 @@ pub fn patterns_from_args(args: &DumpArgs) -> crate::Result<Patterns> {
         foreign_servers: join(&args.include_foreign_data, &from_files.foreign_data),
         extensions: join(&args.extension, &from_files.extensions),
         exclude_extensions: join(&args.exclude_extension, &from_files.exclude_extensions),
+        extension_on_command_line: !args.extension.is_empty(),
         strict_names: args.strict_names,
     })
 }
@@ -327,7 +338,14 @@ pub async fn resolve(session: &Session, p: &Patterns) -> Result<Filter, CatalogE
             .extend(schema_oids(session, pat, &q).await?);
     }
     if !p.tables.is_empty() || !p.tables_and_children.is_empty() {
-        let set = table_set(session, &q, &p.tables, &p.tables_and_children, p.strict_names).await?;
+        let set = table_set(
+            session,
+            &q,
+            &p.tables,
+            &p.tables_and_children,
+            p.strict_names,
+        )
+        .await?;
         if set.is_empty() {
             return Err(CatalogError::Inconsistent(
                 "no matching tables were found".into(),
@@ -353,7 +371,14 @@ pub async fn resolve(session: &Session, p: &Patterns) -> Result<Filter, CatalogE
     .await?;
     let mut servers = Vec::new();
     for pat in &p.foreign_servers {
-        let oids = unqualified_oids(session, pat, &q, "pg_catalog.pg_foreign_server s", "s.srvname").await?;
+        let oids = unqualified_oids(
+            session,
+            pat,
+            &q,
+            "pg_catalog.pg_foreign_server s",
+            "s.srvname",
+        )
+        .await?;
         if oids.is_empty() {
             return Err(CatalogError::Inconsistent(format!(
                 "no matching foreign servers were found for pattern \"{pat}\""
@@ -376,7 +401,8 @@ pub async fn resolve(session: &Session, p: &Patterns) -> Result<Filter, CatalogE
     if !p.extensions.is_empty() {
         let mut set = HashSet::new();
         for pat in &p.extensions {
-            let oids = unqualified_oids(session, pat, &q, "pg_catalog.pg_extension e", "e.extname").await?;
+            let oids = unqualified_oids(session, pat, &q, "pg_catalog.pg_extension e", "e.extname")
+                .await?;
             if oids.is_empty() && p.strict_names {
                 return Err(CatalogError::Inconsistent(format!(
                     "no matching extensions were found for pattern \"{pat}\""

@@ -6,6 +6,7 @@
 
 pub mod filter;
 pub mod inserts;
+pub mod lo_layout;
 pub mod toc;
 
 use std::collections::HashMap;

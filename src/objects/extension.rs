@@ -51,9 +51,7 @@ pub async fn collect(
         let name = r.string("extname")?;
         let dump = if oid <= LAST_BUILTIN_OID {
             Components::ACL
-        } else if filter
-            .extension_included(oid)
-            .unwrap_or(include_everything)
+        } else if filter.extension_included(oid).unwrap_or(include_everything)
             && !filter.extension_excluded(oid)
         {
             Components::ALL
@@ -126,6 +124,17 @@ pub fn apply_membership(cat: &mut Catalog) {
             Components::NONE
         };
         cat.objects.set_dump(id, dump);
+        // Stock makes a shell only for types whose definition is dumped, and it
+        // decides membership before that; a member type therefore has no shell.
+        if let Some(model) = cat
+            .objects
+            .get(id)
+            .and_then(|o| (o.kind == Kind::Type).then_some(o.model))
+        {
+            if let Some(t) = cat.types.get_mut(model) {
+                t.shell = None;
+            }
+        }
     }
 }
 
