@@ -188,3 +188,69 @@ pub fn emit(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lang(handler: u32, inline: u32, validator: u32) -> ProcLang {
+        ProcLang {
+            oid: 20000,
+            name: "my pl".into(),
+            owner: "postgres".into(),
+            trusted: true,
+            handler,
+            inline,
+            validator,
+            has_acl: false,
+            acl: DumpableAcl::default(),
+        }
+    }
+
+    #[test]
+    fn parameters_only_when_every_support_function_is_dumped() {
+        let mut catalog = Catalog::default();
+        for (oid, name, dump) in [
+            (30001, "h", Components::ALL),
+            (30002, "v", Components::ALL),
+            (30003, "i", Components::NONE),
+        ] {
+            let id = catalog.objects.add(
+                Kind::Function,
+                CatalogId {
+                    table_oid: PG_PROC,
+                    oid,
+                },
+                name,
+                Some("s".into()),
+                0,
+            );
+            catalog.objects.set_dump(id, dump);
+        }
+        let opts = crate::dump::toc::EmitOptions::default();
+        let cx = EmitCx {
+            catalog: &catalog,
+            quoter: pgark_formats::quote::Quoter {
+                encoding: pgark_formats::quote::Encoding::Utf8,
+                std_strings: true,
+                quote_all_identifiers: false,
+            },
+            opts: &opts,
+        };
+        let q = "\"my pl\"";
+        assert_eq!(
+            create_statement(&cx, &lang(30001, 0, 30002), q),
+            "CREATE TRUSTED PROCEDURAL LANGUAGE \"my pl\" HANDLER s.h VALIDATOR s.v;\n"
+        );
+        // The inline handler is not dumped: the parameterless form.
+        assert_eq!(
+            create_statement(&cx, &lang(30001, 30003, 30002), q),
+            "CREATE OR REPLACE PROCEDURAL LANGUAGE \"my pl\";\n"
+        );
+        // The handler is unknown (in pg_catalog).
+        assert_eq!(
+            create_statement(&cx, &lang(12345, 0, 0), q),
+            "CREATE OR REPLACE PROCEDURAL LANGUAGE \"my pl\";\n"
+        );
+    }
+}

@@ -383,3 +383,71 @@ pub fn emit_family(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn object(kind: Kind, oid: u32, name: &str, method: &str) -> DumpObject {
+        DumpObject {
+            dump_id: oid as i32,
+            catalog_id: CatalogId { table_oid: 0, oid },
+            kind,
+            name: name.into(),
+            namespace: Some("s".into()),
+            tie_break: tie_break(kind, method),
+            deps: Vec::new(),
+            dump: Components::ALL,
+            model: 0,
+        }
+    }
+
+    #[test]
+    fn classes_precede_families_of_one_name_then_access_method_names_decide() {
+        let objects = [
+            object(Kind::OpFamily, 1, "ops", "btree"),
+            object(Kind::OpClass, 2, "ops", "zeta"),
+            object(Kind::OpClass, 3, "ops", "btree"),
+            object(Kind::OpFamily, 4, "abc", "hash"),
+        ];
+        let mut refs: Vec<&DumpObject> = objects.iter().collect();
+        refs.sort_by(|a, b| crate::graph::sort::compare(a, b));
+        let oids: Vec<u32> = refs.iter().map(|o| o.catalog_id.oid).collect();
+        assert_eq!(oids, vec![4, 3, 2, 1]);
+    }
+
+    #[test]
+    fn family_members_are_written_as_stock_writes_them() {
+        let m = Members {
+            operators: vec![OperatorMember {
+                strategy: "15".into(),
+                operator: "<->(point,point)".into(),
+                sort_family: Some(("pg_catalog".into(), "float_ops".into())),
+            }],
+            functions: vec![FunctionMember {
+                number: "1".into(),
+                function: "f(integer,bigint)".into(),
+                left: "integer".into(),
+                right: "bigint".into(),
+            }],
+        };
+        let catalog = Catalog::default();
+        let opts = crate::dump::toc::EmitOptions::default();
+        let cx = EmitCx {
+            catalog: &catalog,
+            quoter: pgark_formats::quote::Quoter {
+                encoding: pgark_formats::quote::Encoding::Utf8,
+                std_strings: true,
+                quote_all_identifiers: false,
+            },
+            opts: &opts,
+        };
+        assert_eq!(
+            member_items(&cx, &m, true),
+            vec![
+                "OPERATOR 15 <->(point,point) FOR ORDER BY pg_catalog.float_ops".to_string(),
+                "FUNCTION 1 (integer, bigint) f(integer,bigint)".to_string(),
+            ]
+        );
+    }
+}

@@ -257,20 +257,43 @@ mod tests {
         assert_eq!(regproc_name("eqsel"), Some("eqsel"));
     }
 
+    fn object(oid: u32, tie_break: TieBreak) -> crate::objects::DumpObject {
+        crate::objects::DumpObject {
+            dump_id: oid as i32,
+            catalog_id: CatalogId {
+                table_oid: 2617,
+                oid,
+            },
+            kind: Kind::Operator,
+            name: "@@".into(),
+            namespace: Some("s".into()),
+            tie_break,
+            deps: Vec::new(),
+            dump: Components::ALL,
+            model: 0,
+        }
+    }
+
     #[test]
-    fn operators_sort_prefix_before_infix_then_by_argument_types() {
-        let key = |k: u8, l: (&str, &str), r: (&str, &str)| match tie_break(
-            k,
-            (l.0.into(), l.1.into()),
-            (r.0.into(), r.1.into()),
-        ) {
-            TieBreak::FuncArgs(v) => v,
-            other => panic!("unexpected {other:?}"),
-        };
-        let prefix = key(b'l', ("", ""), ("pg_catalog", "int4"));
-        let infix = key(b'b', ("pg_catalog", "int4"), ("pg_catalog", "int4"));
-        let infix_text = key(b'b', ("pg_catalog", "int4"), ("pg_catalog", "text"));
-        assert!(prefix < infix);
-        assert!(infix < infix_text);
+    fn operators_sort_prefix_first_then_by_argument_types_not_oid() {
+        let t = |s: &str, n: &str| (s.to_string(), n.to_string());
+        let none = t("", "");
+        let infix_int8 = object(
+            1,
+            tie_break(b'b', t("pg_catalog", "int8"), t("pg_catalog", "int8")),
+        );
+        let infix_int4 = object(
+            2,
+            tie_break(b'b', t("pg_catalog", "int4"), t("pg_catalog", "int4")),
+        );
+        let infix_mixed = object(
+            3,
+            tie_break(b'b', t("pg_catalog", "int4"), t("pg_catalog", "int8")),
+        );
+        let prefix = object(4, tie_break(b'l', none, t("pg_catalog", "int4")));
+        let mut all = vec![&infix_int8, &infix_int4, &infix_mixed, &prefix];
+        all.sort_by(|a, b| crate::graph::sort::compare(a, b));
+        let oids: Vec<u32> = all.iter().map(|o| o.catalog_id.oid).collect();
+        assert_eq!(oids, vec![4, 2, 3, 1]);
     }
 }
