@@ -25,8 +25,11 @@ pub struct Boundaries {
     pub post_data: DumpId,
 }
 
-/// `createBoundaryObjects`: allocated after every catalog object.
+/// `createBoundaryObjects`: allocated after every catalog object. Runs once, after
+/// collection and before the sort, so it also derives the sort keys that need the
+/// whole catalog ([`set_constraint_sort_keys`]).
 pub fn create_boundaries(cat: &mut Catalog) -> Boundaries {
+    set_constraint_sort_keys(cat);
     let pre = cat.objects.add(
         Kind::PreDataBoundary,
         CatalogId::default(),
@@ -47,6 +50,34 @@ pub fn create_boundaries(cat: &mut Catalog) -> Boundaries {
     }
 }
 
+/// `DOTypeNameCompare`'s constraint tie-break (stock 18.x): same-named constraints
+/// order domain constraints first by domain name, then table constraints by table
+/// name.
+pub fn set_constraint_sort_keys(cat: &mut Catalog) {
+    use crate::objects::constraint::ConstraintKind;
+    use crate::objects::TieBreak;
+    for i in 0..cat.objects.all().len() {
+        let (id, kind, model) = {
+            let o = &cat.objects.all()[i];
+            (o.dump_id, o.kind, o.model)
+        };
+        if !matches!(kind, Kind::Constraint | Kind::FkConstraint) {
+            continue;
+        }
+        let Some(c) = cat.constraints.get(model) else {
+            continue;
+        };
+        let on_domain = matches!(
+            c.kind,
+            ConstraintKind::DomainCheck { .. } | ConstraintKind::DomainNotNull { .. }
+        );
+        let owner = c.table_name.clone();
+        if let Some(o) = cat.objects.get_mut(id) {
+            o.tie_break = TieBreak::ConstraintOwner { on_domain, owner };
+        }
+    }
+}
+
 /// `addBoundaryDependencies`
 pub fn add_boundary_dependencies(cat: &mut Catalog, b: Boundaries) {
     let ids: Vec<(DumpId, Kind, usize)> = cat
@@ -60,7 +91,8 @@ pub fn add_boundary_dependencies(cat: &mut Catalog, b: Boundaries) {
             BoundarySide::PreData => cat.objects.add_dependency(b.pre_data, id),
             // Index (and refreshed matview) statistics are post-data.
             BoundarySide::Data
-                if kind == Kind::RelStats && crate::objects::rel_stats::is_post_data(cat, model) =>
+                if kind == Kind::RelStats
+                    && crate::objects::rel_stats::is_post_data(cat, model) =>
             {
                 cat.objects.add_dependency(id, b.post_data);
             }

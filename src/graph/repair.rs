@@ -108,6 +108,17 @@ fn is_view_rule_of(cat: &Catalog, rule_id: DumpId, table_id: DumpId) -> bool {
         && cat.rules[r.model].table_oid == cat.tables[t.model].oid
 }
 
+/// Any ON SELECT rule of the relation, separate or not (stock's multi-loop test).
+fn is_on_select_rule_of(cat: &Catalog, rule_id: DumpId, table_id: DumpId) -> bool {
+    let (Some(r), Some(t)) = (cat.objects.get(rule_id), cat.objects.get(table_id)) else {
+        return false;
+    };
+    r.kind == Kind::Rule
+        && cat.rules[r.model].is_view
+        && t.kind == Kind::Table
+        && cat.rules[r.model].table_oid == cat.tables[t.model].oid
+}
+
 fn is_check_of(cat: &Catalog, con_id: DumpId, table_id: DumpId) -> bool {
     let (Some(c), Some(t)) = (cat.objects.get(con_id), cat.objects.get(table_id)) else {
         return false;
@@ -150,8 +161,8 @@ fn repair_loop(cat: &mut Catalog, lp: &[DumpId], b: Boundaries, warnings: &mut V
     }
     if n > 2 {
         for &v in lp {
-            if relkind(cat, v) == Some(b'v') {
-                if let Some(&r) = lp.iter().find(|&&r| is_view_rule_of(cat, r, v)) {
+            if relkind(cat, v).is_some() {
+                if let Some(&r) = lp.iter().find(|&&r| is_on_select_rule_of(cat, r, v)) {
                     view_rule_multi_loop(cat, v, r, b);
                     return;
                 }
@@ -165,6 +176,18 @@ fn repair_loop(cat: &mut Catalog, lp: &[DumpId], b: Boundaries, warnings: &mut V
                 {
                     let next = lp[(j + 1) % n];
                     cat.objects.remove_dependency(lp[j], next);
+                    return;
+                }
+            } else if crate::objects::rel_stats::is_matview_stats(cat, m) {
+                // A matview's statistics and the post-data boundary: the statistics
+                // (if next in the loop) move to post-data.
+                if let Some(j) = lp
+                    .iter()
+                    .position(|&x| kind(cat, x) == Some(Kind::PostDataBoundary))
+                {
+                    let next = lp[(j + 1) % n];
+                    cat.objects.remove_dependency(lp[j], next);
+                    crate::objects::rel_stats::postpone_matview_stats(cat, next);
                     return;
                 }
             }

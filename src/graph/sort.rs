@@ -26,6 +26,16 @@ pub fn compare(a: &DumpObject, b: &DumpObject) -> Ordering {
         .then_with(|| match (&a.tie_break, &b.tie_break) {
             (TieBreak::AttrNum(x), TieBreak::AttrNum(y)) => x.cmp(y),
             (TieBreak::TableName(x), TieBreak::TableName(y)) => x.as_bytes().cmp(y.as_bytes()),
+            (
+                TieBreak::ConstraintOwner {
+                    on_domain: xd,
+                    owner: xo,
+                },
+                TieBreak::ConstraintOwner {
+                    on_domain: yd,
+                    owner: yo,
+                },
+            ) => yd.cmp(xd).then_with(|| xo.as_bytes().cmp(yo.as_bytes())),
             (TieBreak::FuncArgs(x), TieBreak::FuncArgs(y)) => {
                 x.len().cmp(&y.len()).then_with(|| {
                     x.iter()

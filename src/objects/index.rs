@@ -64,7 +64,7 @@ pub async fn collect(session: &Session, cat: &mut Catalog) -> Result<(), Catalog
          JOIN pg_catalog.pg_namespace n ON n.oid = tc.relnamespace \
          LEFT JOIN pg_catalog.pg_constraint c ON (i.indrelid = c.conrelid AND i.indexrelid = c.conindid AND c.contype IN ('p','u','x')) \
          LEFT JOIN pg_catalog.pg_inherits inh ON inh.inhrelid = i.indexrelid \
-         WHERE i.indisvalid AND i.indisready {SKIP_SYSTEM_NAMESPACES} \
+         WHERE (i.indisvalid OR tc.relkind = 'p') AND i.indisready {SKIP_SYSTEM_NAMESPACES} \
          ORDER BY i.indrelid, indexname"
     );
     let rows = session.query(&sql).await?;
@@ -166,7 +166,7 @@ pub async fn collect(session: &Session, cat: &mut Catalog) -> Result<(), Catalog
 /// `dumpIndex`
 pub fn emit(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {
     let ix = &cx.catalog.indexes[obj.model];
-    if !cx.opts.dump_schema || ix.constraint.is_some() {
+    if !cx.opts.dump_schema {
         return;
     }
     let Some(t) = cx.catalog.table_by_oid(ix.table_oid) else {
@@ -192,7 +192,13 @@ pub fn emit(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {
             cx.ident(&ix.name)
         ));
     }
-    if obj.dump.has(Components::DEFINITION) {
+    // An index implementing a constraint is dumped by the constraint; its comment is
+    // still the index's, attached to the constraint's entry.
+    let owner_entry = match ix.constraint {
+        Some(ci) => cx.catalog.constraints[ci].dump_id,
+        None => obj.dump_id,
+    };
+    if ix.constraint.is_none() && obj.dump.has(Components::DEFINITION) {
         let mut e = NewEntry::new(Desc::Index, Section::PostData, ix.name.clone());
         e.catalog_id = obj.catalog_id;
         e.namespace = Some(t.schema.clone());
@@ -219,7 +225,7 @@ pub fn emit(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {
                 classoid: catalog_oid::PG_CLASS,
                 objoid: ix.oid,
                 subid: 0,
-                dump_id: obj.dump_id,
+                dump_id: owner_entry,
                 initdb_comment: None,
             },
         );

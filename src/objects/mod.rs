@@ -388,6 +388,9 @@ pub enum TieBreak {
     FuncArgs(Vec<(String, String)>),
     /// Rules, triggers, policies: by their table's name.
     TableName(String),
+    /// Constraints: domain constraints first (by domain name), then table
+    /// constraints by table name.
+    ConstraintOwner { on_domain: bool, owner: String },
 }
 
 /// One dumpable object: what the graph sorts and the emitter walks.

@@ -18,6 +18,8 @@ pub struct Rule {
     pub ev_enabled: u8,
     /// False for a view's ON SELECT rule (part of the view's definition).
     pub separate: bool,
+    /// An ON SELECT rule (the query of a view or materialized view).
+    pub is_view: bool,
     pub definition: String,
 }
 
@@ -68,6 +70,7 @@ pub async fn collect(session: &Session, cat: &mut Catalog) -> Result<(), Catalog
             table_oid,
             ev_enabled: r.char("ev_enabled")?,
             separate,
+            is_view: on_select,
             definition: r.string("ruledef")?,
         });
     }
@@ -84,19 +87,37 @@ pub fn emit(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {
         return;
     };
     let qualtable = cx.qualified(&t.schema, &t.name);
-    let keyword = if t.relkind == b'v' { "VIEW" } else { "TABLE" };
-    let mut q = format!("{}\n", rule.definition);
     let qrule = cx.ident(&rule.name);
+    // A separate ON SELECT rule (a view broken out of a dependency loop) replaces the
+    // view's dummy query with the real one.
+    let mut q = if rule.is_view {
+        let mut q = format!("CREATE OR REPLACE VIEW {qualtable}");
+        if !t.reloptions.is_empty() {
+            q.push_str(&format!(
+                " WITH ({})",
+                crate::objects::table::reloptions_sql(cx, &t.reloptions, "")
+            ));
+        }
+        q.push_str(&format!(
+            " AS\n{}",
+            crate::objects::table::view_as_clause(t)
+        ));
+        if let Some(co) = &t.check_option {
+            q.push_str(&format!("\n  WITH {co} CHECK OPTION"));
+        }
+        q.push_str(";\n");
+        q
+    } else {
+        format!("{}\n", rule.definition)
+    };
     match rule.ev_enabled {
         b'A' => q.push_str(&format!(
-            "ALTER {keyword} {qualtable} ENABLE ALWAYS RULE {qrule};\n"
+            "ALTER TABLE {qualtable} ENABLE ALWAYS RULE {qrule};\n"
         )),
         b'R' => q.push_str(&format!(
-            "ALTER {keyword} {qualtable} ENABLE REPLICA RULE {qrule};\n"
+            "ALTER TABLE {qualtable} ENABLE REPLICA RULE {qrule};\n"
         )),
-        b'D' => q.push_str(&format!(
-            "ALTER {keyword} {qualtable} DISABLE RULE {qrule};\n"
-        )),
+        b'D' => q.push_str(&format!("ALTER TABLE {qualtable} DISABLE RULE {qrule};\n")),
         _ => {}
     }
     if obj.dump.has(Components::DEFINITION) {
@@ -109,7 +130,14 @@ pub fn emit(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {
         e.namespace = Some(t.schema.clone());
         e.owner = Some(t.owner.clone());
         e.defn = q;
-        e.drop_stmt = format!("DROP RULE {qrule} ON {qualtable};\n");
+        e.drop_stmt = if rule.is_view {
+            format!(
+                "CREATE OR REPLACE VIEW {qualtable} AS\n{};\n",
+                crate::objects::table::dummy_view_as_clause(cx, t)
+            )
+        } else {
+            format!("DROP RULE {qrule} ON {qualtable};\n")
+        };
         out.push(obj.dump_id, e);
     }
     if obj.dump.has(Components::COMMENT) {

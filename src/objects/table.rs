@@ -17,8 +17,8 @@ use crate::dump::toc::{EmitCx, NewEntry, TocBuilder};
 use crate::dump::Filter;
 use crate::objects::comment::{self, CommentTarget};
 use crate::objects::privileges::{self, AclTarget, DumpableAcl};
-use crate::objects::{foreign_data, security_label};
 use crate::objects::{catalog_oid, Catalog, Components, DumpObject, Kind, TieBreak};
+use crate::objects::{foreign_data, security_label};
 
 #[derive(Debug, Clone)]
 pub struct Column {
@@ -67,6 +67,10 @@ pub struct Table {
     pub replident: u8,
     pub force_row_security: bool,
     pub has_oftype: bool,
+    /// The type of a typed table (`CREATE TABLE ... OF type`), formatted.
+    pub of_type: Option<String>,
+    /// The TOAST table's storage parameters, printed as `toast.name=value`.
+    pub toast_reloptions: Vec<String>,
     pub partkeydef: Option<String>,
     pub partbound: Option<String>,
     pub viewdef: Option<String>,
@@ -82,6 +86,9 @@ pub struct Table {
     pub acl: String,
     pub acldefault: String,
     pub is_populated: bool,
+    /// Set by the view/rule loop repair: the view is created with a dummy query and
+    /// its real one comes from its separate ON SELECT rule (`CREATE OR REPLACE VIEW`).
+    pub dummy_view: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -110,7 +117,8 @@ pub async fn collect(
          array_remove(array_remove(c.reloptions,'check_option=local'),'check_option=cascaded') AS reloptions, \
          CASE WHEN 'check_option=local' = ANY (c.reloptions) THEN 'LOCAL'::text \
               WHEN 'check_option=cascaded' = ANY (c.reloptions) THEN 'CASCADED'::text ELSE NULL END AS checkoption, \
-         coalesce(ts.spcname, '') AS reltablespace, am.amname, \
+         coalesce(ts.spcname, '') AS reltablespace, am.amname, tc.reloptions AS toast_reloptions, \
+         CASE WHEN c.reloftype <> 0 THEN pg_catalog.format_type(c.reloftype, NULL) END AS oftype, \
          d.refobjid AS owning_tab, d.refobjsubid AS owning_col, (d.deptype = 'i') AS is_identity_sequence, \
          CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END AS partkeydef, \
          CASE WHEN c.relispartition THEN pg_catalog.pg_get_expr(c.relpartbound, c.oid) END AS partbound, \
@@ -122,9 +130,10 @@ pub async fn collect(
               AND d.deptype IN ('a', 'i')) \
          LEFT JOIN pg_catalog.pg_tablespace ts ON ts.oid = c.reltablespace \
          LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam \
+         LEFT JOIN pg_catalog.pg_class tc ON (c.reltoastrelid = tc.oid AND c.relkind <> 'p') \
          WHERE c.relkind IN ('r', 'S', 'v', 'c', 'm', 'f', 'p') {sys} \
          ORDER BY c.oid",
-        sys = SKIP_SYSTEM_NAMESPACES
+        sys = SKIP_SYSTEM_NAMESPACES_BUT_CATALOG
     );
     let rows = session.query(&sql).await?;
     for r in rows.iter() {
@@ -156,6 +165,8 @@ pub async fn collect(
             replident: r.char("relreplident")?,
             force_row_security: r.bool("relforcerowsecurity")?,
             has_oftype: r.oid("reloftype")? != 0,
+            of_type: r.opt_string("oftype")?,
+            toast_reloptions: parse_text_array(r.text("toast_reloptions")?),
             partkeydef: r.opt_string("partkeydef")?,
             partbound: r.opt_string("partbound")?,
             viewdef: r.opt_string("viewdef")?,
@@ -168,6 +179,7 @@ pub async fn collect(
             acl: r.string("relacl")?,
             acldefault: r.string("acldefault")?,
             is_populated: r.bool("relispopulated")?,
+            dummy_view: false,
         };
         let idx = cat.tables.len();
         let id = cat.objects.add(
@@ -241,6 +253,11 @@ pub async fn collect(
 /// System schemas hold nothing pgark dumps; leaving their relations out keeps the
 /// queries small without changing the order of user objects (system objects never
 /// depend on user objects).
+/// Relations are read from `pg_catalog` too: stock dumps changed privileges on them
+/// (and on their columns), the schema being dumped with its ACL component only.
+const SKIP_SYSTEM_NAMESPACES_BUT_CATALOG: &str =
+    "AND n.nspname <> 'information_schema' AND n.nspname !~ '^pg_(toast|temp_|toast_temp_)'";
+
 pub const SKIP_SYSTEM_NAMESPACES: &str =
     "AND n.nspname <> 'information_schema' AND n.nspname !~ '^pg_(catalog|toast|temp_|toast_temp_)'";
 
@@ -282,7 +299,7 @@ async fn collect_columns(session: &Session, cat: &mut Catalog) -> Result<(), Cat
          {notnull_join} \
          LEFT JOIN pg_catalog.pg_init_privs pip ON (a.attrelid = pip.objoid \
               AND pip.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND a.attnum = pip.objsubid) \
-         WHERE a.attnum > 0::pg_catalog.int2 AND c.relkind IN ('r', 'S', 'v', 'm', 'f', 'p') {SKIP_SYSTEM_NAMESPACES} \
+         WHERE a.attnum > 0::pg_catalog.int2 AND c.relkind IN ('r', 'S', 'v', 'm', 'f', 'p') {SKIP_SYSTEM_NAMESPACES_BUT_CATALOG} \
          ORDER BY a.attrelid, a.attnum"
     );
     let rows = session.query(&sql).await?;
@@ -380,7 +397,9 @@ async fn collect_columns(session: &Session, cat: &mut Catalog) -> Result<(), Cat
         let Some(ci) = t.columns.iter().position(|c| c.num == num) else {
             continue;
         };
-        let separate = t.relkind == b'v' || !should_print_column(t, &t.columns[ci]);
+        // Generation expressions have no separate syntax: always inside CREATE TABLE.
+        let separate = t.columns[ci].generated == 0
+            && (t.relkind == b'v' || !should_print_column(t, &t.columns[ci]));
         let (tdump, tid, tname, tschema) = {
             let o = cat.objects.get(t.dump_id);
             (
@@ -418,7 +437,96 @@ async fn collect_columns(session: &Session, cat: &mut Catalog) -> Result<(), Cat
         });
         cat.tables[ti].columns[ci].default = Some(idx);
     }
+    flag_inherited_defaults(cat);
     Ok(())
+}
+
+/// The default part of common.c `flagInhAttrs`: a column whose parent has a non-NULL
+/// plain default gets a manufactured `DEFAULT NULL` (so it does not inherit one it does
+/// not have), and a generation expression identical to every generating parent's is
+/// not dumped (the child inherits it).
+fn flag_inherited_defaults(cat: &mut Catalog) {
+    for ti in 0..cat.tables.len() {
+        let t = &cat.tables[ti];
+        if matches!(t.relkind, b'S' | b'v' | b'm') || t.parents.is_empty() {
+            continue;
+        }
+        let table_dump = cat
+            .objects
+            .get(t.dump_id)
+            .map(|o| o.dump)
+            .unwrap_or_default();
+        if !table_dump.any() {
+            continue;
+        }
+        let parents: Vec<usize> = t
+            .parents
+            .iter()
+            .filter_map(|p| cat.table_by_oid.get(p).copied())
+            .collect();
+        for ci in 0..cat.tables[ti].columns.len() {
+            let c = &cat.tables[ti].columns[ci];
+            if c.is_dropped {
+                continue;
+            }
+            let own_expr = c.default.map(|i| cat.attrdefs[i].expr.as_str());
+            let (mut found_default, mut same_generated, mut diff_generated) = (false, false, false);
+            for &pi in &parents {
+                let Some(pc) = cat.tables[pi].columns.iter().find(|p| p.name == c.name) else {
+                    continue;
+                };
+                let parent_expr = pc.default.map(|i| cat.attrdefs[i].expr.as_str());
+                found_default |= parent_expr.is_some_and(|e| e != "NULL") && pc.generated == 0;
+                if pc.generated != 0 {
+                    if parent_expr.is_some() && parent_expr == own_expr {
+                        same_generated = true;
+                    } else {
+                        diff_generated = true;
+                    }
+                }
+            }
+            if found_default && c.default.is_none() {
+                let t = &cat.tables[ti];
+                let separate = !should_print_column(t, c);
+                let (num, table_id, name, schema) =
+                    (c.num, t.dump_id, t.name.clone(), t.schema.clone());
+                let idx = cat.attrdefs.len();
+                let id = cat.objects.add(
+                    Kind::AttrDef,
+                    CatalogId {
+                        table_oid: 0,
+                        oid: 0,
+                    },
+                    name,
+                    Some(schema),
+                    idx,
+                );
+                if let Some(o) = cat.objects.get_mut(id) {
+                    o.tie_break = TieBreak::AttrNum(num);
+                    o.dump = table_dump;
+                }
+                if separate {
+                    // Printed by ALTER TABLE after the table.
+                    cat.objects.add_dependency(id, table_id);
+                }
+                cat.attrdefs.push(AttrDef {
+                    table_oid: cat.tables[ti].oid,
+                    num,
+                    expr: "NULL".to_string(),
+                    separate,
+                    dump_id: id,
+                });
+                cat.tables[ti].columns[ci].default = Some(idx);
+            }
+            if same_generated && !diff_generated && !cat.tables[ti].is_partition {
+                if let Some(def) = cat.tables[ti].columns[ci].default {
+                    if let Some(o) = cat.objects.get_mut(cat.attrdefs[def].dump_id) {
+                        o.dump = Components::NONE;
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// The NOT NULL part of common.c `flagInhAttrs`: before 18 a not-null counts as
@@ -531,8 +639,25 @@ fn reltype_name(relkind: u8) -> &'static str {
     }
 }
 
+/// A query with the view's column names and types, and no dependencies
+/// (`createDummyViewAsClause`).
+pub fn dummy_view_as_clause(cx: &EmitCx<'_>, t: &Table) -> String {
+    let mut out = String::from("SELECT");
+    for (i, c) in t.columns.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(&format!("\n    NULL::{}", c.type_name));
+        if let Some(coll) = &c.collation {
+            out.push_str(&format!(" COLLATE {coll}"));
+        }
+        out.push_str(&format!(" AS {}", cx.ident(&c.name)));
+    }
+    out
+}
+
 /// The view's query without its trailing semicolon (`createViewAsClause`).
-fn view_as_clause(t: &Table) -> String {
+pub fn view_as_clause(t: &Table) -> String {
     let def = t.viewdef.as_deref().unwrap_or("");
     def.trim_end_matches(';').to_string()
 }
@@ -614,17 +739,21 @@ fn emit_definition(cx: &EmitCx<'_>, obj: &DumpObject, t: &Table, out: &mut TocBu
     let drop = format!("DROP {reltype} {qualname};\n");
     if t.relkind == b'v' {
         q.push_str(&format!("CREATE VIEW {qualname}"));
-        if !t.reloptions.is_empty() {
-            q.push_str(&format!(
-                " WITH ({})",
-                reloptions_sql(cx, &t.reloptions, "")
-            ));
+        if t.dummy_view {
+            q.push_str(&format!(" AS\n{};\n", dummy_view_as_clause(cx, t)));
+        } else {
+            if !t.reloptions.is_empty() {
+                q.push_str(&format!(
+                    " WITH ({})",
+                    reloptions_sql(cx, &t.reloptions, "")
+                ));
+            }
+            q.push_str(&format!(" AS\n{}", view_as_clause(t)));
+            if let Some(co) = &t.check_option {
+                q.push_str(&format!("\n  WITH {co} CHECK OPTION"));
+            }
+            q.push_str(";\n");
         }
-        q.push_str(&format!(" AS\n{}", view_as_clause(t)));
-        if let Some(co) = &t.check_option {
-            q.push_str(&format!("\n  WITH {co} CHECK OPTION"));
-        }
-        q.push_str(";\n");
     } else {
         let foreign = if t.relkind == b'f' { "FOREIGN " } else { "" };
         let unlogged = if t.persistence == b'u' && t.relkind != b'p' {
@@ -633,14 +762,21 @@ fn emit_definition(cx: &EmitCx<'_>, obj: &DumpObject, t: &Table, out: &mut TocBu
             ""
         };
         q.push_str(&format!("CREATE {unlogged}{reltype} {qualname}"));
+        if let Some(of_type) = &t.of_type {
+            q.push_str(&format!(" OF {of_type}"));
+        }
         if t.relkind != b'm' {
             let mut n = 0;
             for c in &t.columns {
                 if should_print_column(t, c) {
-                    let def = c
-                        .default
-                        .map(|i| &cx.catalog.attrdefs[i])
-                        .filter(|d| !d.separate);
+                    let def = c.default.map(|i| &cx.catalog.attrdefs[i]).filter(|d| {
+                        !d.separate
+                            && cx
+                                .catalog
+                                .objects
+                                .get(d.dump_id)
+                                .is_some_and(|o| o.dump.any())
+                    });
                     let print_notnull =
                         c.notnull_name.is_some() && (c.notnull_is_local || t.is_partition);
                     if t.has_oftype && def.is_none() && !print_notnull {
@@ -726,11 +862,15 @@ fn emit_definition(cx: &EmitCx<'_>, obj: &DumpObject, t: &Table, out: &mut TocBu
             }
             q.push_str(&foreign_data::server_clause(cx, t.oid));
         }
-        if !t.reloptions.is_empty() {
-            q.push_str(&format!(
-                "\nWITH ({})",
-                reloptions_sql(cx, &t.reloptions, "")
-            ));
+        if !t.reloptions.is_empty() || !t.toast_reloptions.is_empty() {
+            let mut with = reloptions_sql(cx, &t.reloptions, "");
+            if !t.toast_reloptions.is_empty() {
+                if !with.is_empty() {
+                    with.push_str(", ");
+                }
+                with.push_str(&reloptions_sql(cx, &t.toast_reloptions, "toast."));
+            }
+            q.push_str(&format!("\nWITH ({with})"));
         }
         q.push_str(&foreign_data::options_clause(cx, t.oid));
         if t.relkind == b'm' {
