@@ -2,6 +2,7 @@
 //! already ends in `.gz`/`.lz4`/`.zst` is used as is, otherwise the exact name, then
 //! those suffixes in that order; the actual suffix decides the decompressor.
 
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -16,6 +17,9 @@ pub struct DirectoryReader {
     dir: PathBuf,
     label: String,
     toc: Toc,
+    /// Position in `toc.entries` of each dump ID: entries are looked up once per
+    /// data file opened, which with thousands of tables must not scan the TOC.
+    by_id: HashMap<DumpId, usize>,
 }
 
 /// Longest line accepted in a large-object TOC file.
@@ -50,10 +54,16 @@ impl DirectoryReader {
             });
         }
         let entries = read_toc(&mut r, ExtraKind::FileName)?;
+        // The first entry of a dump ID wins, as a front-to-back scan would find it.
+        let mut by_id = HashMap::with_capacity(entries.len());
+        for (index, entry) in entries.iter().enumerate() {
+            by_id.entry(entry.dump_id).or_insert(index);
+        }
         Ok(DirectoryReader {
             dir,
             label,
             toc: Toc { header, entries },
+            by_id,
         })
     }
 
@@ -66,10 +76,9 @@ impl DirectoryReader {
     }
 
     pub(crate) fn entry(&self, dump_id: DumpId) -> Result<&TocEntry> {
-        self.toc
-            .entries
-            .iter()
-            .find(|e| e.dump_id == dump_id)
+        self.by_id
+            .get(&dump_id)
+            .and_then(|&index| self.toc.entries.get(index))
             .ok_or_else(|| Error::NoSuchEntry {
                 file: self.label.clone(),
                 dump_id,
