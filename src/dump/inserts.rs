@@ -93,7 +93,10 @@ impl InsertTable {
                     generated: c.generated != 0,
                 })
                 .collect(),
-            needs_override: t.columns.iter().any(|c| !c.is_dropped && c.identity == b'a'),
+            needs_override: t
+                .columns
+                .iter()
+                .any(|c| !c.is_dropped && c.identity == b'a'),
             foreign: t.relkind == b'f',
         })
     }
@@ -131,7 +134,10 @@ fn query_error(sql: &str, e: tokio_postgres::Error) -> Error {
 }
 
 async fn simple(client: &Client, sql: &str) -> Result<Vec<SimpleQueryMessage>> {
-    client.simple_query(sql).await.map_err(|e| query_error(sql, e))
+    client
+        .simple_query(sql)
+        .await
+        .map_err(|e| query_error(sql, e))
 }
 
 /// `restrict_nonsystem_relation_kind`, set only where the server knows it (as the
@@ -142,6 +148,23 @@ async fn set_restrict_relation_kind(client: &Client, value: &str) -> Result<()> 
          WHERE name = 'restrict_nonsystem_relation_kind'"
     );
     simple(client, &sql).await.map(|_| ())
+}
+
+/// Runs `read` (the reading of one table's rows) with foreign tables readable when
+/// `foreign`: stock relaxes `restrict_nonsystem_relation_kind` to `view` around the
+/// data of a foreign table named by `--include-foreign-data`, and restores it after.
+pub async fn reading_foreign_table<T>(
+    client: &Client,
+    foreign: bool,
+    read: impl std::future::Future<Output = Result<T>>,
+) -> Result<T> {
+    if !foreign {
+        return read.await;
+    }
+    set_restrict_relation_kind(client, "view").await?;
+    let result = read.await;
+    set_restrict_relation_kind(client, "view, foreign-table").await?;
+    result
 }
 
 /// The base type (domains resolved, as the row description reports it) of each
@@ -284,8 +307,7 @@ async fn cursor_inserts(
                     out.extend_from_slice(b"DEFAULT");
                     continue;
                 }
-                let Some(value) = row.try_get(field).map_err(|e| query_error(&fetch, e))?
-                else {
+                let Some(value) = row.try_get(field).map_err(|e| query_error(&fetch, e))? else {
                     out.extend_from_slice(b"NULL");
                     continue;
                 };
