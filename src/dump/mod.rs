@@ -74,8 +74,7 @@ pub async fn collect(session: &Session, opts: &CollectOptions) -> Result<Collect
     objects::aggregate::collect(session, &mut cat).await?;
     objects::operator::collect(session, &mut cat).await?;
     objects::access_method::collect(session, &mut cat, include_everything).await?;
-    objects::opclass::collect_classes(session, &mut cat).await?;
-    objects::opclass::collect_families(session, &mut cat).await?;
+    objects::opclass::collect(session, &mut cat).await?;
     objects::attach::collect_tables(&mut cat);
     objects::text_search::collect_parsers(session, &mut cat).await?;
     objects::text_search::collect_templates(session, &mut cat).await?;
