@@ -316,22 +316,31 @@ pub fn build_toc(
 }
 
 /// `findDumpableDependencies`: an object's dependencies, looking through objects that
-/// produce no entry to the ones that do; sorted and without duplicates.
+/// produce no entry to the ones that do, in stock's depth-first order (duplicates
+/// kept, as stock). Section boundaries are not looked through: they depend on every
+/// object of their section, which would make each post-data entry depend on all of
+/// pre-data (bogus dependencies, and quadratic work on big schemas).
 fn dumpable_dependencies(cat: &Catalog, obj: &DumpObject, emitted: &HashMap<i32, ()>) -> Vec<i32> {
     let mut out = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    let mut stack: Vec<i32> = obj.deps.clone();
-    while let Some(d) = stack.pop() {
-        if !seen.insert(d) {
+    // Frames of the depth-first walk: (dependency list, next position in it).
+    let mut stack: Vec<(&[i32], usize)> = Vec::new();
+    if !matches!(obj.kind, Kind::PreDataBoundary | Kind::PostDataBoundary) {
+        stack.push((&obj.deps, 0));
+    }
+    while let Some(frame) = stack.last_mut() {
+        let (deps, pos) = *frame;
+        let Some(&d) = deps.get(pos) else {
+            stack.pop();
             continue;
-        }
+        };
+        frame.1 += 1;
         if emitted.contains_key(&d) {
             out.push(d);
         } else if let Some(o) = cat.objects.get(d) {
-            stack.extend(o.deps.iter().copied());
+            if !matches!(o.kind, Kind::PreDataBoundary | Kind::PostDataBoundary) {
+                stack.push((&o.deps, 0));
+            }
         }
     }
-    out.sort_unstable();
-    out.dedup();
     out
 }

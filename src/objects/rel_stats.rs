@@ -289,3 +289,27 @@ fn definition(cx: &EmitCx<'_>, s: &RelStats) -> String {
     }
     out
 }
+
+/// Whether `id` is the statistics object of a materialized view.
+pub fn is_matview_stats(cat: &Catalog, id: i32) -> bool {
+    cat.objects.get(id).is_some_and(|o| {
+        o.kind == Kind::RelStats
+            && cat
+                .rel_stats
+                .get(o.model)
+                .is_some_and(|s| s.relkind == b'm')
+    })
+}
+
+/// `repairMatViewBoundaryMultiLoop`'s statistics half: a matview's statistics that
+/// could not stay in the data section are restored post-data.
+pub fn postpone_matview_stats(cat: &mut Catalog, id: i32) {
+    if !is_matview_stats(cat, id) {
+        return;
+    }
+    if let Some(model) = cat.objects.get(id).map(|o| o.model) {
+        if let Some(s) = cat.rel_stats.get_mut(model) {
+            s.section = Section::PostData;
+        }
+    }
+}

@@ -183,12 +183,20 @@ fn base_details(r: &RowRef<'_>) -> Result<BaseType, CatalogError> {
 /// `getTypes` (with `getDomainConstraints` and the per-kind details of `dumpXxxType`),
 /// one query per catalog.
 pub async fn collect(session: &Session, cat: &mut Catalog) -> Result<(), CatalogError> {
-    let rows = session
-        .query(
-            "SELECT t.tableoid, t.oid, t.typname, t.typnamespace, t.typowner, t.typtype, t.typrelid, t.typisdefined, \
-             coalesce(c.relkind, '') AS typrelkind, \
+    // Every type outside the system schemas (like stock's getTypes, light per row),
+    // and the kind-specific details of the few that are not array or row types: two
+    // pipelined queries.
+    let list_sql = "SELECT t.tableoid, t.oid, t.typname, t.typnamespace, t.typowner, t.typtype, t.typrelid, t.typisdefined, \
+             CASE WHEN t.typrelid = 0 THEN ' '::\"char\" \
+               ELSE (SELECT relkind FROM pg_catalog.pg_class c WHERE c.oid = t.typrelid) END AS typrelkind, \
              (t.typname[0] = '_' AND t.typelem != 0 AND (SELECT typarray FROM pg_catalog.pg_type te WHERE te.oid = t.typelem) = t.oid) AS isarray, \
-             t.typacl, acldefault('T', t.typowner) AS acldefault, pip.initprivs, \
+             t.typacl, acldefault('T', t.typowner) AS acldefault, pip.initprivs \
+             FROM pg_catalog.pg_type t \
+             JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace \
+             LEFT JOIN pg_catalog.pg_init_privs pip ON (t.oid = pip.objoid AND pip.classoid = 'pg_type'::regclass AND pip.objsubid = 0) \
+             WHERE n.nspname <> 'pg_catalog' AND n.nspname <> 'information_schema' AND n.nspname !~ '^pg_toast' \
+             ORDER BY t.oid";
+    let details_sql = "SELECT t.oid, \
              pg_catalog.format_type(t.typbasetype, t.typtypmod) AS typdefn, t.typnotnull, \
              pg_catalog.pg_get_expr(t.typdefaultbin, 'pg_catalog.pg_type'::pg_catalog.regclass) AS typdefaultbin, t.typdefault, \
              CASE WHEN t.typcollation <> u.typcollation THEN \
@@ -207,7 +215,6 @@ pub async fn collect(session: &Session, cat: &mut Catalog) -> Result<(), Catalog
              rng.rngcanonical, rng.rngsubdiff \
              FROM pg_catalog.pg_type t \
              JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace \
-             LEFT JOIN pg_catalog.pg_class c ON c.oid = t.typrelid \
              LEFT JOIN pg_catalog.pg_type u ON u.oid = t.typbasetype \
              LEFT JOIN pg_catalog.pg_collation coll ON coll.oid = t.typcollation \
              LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = coll.collnamespace \
@@ -217,11 +224,17 @@ pub async fn collect(session: &Session, cat: &mut Catalog) -> Result<(), Catalog
              LEFT JOIN pg_catalog.pg_namespace opcn ON opcn.oid = opc.opcnamespace \
              LEFT JOIN pg_catalog.pg_collation rcoll ON rcoll.oid = rng.rngcollation \
              LEFT JOIN pg_catalog.pg_namespace rcn ON rcn.oid = rcoll.collnamespace \
-             LEFT JOIN pg_catalog.pg_init_privs pip ON (t.oid = pip.objoid AND pip.classoid = 'pg_type'::regclass AND pip.objsubid = 0) \
              WHERE n.nspname <> 'pg_catalog' AND n.nspname <> 'information_schema' AND n.nspname !~ '^pg_toast' \
-             ORDER BY t.oid",
-        )
-        .await?;
+             AND t.typtype IN ('b', 'd', 'e', 'r', 'p') \
+             AND NOT (t.typname[0] = '_' AND t.typelem <> 0 \
+                      AND EXISTS (SELECT 1 FROM pg_catalog.pg_type te WHERE te.oid = t.typelem AND te.typarray = t.oid))";
+    let (rows, detail_rows) =
+        futures_util::future::try_join(session.query(list_sql), session.query(details_sql)).await?;
+    let mut details: std::collections::HashMap<u32, RowRef<'_>> =
+        std::collections::HashMap::with_capacity(detail_rows.len());
+    for d in detail_rows.iter() {
+        details.insert(d.oid("oid")?, d);
+    }
     let attrs = session
         .query(
             "SELECT a.attrelid, a.attnum, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) AS atttypdefn, a.atttypid, \
@@ -261,6 +274,23 @@ pub async fn collect(session: &Session, cat: &mut Catalog) -> Result<(), Catalog
             .or_default()
             .push(c);
     }
+    let composite = |relid: u32| -> Result<TypeBody, CatalogError> {
+        let attrs = attrs_by_rel
+            .get(&relid)
+            .map(|v| v.as_slice())
+            .unwrap_or_default()
+            .iter()
+            .map(|a| -> Result<_, CatalogError> {
+                Ok((
+                    a.i32("attnum")?,
+                    a.string("attname")?,
+                    a.string("atttypdefn")?,
+                    a.opt_string("attcollation")?,
+                ))
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(TypeBody::Composite { attrs, relid })
+    };
     for r in rows.iter() {
         let Some(schema) = cat.schema_by_oid(r.oid("typnamespace")?) else {
             continue;
@@ -274,52 +304,38 @@ pub async fn collect(session: &Session, cat: &mut Catalog) -> Result<(), Catalog
         // Row types, array types and multiranges are stock's DO_DUMMY_TYPE: never
         // dumped themselves, sorted after tables.
         let is_dummy = is_rowtype || r.bool("isarray")? || typtype == b'm';
-        let body = if is_dummy {
-            TypeBody::NotEmitted
-        } else {
-            match typtype {
+        let detail = details.get(&oid).copied();
+        let body = match (is_dummy, detail) {
+            (true, _) => TypeBody::NotEmitted,
+            (false, None) if typtype == b'c' => composite(relid)?,
+            (false, None) => TypeBody::NotEmitted,
+            (false, Some(d)) => match typtype {
                 b'e' => TypeBody::Enum {
-                    labels: parse_text_array(r.text("labels")?),
+                    labels: parse_text_array(d.text("labels")?),
                 },
-                b'c' => {
-                    let a: Vec<(i32, String, String, Option<String>)> = attrs_by_rel
-                        .get(&relid)
-                        .map(|v| v.as_slice())
-                        .unwrap_or_default()
-                        .iter()
-                        .map(|a| -> Result<_, CatalogError> {
-                            Ok((
-                                a.i32("attnum")?,
-                                a.string("attname")?,
-                                a.string("atttypdefn")?,
-                                a.opt_string("attcollation")?,
-                            ))
-                        })
-                        .collect::<Result<_, _>>()?;
-                    TypeBody::Composite { attrs: a, relid }
-                }
+                b'c' => composite(relid)?,
                 b'd' => {
                     let (default, lit) =
-                        match (r.opt_string("typdefaultbin")?, r.opt_string("typdefault")?) {
+                        match (d.opt_string("typdefaultbin")?, d.opt_string("typdefault")?) {
                             (Some(d), _) => (Some(d), false),
                             (None, Some(d)) => (Some(d), true),
                             _ => (None, false),
                         };
                     TypeBody::Domain {
-                        base: r.string("typdefn")?,
-                        not_null: r.bool("typnotnull")?,
+                        base: d.string("typdefn")?,
+                        not_null: d.bool("typnotnull")?,
                         default,
                         default_is_literal: lit,
-                        collation: r.opt_string("typcollation")?,
+                        collation: d.opt_string("typcollation")?,
                         checks: Vec::new(),
                         not_null_constraint: None,
                     }
                 }
-                b'r' => TypeBody::Range(range_details(&r)?),
-                b'b' => TypeBody::Base(Box::new(base_details(&r)?)),
+                b'r' => TypeBody::Range(range_details(&d)?),
+                b'b' => TypeBody::Base(Box::new(base_details(&d)?)),
                 b'p' if !r.bool("typisdefined")? => TypeBody::Undefined,
                 _ => TypeBody::NotEmitted,
-            }
+            },
         };
         let emitted = !matches!(body, TypeBody::NotEmitted);
         let needs_shell = matches!(body, TypeBody::Base(_) | TypeBody::Range(_));
