@@ -246,6 +246,30 @@ fn cluster_archive_round_trip() {
             comparison.mismatches
         );
     }
+    // -g: the globals only, the same script as plain `pgark dumpall -g`.
+    let globals_dir = work.path().join("cluster_g");
+    let globals_s = globals_dir.display().to_string();
+    pgark_ok(
+        &source,
+        &[
+            "dumpall",
+            "-g",
+            "-F",
+            "d",
+            "-f",
+            &globals_s,
+            "--restrict-key",
+            KEY,
+        ],
+    );
+    let manifest =
+        std::fs::read_to_string(globals_dir.join("pgark-cluster.txt")).expect("manifest");
+    assert!(!manifest.contains("\ndatabase "), "{manifest}");
+    assert_eq!(
+        std::fs::read(globals_dir.join("globals.sql")).expect("globals.sql"),
+        globals(&source)
+    );
+
     let listed = pgark_ok(&target, &["restore", "-l", &custom_s]);
     assert!(String::from_utf8_lossy(&listed.stdout).contains("\"../pgark \\\"odd\\\"/db\""));
 }

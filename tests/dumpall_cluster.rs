@@ -6,6 +6,7 @@
 //! fixtures pgark dumps as stock does, and its output is restored with psql into an
 //! empty cluster to check every database and the globals come back.
 
+use std::path::Path;
 use std::process::Command;
 
 use clap::Parser;
@@ -158,20 +159,59 @@ fn cluster_frame_matches_stock_on_15() {
 }
 
 /// A pass-through option pgark dump does not honour yet is refused by name before
-/// anything is dumped (exit 2), not silently dropped from every database's dump.
+/// anything is dumped (exit 2), not silently dropped from every database's dump: for
+/// each pass-through option `pgark dump` refuses, `pgark dumpall` (plain and cluster
+/// archive) refuses it with the same message. `--binary-upgrade` is refused by dumpall
+/// itself for databases.
 #[test]
 fn whole_cluster_refuses_unhonoured_pass_through_option() {
-    let out = Command::new(env!("CARGO_BIN_EXE_pgark"))
-        .args(["dumpall", "--inserts"])
-        .env("PGHOST", "/nonexistent")
-        .output()
-        .expect("run pgark");
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_pgark"))
+            .args(args)
+            .env("PGHOST", "/nonexistent")
+            .output()
+            .expect("run pgark")
+    };
+    let candidates: &[&[&str]] = &[
+        &["--inserts"],
+        &["--column-inserts"],
+        &["--rows-per-insert", "2"],
+        &["--inserts", "--on-conflict-do-nothing"],
+        &["--load-via-partition-root"],
+        &["--statistics"],
+        &["--statistics-only"],
+        &["--no-toast-compression"],
+        &["--lock-wait-timeout", "1s"],
+    ];
+    let work = scratch_dir();
+    let archive = work.path().join("archive").display().to_string();
+    for options in candidates {
+        let dump = run(&[&["dump"][..], options].concat());
+        let dump_err = String::from_utf8_lossy(&dump.stderr).into_owned();
+        if dump.status.code() != Some(2) || !dump_err.contains("not implemented yet") {
+            continue;
+        }
+        for prefix in [
+            &["dumpall"][..],
+            &["dumpall", "-F", "d", "-f", &archive][..],
+        ] {
+            let out = run(&[prefix, options].concat());
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(
+                out.status.code(),
+                Some(2),
+                "{prefix:?} {options:?}: {stderr}"
+            );
+            assert_eq!(stderr, dump_err.as_str(), "{prefix:?} {options:?}");
+        }
+        assert!(
+            !Path::new(&archive).exists(),
+            "nothing is written before the checks"
+        );
+    }
+    let out = run(&["dumpall", "--binary-upgrade"]);
     assert_eq!(out.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("--inserts: not implemented yet"),
-        "{stderr}"
-    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--binary-upgrade of databases"));
 }
 
 /// Drops the header lines naming the server's and the dumping program's versions, the

@@ -15,7 +15,9 @@ use crate::cli::dump::DumpArgs;
 use crate::cli::dumpall::DumpallArgs;
 use crate::cli::{Cli, Command as CliCommand, FormatArg};
 use crate::commands::restore::{generate_restrict_key, valid_restrict_key};
-use crate::conn::{is_connection_string, ConnInfo, ConnectOptions, Env, Precedence, SystemEnv};
+use crate::conn::{
+    is_connection_string, ConnInfo, ConnectOptions, Env, Password, Precedence, SystemEnv,
+};
 use crate::dumpall::archive::{
     ArchivedDatabase, DatabaseFormat, Manifest, DATABASES_DIR, GLOBALS_FILE, MANIFEST_FILE,
 };
@@ -226,9 +228,21 @@ enum Databases<'a> {
     None,
     /// A whole-cluster plain dump: each database's dump follows the globals.
     Plain(&'a dyn DatabaseDumper),
-    /// A cluster archive: the databases to dump (OID and name) are listed here, and
-    /// the globals text stays in UTF8 (the archive's `globals.sql`).
-    Listed(&'a mut Vec<(u32, Vec<u8>)>),
+    /// A cluster archive: the databases to dump are listed here, and the globals text
+    /// stays in UTF8 (the archive's `globals.sql`).
+    Listed(&'a mut ListedDatabases),
+}
+
+/// The databases of a cluster archive, and what their dumps connect with.
+#[derive(Default)]
+struct ListedDatabases {
+    /// Whether to list the databases (not with -g, -r, -t).
+    wanted: bool,
+    /// OID and name, in dump order.
+    databases: Vec<(u32, Vec<u8>)>,
+    /// A password typed at the prompt, handed to each database's dump (as stock
+    /// pg_dumpall puts it in the connection string it gives pg_dump).
+    password: Option<Password>,
 }
 
 /// `pgark dumpall -F c|d|t -f DIR`: a cluster archive (layout in
@@ -262,17 +276,16 @@ fn run_archive(args: &DumpallArgs) -> Result<()> {
     let options = globals_options(args, false);
     create_archive_dir(&dir)?;
 
-    let mut listed = Vec::new();
-    let databases = if scope.is_none() {
-        Databases::Listed(&mut listed)
-    } else {
-        Databases::None
+    // With -g, -r or -t the archive holds the globals only.
+    let mut listed = ListedDatabases {
+        wanted: scope.is_none(),
+        ..ListedDatabases::default()
     };
     let globals = current_thread_runtime()?.block_on(dump(
         args,
         &exclude_patterns,
         scope.unwrap_or(Scope::Globals),
-        databases,
+        Databases::Listed(&mut listed),
         &options,
         &restrict_key,
     ))?;
@@ -286,6 +299,7 @@ fn run_archive(args: &DumpallArgs) -> Result<()> {
         format,
         globals: GLOBALS_FILE.to_string(),
         databases: listed
+            .databases
             .into_iter()
             .map(|(oid, name)| ArchivedDatabase {
                 oid,
@@ -294,7 +308,13 @@ fn run_archive(args: &DumpallArgs) -> Result<()> {
             })
             .collect(),
     };
-    dump_databases(args, &database_options, &dir, &manifest.databases)?;
+    dump_databases(
+        args,
+        &database_options,
+        &dir,
+        &manifest.databases,
+        listed.password.as_ref(),
+    )?;
     let manifest_path = dir.join(MANIFEST_FILE);
     std::fs::write(&manifest_path, manifest.render()).map_err(|source| Error::Io {
         path: format!("could not write file \"{}\"", manifest_path.display()),
@@ -333,6 +353,7 @@ fn dump_databases(
     options: &DumpArgs,
     dir: &Path,
     databases: &[ArchivedDatabase],
+    password: Option<&Password>,
 ) -> Result<()> {
     let jobs = args.jobs.unwrap_or(1).max(1) as usize;
     let next = AtomicUsize::new(0);
@@ -350,7 +371,7 @@ fn dump_databases(
         })?;
         let mut one = options.clone();
         one.file = Some(dir.join(&db.path).display().to_string());
-        one.dbname = Some(database_connstr(args, name)?);
+        one.dbname = Some(database_connstr(args, name, password)?);
         one.dbname_positional = None;
         crate::commands::dump::run(&one)
     };
@@ -386,7 +407,11 @@ fn dump_databases(
 /// The connection string pg_dumpall's `runPgDump` gives pg_dump for `database`: the
 /// `-d` string's settings, `-h -p -U` over them (pg_dumpall's precedence), the
 /// database name last.
-fn database_connstr(args: &DumpallArgs, database: &str) -> Result<String> {
+fn database_connstr(
+    args: &DumpallArgs,
+    database: &str,
+    password: Option<&Password>,
+) -> Result<String> {
     let mut info = match args.dbname.as_deref() {
         Some(d) if is_connection_string(d) => ConnInfo::parse(d)?,
         _ => ConnInfo::default(),
@@ -402,6 +427,9 @@ fn database_connstr(args: &DumpallArgs, database: &str) -> Result<String> {
         }
     }
     info.set("dbname", database)?;
+    if let Some(password) = password {
+        info.set("password", password.expose())?;
+    }
     Ok(crate::dumpall::restore::render_conninfo(&info))
 }
 
@@ -620,11 +648,14 @@ async fn dump(
     out.extend_from_slice(restrict_key);
     out.extend_from_slice(b"\n\n");
     match databases {
-        Databases::None => {}
         Databases::Plain(dumper) => {
             write_databases(&session, dumper, &excluded, args.clean, &mut out).await?
         }
-        Databases::Listed(listed) => *listed = list_databases(&session, &excluded).await?,
+        Databases::Listed(listed) if listed.wanted => {
+            listed.databases = list_databases(&session, &excluded).await?;
+            listed.password = conn_options.prompted_password();
+        }
+        Databases::None | Databases::Listed(_) => {}
     }
     if args.verbose {
         out.extend_from_slice(

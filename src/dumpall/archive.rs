@@ -18,6 +18,14 @@
 //! Files are named by the database's OID, never by its name, so no database name (with
 //! `/`, `..`, newlines or anything else) ever becomes part of a path.
 //!
+//! The databases are those a plain `pg_dumpall` would dump (template0 and
+//! `--exclude-database` / `--filter` matches left out), each dumped by pgark dump with the
+//! options pg_dumpall passes to pg_dump, plus `--create` (the archive always holds the
+//! `DATABASE` entry; the restore decides whether to run it) and `-Z`; `-j N` dumps N
+//! databases at once. `-E` applies to the database archives; `globals.sql` is always
+//! UTF8, since the restore runs it over a UTF8 session. With `-g`, `-r` or `-t` the
+//! archive holds the globals only.
+//!
 //! The manifest is UTF-8 text, one item per line, `#` lines are comments:
 //!
 //! ```text

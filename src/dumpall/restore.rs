@@ -36,7 +36,7 @@ use std::sync::Mutex;
 
 use super::archive::{ArchivedDatabase, Manifest};
 use crate::cli::restore::RestoreArgs;
-use crate::conn::{is_connection_string, ConnInfo, ConnectOptions, SystemEnv};
+use crate::conn::{is_connection_string, ConnInfo, ConnectOptions, Password, SystemEnv};
 use crate::restore::sql::StatementSplitter;
 use crate::{Error, Result};
 
@@ -74,10 +74,11 @@ pub fn run(args: &RestoreArgs) -> Result<()> {
         .ok_or_else(|| Error::Usage("one of -d/--dbname and -f/--file must be specified".into()))?;
     let objects_only = args.data_only || args.no_schema || args.statistics_only;
 
-    let mut globals_errors = 0;
+    let (mut globals_errors, mut password) = (0, None);
     if !objects_only {
         info(args, "restoring globals");
-        globals_errors = restore_globals(args, &Path::new(dir).join(&manifest.globals))?;
+        (globals_errors, password) =
+            restore_globals(args, &Path::new(dir).join(&manifest.globals))?;
     }
 
     let maintenance_name = database_of(maintenance)?;
@@ -100,6 +101,7 @@ pub fn run(args: &RestoreArgs) -> Result<()> {
             db,
             maintenance,
             maintenance_name.as_deref(),
+            password.as_ref(),
             objects_only,
         ) {
             eprintln!(
@@ -172,15 +174,28 @@ fn database_of(dbname: &str) -> Result<Option<String>> {
     }
 }
 
-/// A connection string for `database` with everything else of the `-d` value
-/// `dbname` (host, port, user, ... when it is a connection string).
-fn connstr_for(dbname: &str, database: &str) -> Result<String> {
+/// A connection string for `database` (else the `-d` value's own database) with
+/// everything else of the `-d` value `dbname` (host, port, user, ... when it is a
+/// connection string), and the password typed at the first prompt, so each database's
+/// restore does not prompt again.
+fn connstr_for(
+    dbname: &str,
+    database: Option<&str>,
+    password: Option<&Password>,
+) -> Result<String> {
     let mut info = if is_connection_string(dbname) {
         ConnInfo::parse(dbname)?
     } else {
-        ConnInfo::default()
+        let mut info = ConnInfo::default();
+        info.set("dbname", dbname)?;
+        info
     };
-    info.set("dbname", database)?;
+    if let Some(database) = database {
+        info.set("dbname", database)?;
+    }
+    if let Some(password) = password {
+        info.set("password", password.expose())?;
+    }
     Ok(render_conninfo(&info))
 }
 
@@ -213,6 +228,7 @@ fn restore_database(
     db: &ArchivedDatabase,
     maintenance: &str,
     maintenance_name: Option<&str>,
+    password: Option<&Password>,
     objects_only: bool,
 ) -> Result<()> {
     let name = String::from_utf8(db.name.clone()).map_err(|_| {
@@ -223,19 +239,17 @@ fn restore_database(
     })?;
     let create = !objects_only && (args.clean || !db.is_builtin());
     let connect_to = if !create {
-        connstr_for(maintenance, &name)?
+        connstr_for(maintenance, Some(&name), password)?
     } else if maintenance_name == Some(name.as_str()) {
         // A database cannot be dropped from a connection to itself.
-        connstr_for(
-            maintenance,
-            if name == "template1" {
-                "postgres"
-            } else {
-                "template1"
-            },
-        )?
+        let other = if name == "template1" {
+            "postgres"
+        } else {
+            "template1"
+        };
+        connstr_for(maintenance, Some(other), password)?
     } else {
-        maintenance.to_string()
+        connstr_for(maintenance, None, password)?
     };
     let mut one = args.clone();
     one.archive = Some(dir.join(&db.path).display().to_string());
@@ -246,8 +260,9 @@ fn restore_database(
     crate::restore::run_database(&one)
 }
 
-/// Runs the globals script on the `-d` database; returns how many statements failed.
-fn restore_globals(args: &RestoreArgs, path: &Path) -> Result<usize> {
+/// Runs the globals script on the `-d` database; returns how many statements failed,
+/// and the password typed at a prompt, if any.
+fn restore_globals(args: &RestoreArgs, path: &Path) -> Result<(usize, Option<Password>)> {
     let script = std::fs::read(path).map_err(|source| Error::Io {
         path: format!("could not read globals script \"{}\"", path.display()),
         source,
@@ -298,7 +313,7 @@ fn restore_globals(args: &RestoreArgs, path: &Path) -> Result<usize> {
             eprintln!("pgark: error: {message}");
             errors += 1;
         }
-        Ok(errors)
+        Ok((errors, connect.prompted_password()))
     })
 }
 
@@ -346,11 +361,16 @@ mod tests {
     #[test]
     fn connection_strings_get_the_database() {
         assert_eq!(
-            connstr_for("postgres", "my 'db'").expect("connstr"),
+            connstr_for("postgres", Some("my 'db'"), None).expect("connstr"),
             "dbname='my \\'db\\''"
         );
-        let s = connstr_for("host=/tmp port=5433 dbname=x", "y\\z").expect("connstr");
+        let s = connstr_for("host=/tmp port=5433 dbname=x", Some("y\\z"), None).expect("connstr");
         assert_eq!(s, "dbname='y\\\\z' host='/tmp' port='5433'");
+        let password = Password::new("p'w");
+        assert_eq!(
+            connstr_for("postgres", None, Some(&password)).expect("connstr"),
+            "dbname='postgres' password='p\\'w'"
+        );
         assert_eq!(database_of("host=/tmp").expect("db"), None);
         assert_eq!(
             database_of("postgres").expect("db").as_deref(),
