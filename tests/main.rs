@@ -12,4 +12,5 @@ mod dumpall_globals;
 mod dumpall_cluster;
 mod dumpall_archive;
 mod dump_options;
+mod dump_data;
 mod dump_statistics;

@@ -399,6 +399,19 @@ impl ArchiveWriter {
     pub fn member_container(&self) -> Container {
         each!(self, w => w.member_container())
     }
+    /// Directory archives only: an independent, `Send` writer of one table-data entry's
+    /// file taking [`CompressedMember`]s, so several entries can be written at once
+    /// (parallel dump). `None` for custom and tar, whose data goes through this writer
+    /// in TOC order.
+    pub fn open_parallel_data_file(
+        &self,
+        dump_id: DumpId,
+    ) -> Result<Option<crate::directory::DirectoryDataFile>> {
+        match self {
+            ArchiveWriter::Directory(w) => w.open_data_file(dump_id, true).map(Some),
+            ArchiveWriter::Custom(_) | ArchiveWriter::Tar(_) => Ok(None),
+        }
+    }
     pub fn begin_blobs(&mut self, dump_id: DumpId) -> Result<()> {
         each!(self, w => w.begin_blobs(dump_id))
     }

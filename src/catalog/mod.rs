@@ -233,6 +233,19 @@ impl Session {
     pub async fn exec(&self, sql: &str) -> Result<(), CatalogError> {
         exec(&self.connection.client, sql).await
     }
+
+    /// Exports this session's snapshot (`pg_export_snapshot()`, stock's
+    /// `get_synchronized_snapshot`) so that worker sessions can import it with
+    /// [`SessionOptions::snapshot`]; it stays importable while this transaction is open.
+    pub async fn export_snapshot(&self) -> Result<String, CatalogError> {
+        let sql = "SELECT pg_catalog.pg_export_snapshot()";
+        let rows = self.query(sql).await?;
+        rows.rows
+            .first()
+            .and_then(|r| r.get(0))
+            .map(str::to_string)
+            .ok_or_else(|| CatalogError::Inconsistent(format!("{sql} returned no row")))
+    }
 }
 
 fn db_error(sql: &str, e: tokio_postgres::Error) -> CatalogError {

@@ -25,6 +25,10 @@ pub struct DumpArgs {
     /// Use this many parallel jobs to dump.
     #[arg(short = 'j', long = "jobs", value_name = "NUM", help_heading = "General options")]
     pub jobs: Option<u32>,
+    /// pgark extension: read a table larger than SIZE (e.g. 1GB, 256MB, 8kB) in
+    /// several block ranges in parallel; archive formats only.
+    #[arg(long = "split-tables-larger-than", value_name = "SIZE", help_heading = "General options")]
+    pub split_tables_larger_than: Option<String>,
     /// Verbose mode.
     #[arg(short = 'v', long = "verbose", help_heading = "General options")]
     pub verbose: bool,

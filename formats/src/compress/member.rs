@@ -59,6 +59,39 @@ impl CompressedMember {
         })
     }
 
+    /// Like [`CompressedMember::compress`], taking the buffer: for algorithm "none" the
+    /// buffer itself becomes the member, without a copy.
+    pub fn compress_owned(
+        spec: &CompressionSpec,
+        container: Container,
+        data: Vec<u8>,
+    ) -> Result<Self> {
+        if spec.algorithm != CompressionAlgorithm::None {
+            return Self::compress(spec, container, &data);
+        }
+        Ok(CompressedMember {
+            algorithm: spec.algorithm,
+            container,
+            raw_len: data.len() as u64,
+            bytes: data,
+            check: 0,
+        })
+    }
+
+    /// Separates the compressed bytes from what describes them, so the bytes can be
+    /// kept elsewhere (a spool file) and the member rebuilt with [`MemberShape::rejoin`].
+    pub fn into_parts(self) -> (MemberShape, Vec<u8>) {
+        (
+            MemberShape {
+                algorithm: self.algorithm,
+                container: self.container,
+                raw_len: self.raw_len,
+                check: self.check,
+            },
+            self.bytes,
+        )
+    }
+
     pub fn algorithm(&self) -> CompressionAlgorithm {
         self.algorithm
     }
@@ -73,6 +106,28 @@ impl CompressedMember {
     }
     pub(crate) fn bytes(&self) -> &[u8] {
         &self.bytes
+    }
+}
+
+/// Everything of a [`CompressedMember`] but its bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct MemberShape {
+    algorithm: CompressionAlgorithm,
+    container: Container,
+    raw_len: u64,
+    check: u32,
+}
+
+impl MemberShape {
+    /// The member again, with the bytes [`CompressedMember::into_parts`] gave.
+    pub fn rejoin(self, bytes: Vec<u8>) -> CompressedMember {
+        CompressedMember {
+            algorithm: self.algorithm,
+            container: self.container,
+            bytes,
+            raw_len: self.raw_len,
+            check: self.check,
+        }
     }
 }
 
