@@ -675,3 +675,123 @@ fn data_option_archives_match_stock_and_round_trip() {
         );
     }
 }
+
+/// Runs a dump (stock pg_dump 18 or pgark) and returns its raw standard output, or
+/// the standard error when it fails.
+fn raw_dump(cluster: &Cluster, stock: bool, args: &[&str]) -> Result<Vec<u8>, String> {
+    let mut cmd = if stock {
+        Command::new(stock_tool(18, "pg_dump"))
+    } else {
+        let mut c = pgark();
+        c.arg("dump");
+        c
+    };
+    cluster.apply_env(&mut cmd);
+    if !args.contains(&"-Fc") {
+        cmd.arg(format!("--restrict-key={KEY}"));
+    }
+    let out = cmd.args(args).output().expect("run dump");
+    if out.status.success() {
+        Ok(out.stdout)
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+}
+
+fn without_version_line_bytes(script: &[u8]) -> Vec<u8> {
+    script
+        .split_inclusive(|&b| b == b'\n')
+        .filter(|l| {
+            !l.starts_with(b"-- Dumped from database version ")
+                && !l.starts_with(b"-- Dumped by pg_dump version ")
+        })
+        .flatten()
+        .copied()
+        .collect()
+}
+
+/// `-E LATIN1` on a UTF8 database: the plain output (definitions, comments, COPY and
+/// INSERT data) and a custom archive rendered by stock pg_restore are byte for byte
+/// stock's, in LATIN1; a character LATIN1 lacks fails the dump as it fails stock's.
+#[test]
+fn client_encoding_latin1_matches_stock() {
+    let Some(cluster) = data_options_cluster() else {
+        return;
+    };
+    cluster.create_database("enc");
+    cluster.psql(
+        "enc",
+        "CREATE SCHEMA \"café\"; COMMENT ON SCHEMA \"café\" IS 'Ça va, à bientôt';\
+         CREATE TABLE \"café\".\"crème\" (\"prénom\" text, n integer DEFAULT 1);\
+         INSERT INTO \"café\".\"crème\" VALUES ('brûlée ÿ', 1), (E'tab\\tÆ', 2), (NULL, 3);",
+    );
+    let mut failures = Vec::new();
+    for opts in [
+        &["-E", "LATIN1"][..],
+        &["-E", "latin1", "--inserts"],
+        &["--encoding=LATIN1", "-a"],
+    ] {
+        let args: Vec<&str> = opts.iter().copied().chain(["enc"]).collect();
+        let stock = raw_dump(&cluster, true, &args).expect("stock pg_dump -E");
+        let ours = raw_dump(&cluster, false, &args).expect("pgark dump -E");
+        assert!(stock.contains(&0xe9), "stock output is LATIN1");
+        let (s, o) = (
+            without_version_line_bytes(&stock),
+            without_version_line_bytes(&ours),
+        );
+        if s != o {
+            failures.push(format!(
+                "{opts:?}:\n{}",
+                unified_diff(
+                    &String::from_utf8_lossy(&s),
+                    &String::from_utf8_lossy(&o),
+                    "stock",
+                    "pgark"
+                )
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+
+    let dir = scratch_dir();
+    let render = |stock: bool| {
+        let path = dir
+            .path()
+            .join(if stock { "stock.dump" } else { "pgark.dump" });
+        let path_text = path.display().to_string();
+        raw_dump(
+            &cluster,
+            stock,
+            &["-Fc", "-E", "LATIN1", "-f", &path_text, "enc"],
+        )
+        .expect("archive dump");
+        let mut cmd = Command::new(stock_tool(18, "pg_restore"));
+        cmd.arg(format!("--restrict-key={KEY}"))
+            .args(["-f", "-"])
+            .arg(&path);
+        without_version_line_bytes(&must(&mut cmd, "pg_restore -f").stdout)
+    };
+    let (s, o) = (render(true), render(false));
+    assert!(
+        s == o,
+        "-Fc -E LATIN1:\n{}",
+        unified_diff(
+            &String::from_utf8_lossy(&s),
+            &String::from_utf8_lossy(&o),
+            "stock",
+            "pgark"
+        )
+    );
+
+    // opts.vals holds a check mark, which LATIN1 lacks.
+    let stock_err = raw_dump(&cluster, true, &["-E", "LATIN1", "opts"]).expect_err("stock fails");
+    let ours_err = raw_dump(&cluster, false, &["-E", "LATIN1", "opts"]).expect_err("pgark fails");
+    let lacks = "character with byte sequence 0xe2 0x9c 0x93 in encoding \"UTF8\" has no equivalent in encoding \"LATIN1\"";
+    assert!(stock_err.contains(lacks), "{stock_err}");
+    assert!(ours_err.contains(lacks), "{ours_err}");
+    let invalid = raw_dump(&cluster, false, &["-E", "klingon", "enc"]).expect_err("bad name");
+    assert!(
+        invalid.contains("invalid client encoding \"klingon\" specified"),
+        "{invalid}"
+    );
+}

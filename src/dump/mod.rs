@@ -4,8 +4,8 @@
 //! then emit TOC entries object by object. Output (plain script or archive) is
 //! `commands::dump`'s job; this module yields a [`Toc`] and the data plan.
 
-pub mod data;
 pub mod filter;
+pub mod encoding;
 pub mod inserts;
 pub mod lo_layout;
 pub mod toc;
