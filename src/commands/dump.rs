@@ -4,11 +4,11 @@
 //! archives go through `ArchiveWriter`.
 
 use std::fs::File;
-use std::io::{BufWriter, Cursor, Read, Write};
+use std::io::{BufWriter, Write};
+use std::path::Path;
 
-use futures_util::StreamExt;
-use pgark_formats::model::{ArchiveTime, Desc, Section, Toc, TocEntry};
-use pgark_formats::script::{render_script, DataSource, ScriptOptions};
+use pgark_formats::model::{ArchiveTime, Section, Toc, TocEntry};
+use pgark_formats::script::ScriptOptions;
 use pgark_formats::select::{plan, SectionSet, Selection};
 use pgark_formats::{ArchiveFormat, ArchiveVersion, ArchiveWriter, CompressionSpec, WriteOptions};
 
@@ -17,6 +17,7 @@ use crate::cli::dump::DumpArgs;
 use crate::cli::{FormatArg, SectionArg};
 use crate::commands::restore::{generate_restrict_key, valid_restrict_key};
 use crate::conn::{ConnectOptions, SystemEnv};
+use crate::dump::data;
 use crate::dump::toc::EmitOptions;
 use crate::dump::{build_toc, collect, CollectOptions, Collected, HeaderInfo};
 use crate::{Error, Result};
@@ -61,9 +62,7 @@ pub async fn dump_plain_to_vec(args: &DumpArgs, connect: &ConnectOptions) -> Res
         return Err(Error::Usage("invalid restrict key".into()));
     }
     let dumped = read_database(args, connect, FormatArg::Plain).await?;
-    let mut out = Vec::new();
-    plain_script(args, &dumped, Some(restrict_key), &mut out).await?;
-    Ok(out)
+    plain_script(args, &dumped, Some(restrict_key), Vec::new()).await
 }
 
 /// pg_dump's checks of option combinations, then the options not honoured yet.
@@ -85,21 +84,13 @@ pub(crate) fn check_options(args: &DumpArgs) -> Result<()> {
     }
     check_statistics_options(args)?;
     check_data_options(args)?;
+    check_parallel_options(args)?;
     reject_unhonoured_options(args)
 }
 
-/// Options pg_dump has whose effect pgark dump does not produce yet. Accepting them
-/// silently would write a dump that differs from what the user asked for, so each
-/// one is refused by name (exit status 2) until it is implemented.
+/// Options pg_dump has whose effect pgark dump does not produce: none left but an
+/// `--archive-version` it cannot write.
 fn reject_unhonoured_options(args: &DumpArgs) -> Result<()> {
-    let given: [(&str, bool); 1] = [
-        ("--lock-wait-timeout", args.lock_wait_timeout.is_some()),
-    ];
-    if let Some((name, _)) = given.iter().find(|(_, set)| *set) {
-        return Err(Error::NotImplemented {
-            what: format!("pgark dump {name}"),
-        });
-    }
     parse_archive_version(args.archive_version.as_deref()).map(|_| ())
 }
 
@@ -124,6 +115,21 @@ fn check_statistics_options(args: &DumpArgs) -> Result<()> {
 /// Stock's `dumpStatistics`: off by default in 18.
 fn dump_statistics(args: &DumpArgs) -> bool {
     (args.statistics || args.statistics_only) && !args.no_statistics
+}
+
+/// `-j` and `--split-tables-larger-than`. Unlike pg_dump, pgark takes `-j` for every
+/// format: directory files are written in parallel, custom and tar data is produced in
+/// parallel and written in TOC order; plain output streams on one connection.
+fn check_parallel_options(args: &DumpArgs) -> Result<()> {
+    if args.jobs == Some(0) {
+        return Err(Error::Usage(
+            "-j/--jobs must be in range 1..2147483647".into(),
+        ));
+    }
+    if let Some(size) = &args.split_tables_larger_than {
+        data::plan::parse_size(size)?;
+    }
+    Ok(())
 }
 
 /// The `--archive-version` values pgark writes; `None` means the default (1.16).
@@ -159,15 +165,7 @@ async fn dump(args: &DumpArgs, format: FormatArg, restrict_key: Option<Vec<u8>>)
     let dumped = read_database(args, &connect, format).await?;
     match format {
         FormatArg::Plain => write_plain(args, &dumped, restrict_key).await,
-        other => {
-            let DumpedDatabase {
-                session,
-                collected,
-                toc,
-                compression,
-            } = dumped;
-            write_archive(args, other, &session, &collected, toc, compression).await
-        }
+        other => write_archive(args, other, &connect, dumped).await,
     }
 }
 
@@ -215,6 +213,8 @@ pub(crate) fn insert_options(args: &DumpArgs) -> Option<crate::dump::inserts::In
 /// from it.
 struct DumpedDatabase {
     session: Session,
+    /// How the session was set up (workers repeat it).
+    session_options: SessionOptions,
     collected: Collected,
     toc: Toc,
     compression: CompressionSpec,
@@ -229,27 +229,24 @@ async fn read_database(
     // Filter files are read before connecting, as pg_dump reads them with its options.
     let patterns = crate::dump::filter::patterns_from_args(args)?;
     let connection = connect.connect().await?;
-    let session = Session::open(
-        connection,
-        &SessionOptions {
-            isolation: if args.serializable_deferrable {
-                Isolation::SerializableDeferrable
-            } else {
-                Isolation::RepeatableRead
-            },
-            role: args.connection.role.clone(),
-            extra_float_digits: args.extra_float_digits,
-            quote_all_identifiers: args.quote_all_identifiers,
-            enable_row_security: args.enable_row_security,
-            snapshot: args.snapshot.clone(),
-            encoding: args
-                .encoding
-                .as_deref()
-                .map(crate::dump::encoding::canonical_name)
-                .transpose()?,
+    let session_options = SessionOptions {
+        isolation: if args.serializable_deferrable {
+            Isolation::SerializableDeferrable
+        } else {
+            Isolation::RepeatableRead
         },
-    )
-    .await?;
+        role: args.connection.role.clone(),
+        extra_float_digits: args.extra_float_digits,
+        quote_all_identifiers: args.quote_all_identifiers,
+        enable_row_security: args.enable_row_security,
+        snapshot: args.snapshot.clone(),
+        encoding: args
+            .encoding
+            .as_deref()
+            .map(crate::dump::encoding::canonical_name)
+            .transpose()?,
+    };
+    let session = Session::open(connection, &session_options).await?;
     let emit = EmitOptions {
         dump_schema: dump_schema(args),
         dump_data: dump_data(args),
@@ -281,6 +278,14 @@ async fn read_database(
     for w in &collected.warnings {
         eprintln!("pg_dump: warning: {w}");
     }
+    // Stock locks in getTables; here right after the catalog is read, before any data.
+    data::snapshot::lock_tables(
+        &session,
+        &collected,
+        args.lock_wait_timeout.as_deref(),
+        args.quote_all_identifiers,
+    )
+    .await?;
     let compression = match (&args.compress, format) {
         (Some(c), _) => CompressionSpec::parse(c)?,
         (None, FormatArg::Custom | FormatArg::Directory) => CompressionSpec::gzip_default(),
@@ -299,6 +304,7 @@ async fn read_database(
     )?;
     Ok(DumpedDatabase {
         session,
+        session_options,
         collected,
         toc,
         compression,
@@ -347,28 +353,28 @@ async fn write_plain(
 ) -> Result<()> {
     match args.file.as_deref() {
         None | Some("-") => {
-            let stdout = std::io::stdout();
-            let mut w = BufWriter::new(stdout.lock());
-            plain_script(args, dumped, restrict_key, &mut w).await?;
+            let w = BufWriter::new(std::io::stdout());
+            let mut w = plain_script(args, dumped, restrict_key, w).await?;
             w.flush().map_err(io_err("standard output"))?;
         }
         Some(path) => {
             let f = File::create(path).map_err(io_err(path))?;
-            let mut w = BufWriter::new(f);
-            plain_script(args, dumped, restrict_key, &mut w).await?;
+            let mut w = plain_script(args, dumped, restrict_key, BufWriter::new(f)).await?;
             w.flush().map_err(io_err(path))?;
         }
     }
     Ok(())
 }
 
-/// Renders the plain script of a read database into `w`.
-async fn plain_script<W: Write>(
+/// Renders the plain script of a read database into `w` and gives `w` back. Table
+/// data is streamed from the snapshot connection while the script is written
+/// (`dump::data::plain`).
+async fn plain_script<W: Write + Send + 'static>(
     args: &DumpArgs,
     dumped: &DumpedDatabase,
     restrict_key: Option<Vec<u8>>,
-    w: &mut W,
-) -> Result<()> {
+    w: W,
+) -> Result<W> {
     let DumpedDatabase {
         session,
         collected,
@@ -377,26 +383,6 @@ async fn plain_script<W: Write>(
     } = dumped;
     let sel = selection(args);
     let p = plan(toc, &sel);
-    // Table data is fetched up front (one COPY per table on the snapshot connection) so
-    // the synchronous renderer can stream it; see the module docs of `dump`.
-    let mut data = std::collections::HashMap::new();
-    let mut blobs = std::collections::HashMap::new();
-    for item in p.wanted() {
-        let e = &toc.entries[item.index];
-        if !(e.had_dumper && item.reqs.data()) {
-            continue;
-        }
-        if e.desc == Desc::Blobs {
-            if let Some(g) = large_object_group(collected, e.dump_id) {
-                blobs.insert(
-                    e.dump_id,
-                    crate::objects::large_object::contents(session, g).await?,
-                );
-            }
-        } else {
-            data.insert(e.dump_id, copy_data(args, session, collected, e).await?);
-        }
-    }
     let name = args.file.clone().unwrap_or_else(|| "-".into());
     let options = ScriptOptions {
         restrict_key,
@@ -416,36 +402,7 @@ async fn plain_script<W: Write>(
         schema_requested: sel.dump_schema,
         ..ScriptOptions::default()
     };
-    let mut source = Prefetched { data, blobs };
-    render_script(toc, p.items(), &options, &mut source, w)?;
-    Ok(())
-}
-
-/// The data of one TABLE DATA entry: `COPY ... TO stdout` plus the `\.` terminator
-/// stock stores, or INSERT statements.
-async fn copy_data(
-    args: &DumpArgs,
-    session: &Session,
-    collected: &Collected,
-    e: &TocEntry,
-) -> Result<Vec<u8>> {
-    let mut out = Vec::new();
-    if let Some(opts) = insert_options(args) {
-        let mut sink = |b: &[u8]| -> Result<()> {
-            out.extend_from_slice(b);
-            Ok(())
-        };
-        insert_data(args, session, collected, e, &opts, &mut sink).await?;
-        return Ok(out);
-    }
-    let mut stream = Box::pin(copy_stream(session, collected, e).await?);
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk
-            .map_err(|err| Error::Usage(format!("Dumping the contents of table failed: {err}")))?;
-        out.extend_from_slice(&chunk);
-    }
-    out.extend_from_slice(b"\\.\n\n\n");
-    Ok(out)
+    data::plain::render(args, session, collected, toc, p, options, w).await
 }
 
 /// INSERT statements of one TABLE DATA entry into `sink` (`dumpTableData_insert`).
@@ -478,168 +435,117 @@ pub(crate) async fn insert_data(
         .await
 }
 
-async fn copy_stream(
-    session: &Session,
-    collected: &Collected,
-    e: &TocEntry,
-) -> Result<tokio_postgres::CopyOutStream> {
-    let oid = e.catalog_id.oid;
-    let cx_quoter = pgark_formats::quote::Quoter::default();
-    let opts = EmitOptions::default();
-    let cx = crate::dump::toc::EmitCx {
-        catalog: &collected.catalog,
-        quoter: cx_quoter,
-        opts: &opts,
-    };
-    let sql = crate::objects::table_data::copy_out_sql(&cx, oid)
-        .ok_or_else(|| Error::Usage(format!("table with OID {oid} vanished from the catalog")))?;
-    session
-        .connection
-        .client
-        .copy_out(sql.as_str())
-        .await
-        .map_err(|err| {
-            Error::Usage(format!(
-                "Dumping the contents of table failed: {err}\nThe command was: {sql}"
-            ))
-        })
-}
-
-struct Prefetched {
-    data: std::collections::HashMap<i32, Vec<u8>>,
-    blobs: std::collections::HashMap<i32, Vec<(u32, Vec<u8>)>>,
-}
-
-/// The large-object group a BLOBS entry stands for.
-fn large_object_group(
-    collected: &Collected,
-    dump_id: i32,
-) -> Option<&crate::objects::large_object::LargeObjectGroup> {
-    let obj = collected.catalog.objects.get(dump_id)?;
-    (obj.kind == crate::objects::Kind::LargeObjectData)
-        .then(|| collected.catalog.large_objects.get(obj.model))
-        .flatten()
-}
-
-impl DataSource for Prefetched {
-    fn entry_data(
-        &mut self,
-        entry: &TocEntry,
-    ) -> pgark_formats::Result<Option<Box<dyn Read + '_>>> {
-        Ok(self
-            .data
-            .remove(&entry.dump_id)
-            .map(|d| Box::new(Cursor::new(d)) as Box<dyn Read>))
-    }
-    fn large_objects(
-        &mut self,
-        entry: &TocEntry,
-        each: &mut dyn FnMut(u32, &mut dyn Read) -> pgark_formats::Result<()>,
-    ) -> pgark_formats::Result<()> {
-        for (oid, bytes) in self.blobs.remove(&entry.dump_id).unwrap_or_default() {
-            each(oid, &mut Cursor::new(bytes))?;
-        }
-        Ok(())
-    }
-}
-
 /// `--archive-version`: 1.16 (the default, as pg_dump 17/18 write), or 1.14/1.15 for
 /// pg_restore 12–15 / 16. The older versions keep large objects in one BLOB entry per
-/// object plus a single BLOBS entry; converting the grouped 1.16 layout to that is not
-/// done yet, so a dump holding large objects is refused at those versions rather than
-/// written in a layout their readers do not know.
-fn archive_version(requested: Option<&str>, toc: &Toc) -> Result<Option<ArchiveVersion>> {
+/// object plus a single BLOBS entry: the TOC is rewritten into that layout
+/// (`dump::lo_layout`) and the one BLOBS entry reads every large object.
+fn archive_version(
+    requested: Option<&str>,
+    toc: &mut Toc,
+    collected: &mut Collected,
+) -> Result<Option<ArchiveVersion>> {
     let Some(version) = parse_archive_version(requested)? else {
         return Ok(None);
     };
-    if toc
-        .entries
-        .iter()
-        .any(|e| matches!(e.desc, Desc::BlobMetadata | Desc::Blobs))
-    {
-        return Err(Error::NotImplemented {
-            what: format!(
-                "pgark dump --archive-version={version_text} of a database with large objects \
-                 (the pre-1.16 large-object layout)",
-                version_text = requested.unwrap_or_default()
-            ),
-        });
+    if version < ArchiveVersion::V1_16 {
+        if let Some(legacy) = crate::dump::lo_layout::to_pre_1_16(toc) {
+            crate::dump::lo_layout::merge_groups(&mut collected.catalog, &legacy);
+        }
     }
     Ok(Some(version))
 }
 
+/// Writes an archive: the TOC (with split-table parts added), then the data of every
+/// entry through `dump::data::archive` on the leader's snapshot or, with `-j N`, on
+/// N worker sessions that imported it.
 async fn write_archive(
     args: &DumpArgs,
     format: FormatArg,
-    session: &Session,
-    collected: &Collected,
-    toc: Toc,
-    compression: CompressionSpec,
+    connect: &ConnectOptions,
+    dumped: DumpedDatabase,
 ) -> Result<()> {
+    let DumpedDatabase {
+        session,
+        session_options,
+        mut collected,
+        mut toc,
+        compression,
+    } = dumped;
     let af = match format {
         FormatArg::Custom => ArchiveFormat::Custom,
         FormatArg::Directory => ArchiveFormat::Directory,
         FormatArg::Tar => ArchiveFormat::Tar,
         FormatArg::Plain => return Err(Error::Usage("plain format is not an archive".into())),
     };
-    let version = archive_version(args.archive_version.as_deref(), &toc)?;
+    let version = archive_version(args.archive_version.as_deref(), &mut toc, &mut collected)?;
     let wopts = WriteOptions {
         version,
         compression,
         sync: !args.no_sync,
     };
-    let data_ids: Vec<(i32, TocEntry)> = toc
-        .entries
-        .iter()
-        .filter(|e| e.had_dumper)
-        .map(|e| (e.dump_id, e.clone()))
-        .collect();
-    let mut writer = match args.file.as_deref() {
+    let jobs_wanted = args.jobs.unwrap_or(1).max(1) as usize;
+    let split_above = args
+        .split_tables_larger_than
+        .as_deref()
+        .map(data::plan::parse_size)
+        .transpose()?;
+    let schedule = if jobs_wanted > 1 || af == ArchiveFormat::Directory {
+        data::plan::Schedule::LargestFirst
+    } else {
+        data::plan::Schedule::TocOrder
+    };
+    let jobs = data::plan::table_jobs(&session, &collected, &mut toc, split_above, schedule).await?;
+    let worker_count = jobs_wanted.min(jobs.len());
+    let workers = if worker_count > 1 {
+        let snapshot = data::snapshot::shared_snapshot(&session, args.snapshot.as_deref()).await?;
+        data::snapshot::open_workers(connect, &session_options, &snapshot, worker_count).await?
+    } else {
+        Vec::new()
+    };
+    let (writer, spill_dir) = match args.file.as_deref() {
         None | Some("-") if af == ArchiveFormat::Directory => {
             return Err(Error::Usage("no output directory specified".into()));
         }
-        None | Some("-") => ArchiveWriter::to_stream(
-            af,
-            Box::new(std::io::stdout()),
-            "standard output",
-            toc,
-            wopts,
-        )?,
-        Some(path) => ArchiveWriter::create(af, path, toc, wopts)?,
+        None | Some("-") => (
+            ArchiveWriter::to_stream(
+                af,
+                Box::new(std::io::stdout()),
+                "standard output",
+                toc.clone(),
+                wopts,
+            )?,
+            std::env::temp_dir(),
+        ),
+        Some(path) => (
+            ArchiveWriter::create(af, path, toc.clone(), wopts)?,
+            spill_dir_for(Path::new(path)),
+        ),
     };
-    for (id, entry) in &data_ids {
-        if entry.desc == Desc::Blobs {
-            let Some(g) = large_object_group(collected, *id) else {
-                continue;
-            };
-            writer.begin_blobs(*id)?;
-            for (oid, bytes) in crate::objects::large_object::contents(session, g).await? {
-                writer.start_lo(oid)?;
-                writer.write_data(&bytes)?;
-                writer.end_lo()?;
-            }
-            writer.end_blobs()?;
-            continue;
-        }
-        writer.begin_data(*id)?;
-        if let Some(opts) = insert_options(args) {
-            let mut sink = |b: &[u8]| -> Result<()> { Ok(writer.write_data(b)?) };
-            insert_data(args, session, collected, entry, &opts, &mut sink).await?;
-            writer.end_data()?;
-            continue;
-        }
-        let mut stream = Box::pin(copy_stream(session, collected, entry).await?);
-        while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(|err| {
-                Error::Usage(format!("Dumping the contents of table failed: {err}"))
-            })?;
-            writer.write_data(&chunk)?;
-        }
-        writer.write_data(b"\\.\n\n\n")?;
-        writer.end_data()?;
-    }
+    let writer = data::archive::write_data(
+        data::archive::ArchiveData {
+            args,
+            leader: &session,
+            workers: &workers,
+            collected: &collected,
+            toc: &toc,
+            jobs,
+            compression,
+            spill_dir,
+        },
+        writer,
+    )
+    .await?;
     writer.finish()?;
     Ok(())
+}
+
+/// The directory an archive file is written in (where custom and tar spill data
+/// waiting for its turn).
+fn spill_dir_for(path: &Path) -> std::path::PathBuf {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    }
 }
 
 /// The current local time broken down as C's `localtime` (the archive header's

@@ -4,6 +4,7 @@
 //! then emit TOC entries object by object. Output (plain script or archive) is
 //! `commands::dump`'s job; this module yields a [`Toc`] and the data plan.
 
+pub mod data;
 pub mod filter;
 pub mod encoding;
 pub mod inserts;

@@ -22,6 +22,7 @@
 
 pub mod archive;
 pub mod copy;
+pub mod encoded;
 pub mod inserts;
 pub mod large_objects;
 pub mod pipeline;
@@ -82,6 +83,17 @@ pub async fn produce<S: DataSink + Send>(
     job: &DataJob,
     sink: &mut S,
 ) -> Result<()> {
+    // Table data in the dump's client encoding (`dump::encoding`).
+    if matches!(job.kind, JobKind::Table { .. }) {
+        let encoding = crate::dump::encoding::OutputEncoding::for_client_encoding(
+            &cx.collected.facts.encoding,
+        )?;
+        if let Some(converter) = encoding.converter() {
+            let mut converting = encoded::EncodingSink::new(sink, converter);
+            produce_as_is(cx, job, &mut converting).await?;
+            return converting.finish();
+        }
+    }
     produce_as_is(cx, job, sink).await
 }
 
