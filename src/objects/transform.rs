@@ -68,7 +68,9 @@ pub async fn collect(
                 FunctionRef::from_row(&r, "to")?
             },
         };
-        // Sort name: the type's name and the quoted language name, as stock.
+        // Sort name: the type's name and the quoted language name, as stock (which
+        // would also quote it under --quote-all-identifiers; only the order of
+        // transforms of one type can differ then).
         let name = match r.opt("typname")? {
             Some(typname) => format!(
                 "{typname} {}",
