@@ -68,6 +68,10 @@ commit=$(git --git-dir="$mirror" log --format=%H -n 1 --fixed-strings \
 [ -n "$commit" ] || missing "no commit 'Stamp HEAD as $((major + 1))devel' in $mirror"
 
 src=$cache/src-$major-${commit:0:12}
+mkdir -p "$cache"
+# Concurrent runs of one major wait for the one filling the cache.
+exec 9>"$cache/.lock-$major"
+flock 9
 if [ ! -f "$src/.complete" ]; then
   rm -rf "$src"
   mkdir -p "$src"
@@ -83,6 +87,7 @@ if [ ! -f "$src/.complete" ]; then
   done
   touch "$src/.complete"
 fi
+flock -u 9
 inputdir=$src/src/test/regress
 
 as_server_user() {

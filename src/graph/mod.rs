@@ -171,6 +171,65 @@ pub async fn load_dependencies(session: &Session, cat: &mut Catalog) -> Result<(
             cat.objects.add_dependency(id, ref_id);
         }
     }
+    load_matview_refresh_dependencies(session, cat).await
+}
+
+/// `buildMatViewRefreshDependencies`: a materialized view's REFRESH follows the
+/// REFRESH of every materialized view its query reads, directly or through views;
+/// one that reads an unpopulated materialized view counts as unpopulated itself.
+async fn load_matview_refresh_dependencies(
+    session: &Session,
+    cat: &mut Catalog,
+) -> Result<(), CatalogError> {
+    if !cat
+        .objects
+        .all()
+        .iter()
+        .any(|o| o.kind == Kind::RefreshMatView)
+    {
+        return Ok(());
+    }
+    let rows = session
+        .query(
+            "WITH RECURSIVE w AS ( \
+             SELECT d1.objid, d2.refobjid, c2.relkind AS refrelkind \
+             FROM pg_catalog.pg_depend d1 \
+             JOIN pg_catalog.pg_class c1 ON c1.oid = d1.objid AND c1.relkind = 'm' \
+             JOIN pg_catalog.pg_rewrite r1 ON r1.ev_class = d1.objid \
+             JOIN pg_catalog.pg_depend d2 ON d2.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass \
+               AND d2.objid = r1.oid AND d2.refobjid <> d1.objid \
+             JOIN pg_catalog.pg_class c2 ON c2.oid = d2.refobjid AND c2.relkind IN ('m', 'v') \
+             WHERE d1.classid = 'pg_catalog.pg_class'::pg_catalog.regclass \
+             UNION \
+             SELECT w.objid, d3.refobjid, c3.relkind \
+             FROM w \
+             JOIN pg_catalog.pg_rewrite r3 ON r3.ev_class = w.refobjid \
+             JOIN pg_catalog.pg_depend d3 ON d3.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass \
+               AND d3.objid = r3.oid AND d3.refobjid <> w.refobjid \
+             JOIN pg_catalog.pg_class c3 ON c3.oid = d3.refobjid AND c3.relkind IN ('m', 'v') \
+             ) \
+             SELECT objid, refobjid FROM w WHERE refrelkind = 'm'",
+        )
+        .await?;
+    // Data objects carry their table's OID with a zero tableoid.
+    let refresh_of = |cat: &Catalog, oid: u32| {
+        cat.objects
+            .by_catalog_id(CatalogId { table_oid: 0, oid })
+            .filter(|&id| cat.objects.get(id).map(|o| o.kind) == Some(Kind::RefreshMatView))
+    };
+    for r in rows.iter() {
+        let (objid, refobjid) = (r.oid("objid")?, r.oid("refobjid")?);
+        let (Some(id), Some(ref_id)) = (refresh_of(cat, objid), refresh_of(cat, refobjid)) else {
+            continue;
+        };
+        cat.objects.add_dependency(id, ref_id);
+        let ref_populated = cat.table_by_oid(refobjid).is_none_or(|t| t.is_populated);
+        if !ref_populated {
+            if let Some(&ti) = cat.table_by_oid.get(&objid) {
+                cat.tables[ti].is_populated = false;
+            }
+        }
+    }
     Ok(())
 }
 

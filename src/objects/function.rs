@@ -69,7 +69,8 @@ pub async fn collect(session: &Session, cat: &mut Catalog) -> Result<(), Catalog
          LEFT JOIN pg_catalog.pg_init_privs pip ON (p.oid = pip.objoid AND pip.classoid = 'pg_proc'::regclass AND pip.objsubid = 0) \
          WHERE p.prokind <> 'a' \
          AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend WHERE classid = 'pg_proc'::regclass AND objid = p.oid AND deptype = 'i') \
-         AND n.nspname <> 'pg_catalog' AND n.nspname <> 'information_schema' AND n.nspname !~ '^pg_toast' \
+         AND n.nspname <> 'information_schema' AND n.nspname !~ '^pg_toast' \
+         AND (n.nspname <> 'pg_catalog' OR p.proacl IS DISTINCT FROM pip.initprivs) \
          ORDER BY p.oid";
     let rows = session.query(sql).await?;
     for r in rows.iter() {

@@ -209,7 +209,11 @@ pub fn emit(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {
         };
         e.owner = Some(t.owner.clone());
         e.defn = q;
-        e.drop_stmt = format!("DROP INDEX {qualindex};\n");
+        // A partition's index attached to a partitioned index cannot be dropped on its
+        // own: it goes with its table or its parent index.
+        if ix.parent_index == 0 {
+            e.drop_stmt = format!("DROP INDEX {qualindex};\n");
+        }
         out.push(obj.dump_id, e);
     }
     if obj.dump.has(Components::COMMENT) {
