@@ -246,6 +246,28 @@ fn cluster_archive_round_trip() {
             comparison.mismatches
         );
     }
+    // -f: one script, shaped as pg_dumpall's, that psql restores into an empty cluster.
+    let script = work.path().join("cluster.sql");
+    let script_s = script.display().to_string();
+    pgark_ok(&target, &["restore", "-f", &script_s, &tar_s]);
+    let third = Cluster::start(18);
+    let mut psql = third.tool_of(18, "psql");
+    psql.args(["-X", "-q", "-d", "postgres", "-f", &script_s]);
+    let restored = psql.output().expect("run psql");
+    assert!(
+        restored.status.success(),
+        "{}",
+        String::from_utf8_lossy(&restored.stderr)
+    );
+    let errors: Vec<String> = String::from_utf8_lossy(&restored.stderr)
+        .lines()
+        .filter(|l| l.contains("ERROR") && !l.contains("role \"postgres\" already exists"))
+        .map(str::to_string)
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    assert_same_cluster(&source, &third, work.path());
+    drop(third);
+
     // -g: the globals only, the same script as plain `pgark dumpall -g`.
     let globals_dir = work.path().join("cluster_g");
     let globals_s = globals_dir.display().to_string();

@@ -24,12 +24,16 @@
 //! - With `-a`, `--no-schema` or `--statistics-only` no globals run and no database is
 //!   created: each archive is restored into the existing database of its name.
 //! - Every other option (`-O`, `-x`, `-s`, `-n`, `--no-comments`, `-1`, `-v`, ...) applies
-//!   to each database's restore. `-L` (a list is per archive) and `-f` are refused; `-l`
-//!   lists the manifest.
+//!   to each database's restore. `-L` (a list is per archive) is refused; `-l` lists the
+//!   manifest.
+//! - `-f FILE` writes one script psql can run to recreate the cluster, shaped as a
+//!   plain pg_dumpall script: `globals.sql`, then each database as `pg_restore -f`
+//!   renders its archive (with `-C` as above, `\connect` before the others).
 //!
 //! Every failure is reported as it happens; the restore goes on with the next database
 //! and ends with an error naming how many statements and databases failed.
 
+use std::io::Write;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -54,19 +58,13 @@ pub fn run(args: &RestoreArgs) -> Result<()> {
         print!("{}", list(&manifest));
         return Ok(());
     }
-    if args.file.is_some() {
-        return Err(Error::NotImplemented {
-            what: format!(
-                "pgark restore -f of a cluster archive (run psql with {dir}/{} and restore each of {dir}/{}/* instead)",
-                manifest.globals,
-                super::archive::DATABASES_DIR
-            ),
-        });
-    }
     if args.use_list.is_some() {
         return Err(Error::Usage(
             "option -L/--use-list cannot be used with a cluster archive (a list belongs to one database's archive)".into(),
         ));
+    }
+    if let Some(file) = &args.file {
+        return write_script(args, Path::new(dir), &manifest, file);
     }
     let maintenance = args
         .dbname
@@ -145,6 +143,74 @@ pub fn run(args: &RestoreArgs) -> Result<()> {
         return Err(Error::Restore(what.join("; ")));
     }
     Ok(())
+}
+
+/// `-f FILE` of a cluster archive: one script a psql restore of the whole cluster can
+/// run, shaped as a plain `pg_dumpall` script: the globals script, then each database
+/// under a `-- Database "NAME" dump` header, rendered as `pg_restore -f` renders its
+/// archive, with `-C` as the `-d` restore would use it (`\connect` lines before the
+/// databases restored into as they are).
+fn write_script(args: &RestoreArgs, dir: &Path, manifest: &Manifest, file: &str) -> Result<()> {
+    let shown = if file == "-" { "standard output" } else { file };
+    let io = |source: std::io::Error| Error::Io {
+        path: format!("could not write to output file \"{shown}\""),
+        source,
+    };
+    let mut out: Box<dyn Write> = if file == "-" {
+        Box::new(std::io::BufWriter::new(std::io::stdout().lock()))
+    } else {
+        let created = std::fs::File::create(file).map_err(|source| Error::Io {
+            path: format!("could not open output file \"{file}\""),
+            source,
+        })?;
+        Box::new(std::io::BufWriter::new(created))
+    };
+    let objects_only = args.data_only || args.no_schema || args.statistics_only;
+    if !objects_only {
+        let path = dir.join(&manifest.globals);
+        let globals = std::fs::read(&path).map_err(|source| Error::Io {
+            path: format!("could not read globals script \"{}\"", path.display()),
+            source,
+        })?;
+        out.write_all(&globals).map_err(io)?;
+    }
+    for db in &manifest.databases {
+        let mut header = b"--\n-- Database \"".to_vec();
+        header.extend(
+            db.name
+                .iter()
+                .map(|&c| if c == b'\n' || c == b'\r' { b' ' } else { c }),
+        );
+        header.extend_from_slice(b"\" dump\n--\n\n");
+        let create = !objects_only && (args.clean || !db.is_builtin());
+        if !create {
+            let connect = pgark_formats::quote::psql_meta_connect(&db.name).map_err(|_| {
+                Error::Restore(format!(
+                    "database name \"{}\" contains a newline or carriage return",
+                    db.shown_name()
+                ))
+            })?;
+            header.extend_from_slice(&connect);
+            header.push(b'\n');
+        }
+        out.write_all(&header).map_err(io)?;
+        let part = tempfile::NamedTempFile::new().map_err(|source| Error::Io {
+            path: "temporary file for a database's script".into(),
+            source,
+        })?;
+        let mut one = args.clone();
+        one.archive = Some(dir.join(&db.path).display().to_string());
+        one.file = Some(part.path().display().to_string());
+        one.create = create;
+        one.format = None;
+        crate::commands::restore::run_script(&one)?;
+        let mut text = std::fs::File::open(part.path()).map_err(|source| Error::Io {
+            path: part.path().display().to_string(),
+            source,
+        })?;
+        std::io::copy(&mut text, &mut out).map_err(io)?;
+    }
+    out.flush().map_err(io)
 }
 
 /// `-l` of a cluster archive: the manifest as a listing.
