@@ -372,6 +372,8 @@ fn dump_databases(
         let mut one = options.clone();
         one.file = Some(dir.join(&db.path).display().to_string());
         one.dbname = Some(database_connstr(args, name, password)?);
+        // -W prompted once already; the connection string carries the password.
+        one.connection.password &= password.is_none();
         one.dbname_positional = None;
         crate::commands::dump::run(&one)
     };

@@ -320,6 +320,8 @@ fn restore_database(
     let mut one = args.clone();
     one.archive = Some(dir.join(&db.path).display().to_string());
     one.dbname = Some(connect_to);
+    // -W prompted once already; the connection string carries the password.
+    one.connection.password &= password.is_none();
     one.create = create;
     one.jobs = None;
     one.format = None;
