@@ -6,8 +6,10 @@
 #   (b) $TABLES (default 10000) small tables, each with a primary key, an index, a comment
 #       and a grant.
 # Prints both wall times and the ratio pgark/stock for each. Targets: (a) <= 1.0, (b) <= 0.6.
+# With RUNS=N each is measured N times, stock and pgark alternately (on a busy machine
+# the ratio of neighbouring runs is what means something), then the mean ratio.
 #
-# Usage: benches/restore/run.sh [workdir]   (env: SCALE, TABLES, PORT, JOBS, PGBIN, PGARK)
+# Usage: benches/restore/run.sh [workdir]   (env: SCALE, TABLES, PORT, JOBS, RUNS, PGBIN, PGARK, ONLY=a|b|ab)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -15,6 +17,7 @@ SCALE=${SCALE:-70}
 TABLES=${TABLES:-10000}
 PORT=${PORT:-55440}
 JOBS=${JOBS:-2}
+RUNS=${RUNS:-1}
 PGBIN=${PGBIN:-$ROOT/target/pg/18/bin}
 WORK=${1:-$(mktemp -d /tmp/pgark-restore-bench.XXXXXX)}
 PGARK=${PGARK:-}
@@ -93,11 +96,18 @@ run_one() {
 report() {
     local name=$1 db=$2 target=$3
     prepare "$db"
-    local stock pgark
-    stock=$(run_one "stock pg_restore" "$WORK/$db.dir" "${target}_stock" "$PGBIN/pg_restore")
-    pgark=$(run_one "pgark restore" "$WORK/$db.dir" "${target}_pgark" "$PGARK" restore --no-progress)
-    printf '%-28s stock pg_restore -j %s: %8.2f s   pgark restore -j %s: %8.2f s   ratio %.2f\n' \
-        "$name" "$JOBS" "$stock" "$JOBS" "$pgark" "$(echo "$pgark / $stock" | bc -l)"
+    local stock pgark ratio sum=0 run
+    for run in $(seq 1 "$RUNS"); do
+        stock=$(run_one "stock pg_restore" "$WORK/$db.dir" "${target}_stock" "$PGBIN/pg_restore")
+        pgark=$(run_one "pgark restore" "$WORK/$db.dir" "${target}_pgark" "$PGARK" restore --no-progress)
+        ratio=$(echo "$pgark / $stock" | bc -l)
+        sum=$(echo "$sum + $ratio" | bc -l)
+        printf '%-28s stock pg_restore -j %s: %8.2f s   pgark restore -j %s: %8.2f s   ratio %.2f\n' \
+            "$name" "$JOBS" "$stock" "$JOBS" "$pgark" "$ratio"
+    done
+    if [ "$RUNS" -gt 1 ]; then
+        printf '%-28s mean ratio over %s runs: %.2f\n' "$name" "$RUNS" "$(echo "$sum / $RUNS" | bc -l)"
+    fi
 }
 
 # Same contents? (a quick check; the restore tests do the thorough one)

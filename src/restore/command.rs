@@ -5,11 +5,11 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use pgark_formats::script::ScriptOptions;
 use pgark_formats::select::plan;
 use pgark_formats::{ArchiveFormat, ArchiveReader};
 
 use super::exec::{restore, ExecOptions};
-use super::sql::SqlOptions;
 use crate::cli::restore::RestoreArgs;
 use crate::cli::FormatArg;
 use crate::commands::restore_options::{load_use_list, report_ignored_lines, selection_from_args};
@@ -51,7 +51,7 @@ pub fn run_database(args: &RestoreArgs) -> Result<()> {
     plan.check_strict_names(&selection)?;
 
     let connect = ConnectOptions::resolve(&args.connection, args.dbname.as_deref(), "pg_restore", &SystemEnv)?;
-    let sql = SqlOptions {
+    let sql = ScriptOptions {
         no_owner: args.no_owner,
         use_set_session_authorization: args.use_set_session_authorization,
         no_tablespaces: args.no_tablespaces,
@@ -64,6 +64,7 @@ pub fn run_database(args: &RestoreArgs) -> Result<()> {
         if_exists: args.if_exists,
         create_db: args.create,
         transaction_size: args.transaction_size.unwrap_or(0),
+        ..ScriptOptions::default()
     };
     let opts = ExecOptions {
         jobs,

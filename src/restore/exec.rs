@@ -16,6 +16,11 @@
 //!   round trips change (stock waits for every statement of every item).
 //! - Sessions run with `synchronous_commit = off`; one synchronous commit at the end
 //!   flushes the WAL of everything restored before pgark exits successfully.
+//! - In the parallel phase, data of a table created in this run is loaded with
+//!   `COPY ... WITH (FREEZE)` after the `TRUNCATE` stock also sends in the same
+//!   transaction: rows are stored frozen and pages all-visible, so the index builds
+//!   that follow do not dirty and rewrite every page of the table to set hint bits.
+//!   The contents are the same; only the rows' `xmin` differs (frozen).
 //! - COPY data is streamed from the archive by a blocking reader thread through a
 //!   bounded channel (no temp files); large objects are written with server-side
 //!   `lo_put` in chunks instead of libpq's `lo_open`/`lo_write`.
@@ -24,11 +29,23 @@
 //!   sends it to older servers too and counts the error).
 //!
 //! Messages use the program name `pgark` where stock prints `pg_restore`; the shape
-//! is stock's (`could not execute query: ERROR:  ...` / `Command was: ...`), with the
-//! `from TOC entry ID; TABLEOID OID DESC TAG OWNER` line printed always (stock prints
-//! it only with `-v`). The final `errors ignored on restore: N` is the command's
-//! error, so it reads `pgark: error: errors ignored on restore: N` (stock: a warning),
-//! exit status 1 as stock.
+//! is stock's:
+//!
+//! ```text
+//! pgark: while PROCESSING TOC:
+//! pgark: from TOC entry 215; 1259 16386 TABLE t postgres
+//! pgark: error: could not execute query: ERROR:  42P07: relation "t" already exists
+//! Command was: CREATE TABLE public.t (...
+//! ```
+//!
+//! with two deliberate differences: the `while PROCESSING TOC:` and `from TOC entry
+//! ID; TABLEOID OID DESC TAG OWNER` lines are printed always (stock prints them only
+//! with `-v`), and a server error carries its SQLSTATE after the severity, as libpq
+//! shows it with `VERBOSITY verbose` (`ERROR:  42P07: ...`; stock: `ERROR:  ...`), so
+//! scripts can tell failures apart without parsing message text, which the server
+//! translates. The final `errors ignored on restore: N` is the command's error, so it
+//! reads `pgark: error: errors ignored on restore: N` (stock: a warning), exit status 1
+//! as stock.
 
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet};
@@ -42,13 +59,14 @@ use futures_util::stream::{FuturesOrdered, FuturesUnordered};
 use futures_util::{SinkExt, StreamExt};
 use pgark_formats::model::{Desc, DumpId, Toc, TocEntry};
 use pgark_formats::select::{Plan, Reqs};
+use pgark_formats::script::{fill, statements::drop_lo_if_exists, ScriptOptions, SessionState};
 use pgark_formats::ArchiveReader;
 use tokio::sync::mpsc;
 use tokio_postgres::types::Type;
 
 use super::plan::{entries_from_plan, Outcome, Phase, PlanOptions, Planner, Step, WorkItem};
 use super::progress::Progress;
-use super::sql::{Action, Generator, SessionState, SqlOptions, StatementSplitter};
+use super::sql::{Action, Generator, StatementSplitter};
 use crate::conn::{ConnectOptions, Connection};
 use crate::{Error, Result};
 
@@ -56,6 +74,9 @@ use crate::{Error, Result};
 pub const PIPELINE_DEPTH: usize = 256;
 /// Items one worker connection takes at once in the parallel phase.
 pub const PARALLEL_BATCH: usize = 8;
+/// Stored data (of the entry, or of the tables an index or constraint is built on)
+/// from which a parallel item is heavy: it gets a connection to itself.
+const HEAVY_ITEM: u64 = 1 << 20;
 /// Bytes per COPY / large-object message.
 const CHUNK: usize = 256 * 1024;
 /// Chunks buffered between the archive reader thread and a connection.
@@ -81,7 +102,7 @@ pub fn restore(
     reader: Arc<ArchiveReader>,
     plan: &Plan,
     conn: ConnectOptions,
-    sql: SqlOptions,
+    sql: ScriptOptions,
     opts: ExecOptions,
 ) -> Result<usize> {
     // One thread runs the protocol drivers and the executor: every round trip then
@@ -100,6 +121,25 @@ pub fn restore(
         .filter(|te| te.had_dumper)
         .map(|te| (te.dump_id, reader.size_estimate(te.dump_id).unwrap_or(0)))
         .collect();
+    // Stored data of each table (by the TABLE entry its TABLE DATA depends on).
+    let mut table_data: HashMap<DumpId, u64> = HashMap::new();
+    for te in toc.entries.iter().filter(|te| te.desc == Desc::TableData) {
+        let size = sizes.get(&te.dump_id).copied().unwrap_or(0);
+        for dep in &te.dependencies {
+            let slot = table_data.entry(*dep).or_insert(0);
+            *slot = (*slot).max(size);
+        }
+    }
+    let weights: HashMap<DumpId, u64> = toc
+        .entries
+        .iter()
+        .map(|te| {
+            let own = sizes.get(&te.dump_id).copied().unwrap_or(0);
+            let tables = te.dependencies.iter().filter_map(|d| table_data.get(d)).copied().max().unwrap_or(0);
+            (te.dump_id, own.max(tables))
+        })
+        .filter(|&(_, w)| w > 0)
+        .collect();
     let total_bytes: u64 = plan
         .items()
         .iter()
@@ -112,6 +152,7 @@ pub fn restore(
     let restorer = Restorer {
         reader: reader.clone(),
         sizes,
+        weights,
         toc,
         plan,
         generator,
@@ -119,6 +160,7 @@ pub fn restore(
         conn: RefCell::new(conn),
         errors: Cell::new(0),
         last_error_entry: Cell::new(None),
+        stage_reported: Cell::new(false),
         failed_tables: RefCell::new(HashSet::new()),
         failed_entries: RefCell::new(HashSet::new()),
         acl_pass_ids: plan
@@ -166,6 +208,9 @@ struct Restorer<'a> {
     reader: Arc<ArchiveReader>,
     /// Stored size of each entry with data.
     sizes: HashMap<DumpId, u64>,
+    /// Stored data an entry works through: its own, or (index builds, constraints)
+    /// that of the tables it depends on. Entries without any are absent.
+    weights: HashMap<DumpId, u64>,
     toc: &'a Toc,
     plan: &'a Plan,
     generator: Generator<'a>,
@@ -174,6 +219,8 @@ struct Restorer<'a> {
     errors: Cell<usize>,
     /// Stock's `lastErrorTE`: "from TOC entry" is printed once per entry.
     last_error_entry: Cell<Option<DumpId>>,
+    /// Stock's `lastErrorStage`: "while PROCESSING TOC:" is printed once.
+    stage_reported: Cell<bool>,
     /// TABLE entries whose creation failed in this run.
     failed_tables: RefCell<HashSet<DumpId>>,
     /// Entries with at least one error.
@@ -186,6 +233,10 @@ struct Restorer<'a> {
 type BoxFuture<'f, T> = Pin<Box<dyn Future<Output = T> + 'f>>;
 
 impl<'a> Restorer<'a> {
+    fn weight(&self, id: DumpId) -> u64 {
+        self.weights.get(&id).copied().unwrap_or(0)
+    }
+
     fn size_of(&self, te: &TocEntry) -> u64 {
         self.sizes.get(&te.dump_id).copied().unwrap_or(0)
     }
@@ -396,6 +447,9 @@ impl<'a> Restorer<'a> {
     /// `warn_or_exit_horribly`: prints the error (and the entry, once), counts it, or
     /// stops the restore with `--exit-on-error`.
     fn entry_error(&self, entry: Option<DumpId>, msg: &str, command: Option<&[u8]>) -> Result<()> {
+        if !self.stage_reported.replace(true) {
+            self.progress.println("pgark: while PROCESSING TOC:");
+        }
         if let Some(id) = entry {
             self.failed_entries.borrow_mut().insert(id);
             if self.last_error_entry.get() != Some(id) {
@@ -440,8 +494,13 @@ impl<'a> Restorer<'a> {
                 self.queue(leader, None, b"COMMIT".to_vec());
             }
             for action in actions {
-                if let Action::Sql(text) = action {
-                    self.queue(leader, Some(te.dump_id), text);
+                match action {
+                    Action::Sql(text) => self.queue(leader, Some(te.dump_id), text),
+                    Action::PerBlobSql(text) => {
+                        self.queue(leader, Some(te.dump_id), text);
+                        self.count_per_blob_action(leader);
+                    }
+                    _ => {}
                 }
             }
             if in_txn_size {
@@ -449,12 +508,7 @@ impl<'a> Restorer<'a> {
                     self.queue(leader, None, b"BEGIN".to_vec());
                     leader.txn_count = 0;
                 } else {
-                    leader.txn_count += 1;
-                    if leader.txn_count >= self.opts.transaction_size {
-                        self.queue(leader, None, b"COMMIT".to_vec());
-                        self.queue(leader, None, b"BEGIN".to_vec());
-                        leader.txn_count = 0;
-                    }
+                    self.count_txn_actions(leader, 1);
                 }
             }
         }
@@ -506,12 +560,7 @@ impl<'a> Restorer<'a> {
             self.progress.data_entry_done(self.size_of(te));
         }
         if self.opts.transaction_size > 0 {
-            leader.txn_count += 1 + extra;
-            if leader.txn_count >= self.opts.transaction_size {
-                self.queue(leader, None, b"COMMIT".to_vec());
-                self.queue(leader, None, b"BEGIN".to_vec());
-                leader.txn_count = 0;
-            }
+            self.count_txn_actions(leader, 1 + extra);
         }
         self.progress.entry_done();
         Ok(())
@@ -578,6 +627,13 @@ impl<'a> Restorer<'a> {
                         result.failed |= self.flush(conn).await?.contains(&te.dump_id);
                     }
                 }
+                Action::PerBlobSql(text) => {
+                    self.queue(conn, Some(te.dump_id), text);
+                    self.count_per_blob_action(conn);
+                    if !queue_sql || conn.pending.len() >= PIPELINE_DEPTH * 4 {
+                        result.failed |= self.flush(conn).await?.contains(&te.dump_id);
+                    }
+                }
                 Action::Copy { statement } => {
                     result.failed |= !self.copy(conn, te, &statement, explicit_txn).await?;
                 }
@@ -604,6 +660,26 @@ impl<'a> Restorer<'a> {
             result.failed |= self.flush(conn).await?.contains(&te.dump_id);
         }
         Ok(result)
+    }
+
+    /// `IssueCommandPerBlob` in `--transaction-size` mode: each command is an action,
+    /// and the leader commits when the batch is full (workers never do: stock's
+    /// worker connections have no transaction size).
+    fn count_per_blob_action(&self, conn: &mut Conn) {
+        if self.opts.transaction_size > 0 && conn.in_outer_txn {
+            self.count_txn_actions(conn, 1);
+        }
+    }
+
+    /// `--transaction-size` on the leader: counts `n` actions and commits when the
+    /// batch is full.
+    fn count_txn_actions(&self, conn: &mut Conn, n: u32) {
+        conn.txn_count += n;
+        if conn.txn_count >= self.opts.transaction_size {
+            self.queue(conn, None, b"COMMIT".to_vec());
+            self.queue(conn, None, b"BEGIN".to_vec());
+            conn.txn_count = 0;
+        }
     }
 
     /// Streams the entry's COPY data. Returns false when the entry failed.
@@ -808,7 +884,7 @@ impl<'a> Restorer<'a> {
                     offset = 0;
                     count += 1;
                     if drop_first {
-                        let q = String::from_utf8_lossy(&super::sql::drop_lo_if_exists(oid)).into_owned();
+                        let q = String::from_utf8_lossy(&drop_lo_if_exists(oid)).into_owned();
                         if let Err(e) = client.batch_execute(&q).await {
                             failure = Some(format!("could not drop large object {oid}: {}", describe(&e)));
                             break;
@@ -892,7 +968,22 @@ impl<'a> Restorer<'a> {
                 let Some(conn) = idle.pop() else { break };
                 let free = idle.len() + 1 + (self.opts.jobs - opened);
                 let take = queue.len().div_ceil(free).clamp(1, batch_limit);
-                let items: Vec<WorkItem> = queue.drain(..take.min(queue.len())).collect();
+                // A heavy item runs alone, so that what waits for it starts as soon as
+                // it is done and no light item waits behind it; light items are
+                // batched.
+                let mut items: Vec<WorkItem> = Vec::with_capacity(take);
+                while items.len() < take {
+                    let Some(&next) = queue.front() else { break };
+                    let heavy = self.weight(next.dump_id) >= HEAVY_ITEM;
+                    if heavy && !items.is_empty() {
+                        break;
+                    }
+                    items.push(next);
+                    queue.pop_front();
+                    if heavy {
+                        break;
+                    }
+                }
                 for item in &items {
                     if let Some(te) = self.generator.entry(item.dump_id) {
                         self.info(&format!("launching item {} {}", te.dump_id, Self::entry_label(te)));
@@ -1090,24 +1181,13 @@ fn io_detail(e: &std::io::Error) -> String {
     }
 }
 
-fn fill(r: &mut dyn std::io::Read, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        match r.read(&mut buf[filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(filled)
-}
-
-/// A server error as libpq's default verbosity shows it.
+/// A server error as libpq shows it with `VERBOSITY verbose` (SQLSTATE included,
+/// source location left out).
 fn describe(e: &tokio_postgres::Error) -> String {
     match e.as_db_error() {
         Some(db) => {
-            let mut s = format!("{}:  {}", db.severity(), db.message());
+            // libpq's VERBOSITY verbose shape: the SQLSTATE after the severity.
+            let mut s = format!("{}:  {}: {}", db.severity(), db.code().code(), db.message());
             if let Some(d) = db.detail() {
                 s.push_str(&format!("\nDETAIL:  {d}"));
             }

@@ -1,5 +1,5 @@
 //! The restore progress line on stderr: entries and bytes restored, rate and ETA,
-//! redrawn at most five times a second, only when stderr is a terminal (and not
+//! drawn at the first event and redrawn at most five times a second, only when stderr is a terminal (and not
 //! with `--no-progress`). Messages printed through it clear the line first.
 
 use std::io::{IsTerminal, Write};
@@ -102,10 +102,8 @@ impl Progress {
         }
         let Ok(mut drawn) = self.inner.drawn.lock() else { return };
         let now = Instant::now();
+        // The first event draws at once, so even a short restore shows the line.
         if !force && drawn.is_some_and(|t| now.duration_since(t) < REDRAW) {
-            return;
-        }
-        if drawn.is_none() && now.duration_since(self.inner.started) < REDRAW {
             return;
         }
         let line = self.line(now);

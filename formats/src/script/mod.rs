@@ -8,18 +8,26 @@
 //! [`DataSource`] that streams entry data. Nothing here reads an archive file, so
 //! `pg_dump -Fp` can reuse it with COPY streams from a live server.
 //!
+//! What each entry issues (session switches, definitions, owners, ACLs, drops) comes
+//! from [`statements`], which `pgark restore -d` uses as well; this module adds the
+//! script's layout (entry header comments, `\restrict`, `\connect`, COPY data,
+//! large objects written with `lowrite`).
+//!
 //! Deliberate differences from stock are listed in `DIFFERENCES.md` beside this file.
 //!
 //! [`Plan`]: crate::select::Plan
 
-use std::collections::HashMap;
 use std::io::{Read, Write};
 
 use crate::error::{Error, Result};
-use crate::model::{DataLocation, Desc, DumpId, CustomOffset, Toc, TocEntry};
-use crate::quote::{psql_meta_connect, Encoding, Quoter};
-use crate::select::{is_acl, PlannedEntry, RestorePass};
+use crate::model::{CustomOffset, DataLocation, Desc, Toc, TocEntry};
+use crate::quote::{psql_meta_connect, Encoding};
+use crate::select::{PlannedEntry, RestorePass};
 use crate::version::ArchiveVersion;
+
+pub mod statements;
+
+pub use statements::{EntryStatements, SessionState, Statement};
 
 /// `LOBBUFSIZE`: large-object bytes are written in `lowrite` calls of this size.
 const LO_BUFFER_SIZE: usize = 16384;
@@ -43,8 +51,11 @@ pub trait DataSource {
     ) -> Result<()>;
 }
 
-/// Output options: everything about `pg_restore -f` that is not entry selection
-/// (selection is decided by [`crate::select`] and passed in as the plan).
+/// Restore options: everything about `pg_restore -f` that is not entry selection
+/// (selection is decided by [`crate::select`] and passed in as the plan). The ones
+/// that change statements (`-O`, `-x` aside: `--no-tablespaces`, `--role`, ...) are
+/// read by [`EntryStatements`], for `pgark restore -d` as well, which leaves the
+/// script-only ones (`restrict_key`, `verbose`, `output_name`, ...) at their defaults.
 #[derive(Debug, Clone, Default)]
 pub struct ScriptOptions {
     /// The psql `\restrict` key; `None` prints no `\restrict`/`\unrestrict` lines.
@@ -123,30 +134,13 @@ pub fn render_script(
     source: &mut dyn DataSource,
     out: &mut dyn Write,
 ) -> Result<RenderReport> {
-    let session = SessionSetup::from_toc(toc)?;
     let mut r = Renderer {
         toc,
         opts,
         out: Out { w: out, name: &opts.output_name },
-        by_id: toc
-            .entries
-            .iter()
-            .enumerate()
-            .filter(|(_, e)| e.dump_id > 0)
-            .map(|(i, e)| (e.dump_id, i))
-            .collect(),
-        quoter: Quoter {
-            encoding: session.encoding,
-            std_strings: session.std_strings,
-            quote_all_identifiers: opts.quote_all_identifiers,
-        },
-        searchpath: session.searchpath,
-        curr_user: None,
-        curr_schema: None,
-        curr_tablespace: None,
-        curr_table_am: None,
+        statements: EntryStatements::new(toc, plan, opts)?,
+        state: SessionState::default(),
         txn_count: 0,
-        schema_restored: plan.iter().any(|p| p.reqs.schema()),
         report: RenderReport::default(),
     };
     r.run(plan, source)?;
@@ -239,19 +233,11 @@ struct Renderer<'a> {
     toc: &'a Toc,
     opts: &'a ScriptOptions,
     out: Out<'a>,
-    by_id: HashMap<DumpId, usize>,
-    quoter: Quoter,
-    searchpath: Option<Vec<u8>>,
-    /// The session user the script has switched to (`AH->currUser`); `None` = unknown.
-    curr_user: Option<Vec<u8>>,
-    curr_schema: Option<Vec<u8>>,
-    curr_tablespace: Option<Vec<u8>>,
-    curr_table_am: Option<Vec<u8>>,
+    statements: EntryStatements<'a>,
+    /// The session settings the script has switched to.
+    state: SessionState,
     /// Actions since the last COMMIT in `--transaction-size` mode.
     txn_count: u32,
-    /// Some wanted entry has a schema part; when none has, the restore is data-only
-    /// ("implied data-only restore") and `--disable-triggers` takes effect.
-    schema_restored: bool,
     report: RenderReport,
 }
 
@@ -263,6 +249,24 @@ impl<'a> Renderer<'a> {
     fn put_all(&mut self, parts: &[&[u8]]) -> Result<()> {
         for p in parts {
             self.out.put(p)?;
+        }
+        Ok(())
+    }
+
+    /// Prints statements; each command of a per-large-object series counts as a
+    /// `--transaction-size` action of its own (`IssueCommandPerBlob`).
+    fn emit(&mut self, statements: &[Statement]) -> Result<()> {
+        for statement in statements {
+            let (text, terminator) = statement.script_text();
+            self.out.put(text)?;
+            self.out.put(terminator)?;
+            if matches!(statement, Statement::PerBlob(_)) && self.opts.transaction_size > 0 {
+                self.txn_count += 1;
+                if self.txn_count >= self.opts.transaction_size {
+                    self.put(b"COMMIT;\nBEGIN;\n\n")?;
+                    self.txn_count = 0;
+                }
+            }
         }
         Ok(())
     }
@@ -279,7 +283,7 @@ impl<'a> Renderer<'a> {
     }
 
     fn run(&mut self, plan: &[PlannedEntry], source: &mut dyn DataSource) -> Result<()> {
-        if self.opts.schema_requested && !self.schema_restored {
+        if self.opts.schema_requested && !self.statements.schema_restored() {
             self.progress(|| "implied no-schema restore".to_string());
         }
         self.put(b"--\n-- PostgreSQL database dump\n--\n\n")?;
@@ -349,31 +353,8 @@ impl<'a> Renderer<'a> {
 
     /// `_doSetFixedOutputState`.
     fn fixed_output_state(&mut self) -> Result<()> {
-        self.put(
-            b"SET statement_timeout = 0;\n\
-              SET lock_timeout = 0;\n\
-              SET idle_in_transaction_session_timeout = 0;\n\
-              SET transaction_timeout = 0;\n",
-        )?;
-        let enc = self.quoter.encoding.name();
-        self.put_all(&[b"SET client_encoding = '", enc.as_bytes(), b"';\n"])?;
-        let std = if self.quoter.std_strings { &b"on"[..] } else { &b"off"[..] };
-        self.put_all(&[b"SET standard_conforming_strings = ", std, b";\n"])?;
-        if let Some(role) = self.opts.role.clone() {
-            let role = self.quoter.ident(&role);
-            self.put_all(&[b"SET ROLE ", &role, b";\n"])?;
-        }
-        if let Some(sp) = self.searchpath.clone() {
-            self.put(&sp)?;
-        }
-        self.put(b"SET check_function_bodies = false;\nSET xmloption = content;\nSET client_min_messages = warning;\n")?;
-        if !self.quoter.std_strings {
-            self.put(b"SET escape_string_warning = off;\n")?;
-        }
-        if self.opts.enable_row_security {
-            self.put(b"SET row_security = on;\n")?;
-        } else {
-            self.put(b"SET row_security = off;\n")?;
+        for setting in self.statements.fixed_session_setup(true) {
+            self.put(&setting)?;
         }
         if self.opts.transaction_size > 0 {
             self.put(b"\nBEGIN;\n")?;
@@ -395,38 +376,18 @@ impl<'a> Renderer<'a> {
             if !(item.reqs.schema() || item.reqs.data()) {
                 continue;
             }
-            let Some(drop) = te.drop_stmt.as_deref() else {
+            if te.drop_stmt.is_none() {
                 continue;
-            };
+            }
             let mut not_allowed_in_txn = false;
             self.progress(|| format!("dropping {} {}", lossy(te.desc.as_bytes()), lossy_tag(te)));
             if self.opts.transaction_size > 0 && is_db {
                 not_allowed_in_txn = true;
                 self.put(b"COMMIT;\n")?;
             }
-            self.become_owner(te)?;
-            self.select_output_schema(te.namespace.as_deref())?;
-
-            if te.desc == Desc::BlobMetadata {
-                if self.opts.if_exists {
-                    self.command_per_blob(
-                        te,
-                        b"SELECT pg_catalog.lo_unlink(oid) FROM pg_catalog.pg_largeobject_metadata WHERE oid = '",
-                        b"'",
-                    )?;
-                } else {
-                    self.command_per_blob(te, b"SELECT pg_catalog.lo_unlink('", b"')")?;
-                }
-            } else if !drop.is_empty() {
-                if !self.opts.if_exists || drop.starts_with(b"--") {
-                    self.put(drop)?;
-                } else if te.desc == Desc::Blob {
-                    self.drop_lo_if_exists(te.catalog_id.oid)?;
-                } else {
-                    let rewritten = self.add_if_exists(te, drop);
-                    self.put(&rewritten)?;
-                }
-            }
+            let mut statements = Vec::new();
+            self.statements.drop_statements(&mut self.state, te, &mut statements, &mut self.report.warnings);
+            self.emit(&statements)?;
 
             if self.opts.transaction_size > 0 {
                 if not_allowed_in_txn {
@@ -442,56 +403,8 @@ impl<'a> Renderer<'a> {
             }
         }
         // The schema a `SET search_path` named may be gone now.
-        self.curr_schema = None;
+        self.state.forget_schema();
         Ok(())
-    }
-
-    /// Injects `IF EXISTS` into a drop statement, as stock's drop pass does.
-    fn add_if_exists(&mut self, te: &TocEntry, drop: &[u8]) -> Vec<u8> {
-        let mut result = Vec::with_capacity(drop.len() + 10);
-        let mut rest = drop;
-        if rest.starts_with(b"ALTER TABLE") {
-            result.extend_from_slice(b"ALTER TABLE IF EXISTS");
-            rest = &rest[11..];
-        }
-        if matches!(te.desc, Desc::Default | Desc::DatabaseProperties) || rest.starts_with(b"CREATE OR REPLACE VIEW") {
-            result.extend_from_slice(rest);
-            return result;
-        }
-        let mut marker = match te.desc {
-            Desc::Constraint | Desc::CheckConstraint | Desc::FkConstraint => b"DROP CONSTRAINT".to_vec(),
-            _ => {
-                let mut m = b"DROP ".to_vec();
-                m.extend_from_slice(te.desc.as_bytes());
-                m
-            }
-        };
-        // Stock formats the marker into a 40-byte buffer.
-        marker.truncate(39);
-        match find(rest, &marker) {
-            Some(at) => {
-                result.extend_from_slice(&rest[..at]);
-                result.extend_from_slice(&marker);
-                result.extend_from_slice(b" IF EXISTS");
-                result.extend_from_slice(&rest[at + marker.len()..]);
-            }
-            None => {
-                self.report.warnings.push(format!(
-                    "could not find where to insert IF EXISTS in statement \"{}\"",
-                    lossy(drop)
-                ));
-                result.extend_from_slice(rest);
-            }
-        }
-        result
-    }
-
-    /// `DropLOIfExists` in script mode.
-    fn drop_lo_if_exists(&mut self, oid: u32) -> Result<()> {
-        let line = format!(
-            "SELECT pg_catalog.lo_unlink(oid) FROM pg_catalog.pg_largeobject_metadata WHERE oid = '{oid}';\n"
-        );
-        self.put(line.as_bytes())
     }
 
     /// `restore_toc_entry` for one wanted entry.
@@ -523,18 +436,21 @@ impl<'a> Renderer<'a> {
                 match te.desc {
                     Desc::Blobs => {
                         self.progress(|| "processing BLOBS".to_string());
-                        self.select_output_schema(Some(b"pg_catalog"))?;
+                        self.select_catalog_schema()?;
                         self.restore_large_objects(te, source)?;
                     }
                     Desc::BlobComments => {
                         self.progress(|| "processing BLOB COMMENTS".to_string());
-                        self.select_output_schema(Some(b"pg_catalog"))?;
+                        self.select_catalog_schema()?;
                         self.copy_entry_data(te, source)?;
                     }
                     _ => {
-                        self.disable_triggers_if_necessary(te)?;
-                        self.become_owner(te)?;
-                        self.select_output_schema(te.namespace.as_deref())?;
+                        if self.statements.toggles_triggers() {
+                            self.progress(|| format!("disabling triggers for {}", lossy_tag(te)));
+                        }
+                        let mut statements = Vec::new();
+                        self.statements.data_prologue(&mut self.state, te, &mut statements);
+                        self.emit(&statements)?;
                         self.progress(|| {
                             // Stock prints a missing namespace as C's "(null)".
                             let ns = te.namespace.as_deref().map(lossy).unwrap_or_else(|| "(null)".into());
@@ -544,7 +460,12 @@ impl<'a> Renderer<'a> {
                             self.put(copy)?;
                         }
                         self.copy_entry_data(te, source)?;
-                        self.enable_triggers_if_necessary(te)?;
+                        if self.statements.toggles_triggers() {
+                            self.progress(|| format!("enabling triggers for {}", lossy_tag(te)));
+                        }
+                        let mut statements = Vec::new();
+                        self.statements.data_epilogue(&mut self.state, te, &mut statements);
+                        self.emit(&statements)?;
                     }
                 }
             } else if !defn_dumped {
@@ -593,7 +514,7 @@ impl<'a> Renderer<'a> {
         }
         let old_style = self.toc.header.version < ArchiveVersion::V1_12;
         let clean = self.opts.clean;
-        let quoter = self.quoter;
+        let quoter = self.statements.quoter();
         let progress = self.opts.progress;
         let reports_per_lo = if self.opts.tar_input { 2 } else { 1 };
         let mut restored = 0usize;
@@ -656,21 +577,15 @@ impl<'a> Renderer<'a> {
         if let Some(key) = self.opts.restrict_key.clone() {
             self.put_all(&[b"\\restrict ", &key, b"\n\n"])?;
         }
-        self.curr_user = None;
-        self.curr_schema = None;
-        self.curr_table_am = None;
-        self.curr_tablespace = None;
+        self.state.reset();
         self.fixed_output_state()
     }
 
     /// `_printTocEntry`.
     fn print_toc_entry(&mut self, te: &TocEntry, prefix: Prefix) -> Result<()> {
-        self.become_owner(te)?;
-        self.select_output_schema(te.namespace.as_deref())?;
-        self.select_tablespace(te.tablespace.as_deref())?;
-        if te.relkind != b'p' {
-            self.select_table_am(te.table_am.as_deref())?;
-        }
+        let mut statements = Vec::new();
+        self.statements.entry_context(&mut self.state, te, &mut statements);
+        self.emit(&statements)?;
 
         self.put(b"--\n")?;
         if self.opts.verbose {
@@ -733,347 +648,23 @@ impl<'a> Renderer<'a> {
         }
         self.put(b"--\n\n")?;
 
-        let defn = te.defn.as_deref();
-        let defn_is_comment = defn.is_some_and(|d| d.starts_with(b"--"));
-        if self.opts.no_owner && te.desc == Desc::Schema && !defn_is_comment {
-            // Old pg_dump put AUTHORIZATION into CREATE SCHEMA; -O must not keep it.
-            let id = self.quoter.ident(te.tag.as_deref().unwrap_or(b""));
-            self.put_all(&[b"CREATE SCHEMA ", &id, b";\n\n\n"])?;
-        } else if te.desc == Desc::BlobMetadata {
-            self.command_per_blob(te, b"SELECT pg_catalog.lo_create('", b"')")?;
-        } else if te.desc == Desc::Acl && te.tag.as_deref().is_some_and(|t| t.starts_with(b"LARGE OBJECTS")) {
-            self.acl_per_blob(te)?;
-        } else if let Some(d) = defn.filter(|d| !d.is_empty()) {
-            self.put_all(&[d, b"\n\n"])?;
-            // Multi-statement definitions count as several actions (functions excepted:
-            // their bodies are full of semicolons).
-            if self.opts.transaction_size > 0 && !matches!(te.desc, Desc::Function | Desc::Procedure) {
-                let semicolons = d.iter().filter(|&&b| b == b';').count() as u32;
-                if semicolons > 1 {
-                    self.txn_count += semicolons - 1;
-                }
-            }
-        }
-
-        let owner_nonempty = te.owner.as_deref().is_some_and(|o| !o.is_empty());
-        let drop_nonempty = te.drop_stmt.as_deref().is_some_and(|d| !d.is_empty());
-        if !self.opts.no_owner
-            && (!self.opts.use_set_session_authorization || (te.desc == Desc::Schema && defn_is_comment))
-            && owner_nonempty
-            && drop_nonempty
-        {
-            let owner = self.quoter.ident(te.owner.as_deref().unwrap_or(b""));
-            if te.desc == Desc::BlobMetadata {
-                let mut end = b" OWNER TO ".to_vec();
-                end.extend_from_slice(&owner);
-                self.command_per_blob(te, b"ALTER LARGE OBJECT ", &end)?;
-            } else {
-                let what = self.object_description(te)?;
-                if !what.is_empty() {
-                    self.put_all(&[b"ALTER ", &what, b" OWNER TO ", &owner, b";\n\n"])?;
-                }
-            }
-        }
-
-        if te.relkind == b'p' {
-            self.table_am_no_storage(te)?;
-        }
-        if is_acl(te) {
-            // ACL commands may contain SET SESSION AUTHORIZATION.
-            self.curr_user = None;
-        }
+        statements.clear();
+        let extra_actions = self.statements.definition(&mut self.state, te, &mut statements)?;
+        self.emit(&statements)?;
+        self.txn_count += extra_actions;
         Ok(())
     }
 
-    /// `_getObjectDescription`: what follows `ALTER` in `ALTER ... OWNER TO`; empty for
-    /// objects that have no owner of their own.
-    fn object_description(&self, te: &TocEntry) -> Result<Vec<u8>> {
-        let mut buf = Vec::new();
-        match te.desc {
-            Desc::Collation
-            | Desc::Conversion
-            | Desc::Domain
-            | Desc::ForeignTable
-            | Desc::MaterializedView
-            | Desc::Sequence
-            | Desc::Statistics
-            | Desc::Table
-            | Desc::TextSearchDictionary
-            | Desc::TextSearchConfiguration
-            | Desc::Type
-            | Desc::View
-            | Desc::Database
-            | Desc::ProceduralLanguage
-            | Desc::Schema
-            | Desc::EventTrigger
-            | Desc::ForeignDataWrapper
-            | Desc::Server
-            | Desc::Publication
-            | Desc::Subscription => {
-                buf.extend_from_slice(te.desc.as_bytes());
-                buf.push(b' ');
-                if let Some(ns) = te.namespace.as_deref().filter(|n| !n.is_empty()) {
-                    self.quoter.push_ident(&mut buf, ns);
-                    buf.push(b'.');
-                }
-                self.quoter.push_ident(&mut buf, te.tag.as_deref().unwrap_or(b""));
-            }
-            // Large objects are named by number, never quoted.
-            Desc::Blob => {
-                buf.extend_from_slice(b"LARGE OBJECT ");
-                buf.extend_from_slice(te.tag.as_deref().unwrap_or(b""));
-            }
-            // The signature is exactly what the DROP statement names.
-            Desc::Aggregate
-            | Desc::Function
-            | Desc::Operator
-            | Desc::OperatorClass
-            | Desc::OperatorFamily
-            | Desc::Procedure => {
-                let drop = te.drop_stmt.as_deref().unwrap_or(b"");
-                let mut body = drop.get(5..).unwrap_or(b"");
-                while let Some((&last, head)) = body.split_last() {
-                    if last == b'\n' || last == b';' {
-                        body = head;
-                    } else {
-                        break;
-                    }
-                }
-                buf.extend_from_slice(body);
-            }
-            Desc::Cast
-            | Desc::CheckConstraint
-            | Desc::Constraint
-            | Desc::DatabaseProperties
-            | Desc::Default
-            | Desc::FkConstraint
-            | Desc::Index
-            | Desc::Rule
-            | Desc::Trigger
-            | Desc::RowSecurity
-            | Desc::Policy
-            | Desc::UserMapping => {}
-            _ => {
-                return Err(Error::Script(format!(
-                    "don't know how to set owner for object type \"{}\"",
-                    lossy(te.desc.as_bytes())
-                )))
-            }
-        }
-        Ok(buf)
-    }
-
-    /// `IssueCommandPerBlob`: `begin<oid>end;` for every OID line of a BLOB METADATA
-    /// defn, then a blank line.
-    fn command_per_blob(&mut self, te: &TocEntry, begin: &[u8], end: &[u8]) -> Result<()> {
-        let defn = te.defn.as_deref().unwrap_or(b"");
-        let mut rest = defn;
-        while let Some(nl) = rest.iter().position(|&b| b == b'\n') {
-            let oid = &rest[..nl];
-            self.put_all(&[begin, oid, end, b";\n"])?;
-            if self.opts.transaction_size > 0 {
-                self.txn_count += 1;
-                if self.txn_count >= self.opts.transaction_size {
-                    self.put(b"COMMIT;\nBEGIN;\n\n")?;
-                    self.txn_count = 0;
-                }
-            }
-            rest = &rest[nl + 1..];
-        }
-        self.put(b"\n")
-    }
-
-    /// `IssueACLPerBlob`: each GRANT/REVOKE of a `LARGE OBJECTS a..b` ACL entry is
-    /// re-issued for every large object of the group's BLOB METADATA entry.
-    fn acl_per_blob(&mut self, te: &TocEntry) -> Result<()> {
-        let first_dep = te.dependencies.first().copied().unwrap_or(0);
-        let blob_te = self
-            .by_id
-            .get(&first_dep)
-            .map(|&i| &self.toc.entries[i])
-            .ok_or_else(|| Error::Script(format!("could not find entry for ID {first_dep}")))?;
-        let defn = te.defn.as_deref().unwrap_or(b"");
-        let mut in_quotes = false;
-        let mut start = 0usize;
-        let mut second: Option<(usize, usize)> = None; // (end of first half, start of second)
-        let mut i = 0usize;
-        while i < defn.len() {
-            let c = defn[i];
-            if c == b'"' {
-                in_quotes = !in_quotes;
-            }
-            if in_quotes {
-                i += 1;
-                continue;
-            }
-            if defn[i..].starts_with(b"LARGE OBJECT ") {
-                let first_end = i + 13;
-                // The OID's first digit is dropped with the terminator, the rest skipped.
-                let mut j = first_end + 1;
-                while j < defn.len() && defn[j].is_ascii_digit() {
-                    j += 1;
-                }
-                second = Some((first_end, j));
-                i = j;
-            } else if c == b';' {
-                let Some((first_end, second_start)) = second else {
-                    return Err(Error::Script(format!(
-                        "cannot parse large-object ACL command in entry {}: {}",
-                        te.dump_id,
-                        lossy(&defn[start..=i])
-                    )));
-                };
-                let begin = defn[start..first_end].to_vec();
-                let end = defn[second_start.min(i)..i].to_vec();
-                self.command_per_blob(blob_te, &begin, &end)?;
-                i += 1;
-                while i < defn.len() && defn[i].is_ascii_whitespace() {
-                    i += 1;
-                }
-                start = i;
-                second = None;
-            } else {
-                i += 1;
-            }
-        }
-        Ok(())
-    }
-
-    /// `_becomeOwner`: only with `--use-set-session-authorization` (and not `-O`).
-    fn become_owner(&mut self, te: &TocEntry) -> Result<()> {
-        if self.opts.no_owner || !self.opts.use_set_session_authorization {
-            return Ok(());
-        }
-        let owner = te.owner.clone();
-        self.become_user(owner.as_deref())
-    }
-
-    /// `_becomeUser`: `SET SESSION AUTHORIZATION` unless already that user.
-    fn become_user(&mut self, user: Option<&[u8]>) -> Result<()> {
-        let user = user.unwrap_or(b"");
-        if self.curr_user.as_deref() == Some(user) {
-            return Ok(());
-        }
-        let mut cmd = b"SET SESSION AUTHORIZATION ".to_vec();
-        if user.is_empty() {
-            cmd.extend_from_slice(b"DEFAULT");
-        } else {
-            self.quoter.push_literal(&mut cmd, user);
-        }
-        cmd.extend_from_slice(b";\n\n");
-        self.put(&cmd)?;
-        self.curr_user = Some(user.to_vec());
-        Ok(())
-    }
-
-    /// `_selectOutputSchema`: only for archives without a SEARCHPATH entry.
-    fn select_output_schema(&mut self, schema: Option<&[u8]>) -> Result<()> {
-        if self.searchpath.is_some() {
-            return Ok(());
-        }
-        let Some(schema) = schema.filter(|s| !s.is_empty()) else {
-            return Ok(());
-        };
-        if self.curr_schema.as_deref() == Some(schema) {
-            return Ok(());
-        }
-        let mut cmd = b"SET search_path = ".to_vec();
-        self.quoter.push_ident(&mut cmd, schema);
-        if schema != b"pg_catalog" {
-            cmd.extend_from_slice(b", pg_catalog");
-        }
-        cmd.extend_from_slice(b";\n\n");
-        self.put(&cmd)?;
-        self.curr_schema = Some(schema.to_vec());
-        Ok(())
-    }
-
-    /// `_selectTablespace`.
-    fn select_tablespace(&mut self, tablespace: Option<&[u8]>) -> Result<()> {
-        if self.opts.no_tablespaces {
-            return Ok(());
-        }
-        let Some(want) = tablespace else {
-            return Ok(());
-        };
-        if self.curr_tablespace.as_deref() == Some(want) {
-            return Ok(());
-        }
-        let mut cmd = b"SET default_tablespace = ".to_vec();
-        if want.is_empty() {
-            cmd.extend_from_slice(b"''");
-        } else {
-            self.quoter.push_ident(&mut cmd, want);
-        }
-        cmd.extend_from_slice(b";\n\n");
-        self.put(&cmd)?;
-        self.curr_tablespace = Some(want.to_vec());
-        Ok(())
-    }
-
-    /// `_selectTableAccessMethod`.
-    fn select_table_am(&mut self, table_am: Option<&[u8]>) -> Result<()> {
-        if self.opts.no_table_access_method {
-            return Ok(());
-        }
-        let Some(want) = table_am else {
-            return Ok(());
-        };
-        if self.curr_table_am.as_deref() == Some(want) {
-            return Ok(());
-        }
-        let mut cmd = b"SET default_table_access_method = ".to_vec();
-        self.quoter.push_ident(&mut cmd, want);
-        cmd.extend_from_slice(b";\n\n");
-        self.put(&cmd)?;
-        self.curr_table_am = Some(want.to_vec());
-        Ok(())
-    }
-
-    /// `_printTableAccessMethodNoStorage`: partitioned tables get their access method
-    /// with ALTER TABLE after the definition.
-    fn table_am_no_storage(&mut self, te: &TocEntry) -> Result<()> {
-        if self.opts.no_table_access_method {
-            return Ok(());
-        }
-        let Some(am) = te.table_am.as_deref() else {
-            return Ok(());
-        };
-        let mut cmd = b"ALTER TABLE ".to_vec();
-        cmd.extend_from_slice(&self.quoter.qualified(te.namespace.as_deref(), te.tag.as_deref().unwrap_or(b"")));
-        cmd.extend_from_slice(b" SET ACCESS METHOD ");
-        self.quoter.push_ident(&mut cmd, am);
-        cmd.extend_from_slice(b";\n\n");
-        self.put(&cmd)
-    }
-
-    /// `_disableTriggersIfNecessary`: data-only restores with `--disable-triggers`.
-    fn disable_triggers_if_necessary(&mut self, te: &TocEntry) -> Result<()> {
-        self.toggle_triggers(te, b"DISABLE")
-    }
-
-    /// `_enableTriggersIfNecessary`.
-    fn enable_triggers_if_necessary(&mut self, te: &TocEntry) -> Result<()> {
-        self.toggle_triggers(te, b"ENABLE")
-    }
-
-    fn toggle_triggers(&mut self, te: &TocEntry, verb: &[u8]) -> Result<()> {
-        if self.schema_restored || !self.opts.disable_triggers {
-            return Ok(());
-        }
-        let verb_text = if verb == b"DISABLE" { "disabling" } else { "enabling" };
-        self.progress(|| format!("{verb_text} triggers for {}", lossy_tag(te)));
-        // Only a superuser can disable constraint triggers; without -S the session
-        // user is assumed to be one.
-        let superuser = self.opts.superuser.clone();
-        self.become_user(superuser.as_deref())?;
-        let table = self.quoter.qualified(te.namespace.as_deref(), te.tag.as_deref().unwrap_or(b""));
-        self.put_all(&[b"ALTER TABLE ", &table, b" ", verb, b" TRIGGER ALL;\n\n"])
+    /// `_selectOutputSchema(AH, "pg_catalog")` before large objects.
+    fn select_catalog_schema(&mut self) -> Result<()> {
+        let mut statements = Vec::new();
+        self.statements.select_output_schema(&mut self.state, Some(b"pg_catalog"), &mut statements);
+        self.emit(&statements)
     }
 }
 
 /// Reads until `buf` is full or the input ends; returns how much was read.
-fn fill(r: &mut dyn Read, buf: &mut [u8]) -> std::io::Result<usize> {
+pub fn fill(r: &mut dyn Read, buf: &mut [u8]) -> std::io::Result<usize> {
     let mut filled = 0;
     while filled < buf.len() {
         match r.read(&mut buf[filled..]) {
@@ -1084,13 +675,6 @@ fn fill(r: &mut dyn Read, buf: &mut [u8]) -> std::io::Result<usize> {
         }
     }
     Ok(filled)
-}
-
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    if needle.is_empty() || needle.len() > hay.len() {
-        return None;
-    }
-    hay.windows(needle.len()).position(|w| w == needle)
 }
 
 /// An error while reading an entry's data: the reader's own error when it carries one

@@ -3,7 +3,9 @@
 
 use super::*;
 use crate::model::{ArchiveTime, CatalogId, FormatCode, CompressionAlgorithm, Header, HeaderCompression, Section};
+use crate::model::DumpId;
 use crate::select::Reqs;
+use std::collections::HashMap;
 use std::io::Cursor;
 
 fn header() -> Header {
