@@ -68,6 +68,8 @@ pub struct InsertTable {
     pub needs_override: bool,
     /// A foreign table: reading it needs `restrict_nonsystem_relation_kind` relaxed.
     pub foreign: bool,
+    /// The row filter of an extension configuration table (`WHERE ...`).
+    pub filter_cond: Option<String>,
 }
 
 impl InsertTable {
@@ -98,6 +100,8 @@ impl InsertTable {
                 .iter()
                 .any(|c| !c.is_dropped && c.identity == b'a'),
             foreign: t.relkind == b'f',
+            filter_cond: crate::objects::table_data::filter_cond(catalog, table_oid)
+                .map(str::to_string),
         })
     }
 }
@@ -246,6 +250,10 @@ async fn cursor_inserts(
     }
     select.extend_from_slice(b" FROM ONLY ");
     select.extend_from_slice(&table.source);
+    if let Some(cond) = &table.filter_cond {
+        select.push(b' ');
+        select.extend_from_slice(cond.as_bytes());
+    }
     let select = String::from_utf8_lossy(&select).into_owned();
     simple(client, &select).await?;
 

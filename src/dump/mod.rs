@@ -70,6 +70,9 @@ pub async fn collect(session: &Session, opts: &CollectOptions) -> Result<Collect
     objects::extension::collect(session, &mut cat, include_everything, &filter).await?;
     objects::schema::collect(session, &mut cat, &filter).await?;
     objects::table::collect(session, &mut cat, &filter).await?;
+    // Stock decides membership while reading tables (`selectDumpableTable`), before
+    // their indexes and constraints inherit the table's dump flags.
+    objects::extension::apply_membership(&mut cat);
     objects::function::collect(session, &mut cat).await?;
     objects::types::collect(session, &mut cat).await?;
     objects::language::collect(session, &mut cat, include_everything).await?;
@@ -115,19 +118,21 @@ pub async fn collect(session: &Session, opts: &CollectOptions) -> Result<Collect
             .await?,
         );
     }
+    let selection = objects::table_data::DataSelection {
+        only_sequences: !opts.emit.dump_data,
+        no_unlogged: opts.no_unlogged_table_data,
+        excluded: filter.table_data_excluded().clone(),
+        foreign_tables: filter.foreign_data_tables().clone(),
+        load_via_partition_root: opts.emit.load_via_partition_root,
+        unsafe_partitioned: if opts.emit.dump_data {
+            objects::table_data::unsafe_partitioned_tables(session).await?
+        } else {
+            Default::default()
+        },
+    };
+    // Extension configuration tables get data objects first, even without data.
+    objects::table_data::collect_extension_config(session, &mut cat, &filter, &selection).await?;
     if opts.emit.dump_data || opts.sequence_data {
-        let selection = objects::table_data::DataSelection {
-            only_sequences: !opts.emit.dump_data,
-            no_unlogged: opts.no_unlogged_table_data,
-            excluded: filter.table_data_excluded().clone(),
-            foreign_tables: filter.foreign_data_tables().clone(),
-            load_via_partition_root: opts.emit.load_via_partition_root,
-            unsafe_partitioned: if opts.emit.dump_data {
-                objects::table_data::unsafe_partitioned_tables(session).await?
-            } else {
-                Default::default()
-            },
-        };
         objects::table_data::collect(&mut cat, &selection);
     }
     objects::extension::apply_membership(&mut cat);

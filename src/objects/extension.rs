@@ -26,6 +26,9 @@ pub struct Extension {
     pub schema: String,
     pub dump_contains: Components,
     pub dump_id: i32,
+    /// Configuration tables (`extconfig`) with their row filters (`extcondition`,
+    /// e.g. `WHERE NOT standard`; empty for all rows).
+    pub config: Vec<(u32, String)>,
 }
 
 /// Extension OID and DumpId by member object.
@@ -42,7 +45,8 @@ pub async fn collect(
 ) -> Result<(), CatalogError> {
     let rows = session
         .query(
-            "SELECT x.tableoid, x.oid, x.extname, n.nspname FROM pg_catalog.pg_extension x \
+            "SELECT x.tableoid, x.oid, x.extname, n.nspname, x.extconfig, x.extcondition \
+             FROM pg_catalog.pg_extension x \
              LEFT JOIN pg_catalog.pg_namespace n ON n.oid = x.extnamespace ORDER BY x.oid",
         )
         .await?;
@@ -76,6 +80,16 @@ pub async fn collect(
             schema: r.string("nspname")?,
             dump_contains: dump,
             dump_id: id,
+            config: config_tables(
+                r.opt("extconfig")?.unwrap_or(""),
+                r.opt("extcondition")?.unwrap_or(""),
+            )
+            .map_err(|m| {
+                CatalogError::Inconsistent(format!(
+                    "extension {}: {m}",
+                    r.text("extname").unwrap_or("")
+                ))
+            })?,
         });
     }
     let members = session
@@ -94,6 +108,19 @@ pub async fn collect(
         );
     }
     Ok(())
+}
+
+/// `extconfig` and `extcondition` paired, as `processExtensionTables` reads them.
+fn config_tables(extconfig: &str, extcondition: &str) -> Result<Vec<(u32, String)>, String> {
+    if extconfig.is_empty() && extcondition.is_empty() {
+        return Ok(Vec::new());
+    }
+    let tables: Vec<u32> = crate::catalog::parse_int_array(extconfig);
+    let conditions = crate::catalog::parse_text_array_owned(extcondition);
+    if tables.len() != conditions.len() {
+        return Err("mismatched number of configurations and conditions for extension".into());
+    }
+    Ok(tables.into_iter().zip(conditions).collect())
 }
 
 /// `checkExtensionMembership` for every collected object: members depend on their

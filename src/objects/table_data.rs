@@ -9,9 +9,13 @@ use std::collections::HashSet;
 use pgark_formats::model::{CatalogId, Desc, Section};
 
 use crate::catalog::{CatalogError, Session};
+use crate::dump::filter::Filter;
 use crate::dump::toc::{EmitCx, NewEntry, TocBuilder};
 use crate::objects::table::Table;
 use crate::objects::{Catalog, Components, DumpObject, Kind};
+
+/// `pg_namespace`'s catalog OID.
+const PG_NAMESPACE: u32 = 2615;
 
 #[derive(Debug, Clone)]
 pub struct TableData {
@@ -19,6 +23,8 @@ pub struct TableData {
     /// The rows are loaded through the partition root (`--load-via-partition-root`,
     /// or forced for partitions of a hash-on-enum partitioned table): that root's OID.
     pub load_via_root: Option<u32>,
+    /// The row filter of an extension configuration table (`filtercond`).
+    pub filter_cond: Option<String>,
 }
 
 /// Which tables' data the options leave in or out (`makeTableDataInfo`'s tests).
@@ -69,54 +75,160 @@ fn partition_root(cat: &Catalog, t: &Table, sel: &DataSelection) -> Option<u32> 
 }
 
 /// Which relations get data: tables and sequences whose table dumps DATA, less those
-/// the options exclude.
+/// the options exclude (`getTableData`).
 pub fn collect(cat: &mut Catalog, sel: &DataSelection) {
+    let has_data: HashSet<u32> = cat.table_data.iter().map(|d| d.table_oid).collect();
     for ti in 0..cat.tables.len() {
         let t = &cat.tables[ti];
-        let wanted = match t.relkind {
-            b'S' => true,
-            b'r' | b'm' => !sel.only_sequences,
-            b'f' => !sel.only_sequences && sel.foreign_tables.contains(&t.oid),
-            _ => false,
-        } && !(sel.no_unlogged && t.persistence == b'u')
-            && !sel.excluded.contains(&t.oid);
-        if !wanted {
+        if has_data.contains(&t.oid) {
             continue;
         }
-        let tid = t.dump_id;
-        let Some(tobj) = cat.objects.get(tid) else {
+        let Some(tobj) = cat.objects.get(t.dump_id) else {
             continue;
         };
-        if !tobj.dump.has(Components::DATA) {
+        // Extension members' data is their extension's (configuration tables only).
+        if cat.extension_members.contains_key(&tobj.catalog_id) {
             continue;
         }
-        let (name, ns, catalog_id) = (tobj.name.clone(), tobj.namespace.clone(), tobj.catalog_id);
-        let kind = match t.relkind {
-            b'S' => Kind::SequenceSet,
-            b'm' => Kind::RefreshMatView,
-            _ => Kind::TableData,
-        };
-        let table_oid = t.oid;
-        let load_via_root = partition_root(cat, t, sel);
-        let idx = cat.table_data.len();
-        cat.table_data.push(TableData {
-            table_oid,
-            load_via_root,
-        });
-        // Stock gives data objects the table's OID with a zero tableoid.
-        let id = cat.objects.add(
-            kind,
-            CatalogId {
-                table_oid: 0,
-                oid: catalog_id.oid,
-            },
-            name,
-            ns,
-            idx,
-        );
-        cat.objects.set_dump(id, Components::DATA);
-        cat.objects.add_dependency(id, tid);
+        if !tobj.dump.has(Components::DATA) || (sel.only_sequences && t.relkind != b'S') {
+            continue;
+        }
+        make_table_data(cat, ti, sel, None);
     }
+}
+
+/// `makeTableDataInfo`: the data object of table `ti`, unless its kind has no data or
+/// the options exclude it; `filter_cond` restricts its rows.
+fn make_table_data(cat: &mut Catalog, ti: usize, sel: &DataSelection, filter_cond: Option<String>) {
+    let t = &cat.tables[ti];
+    let wanted = match t.relkind {
+        b'S' | b'r' | b'm' => true,
+        b'f' => sel.foreign_tables.contains(&t.oid),
+        _ => false,
+    } && !(sel.no_unlogged && t.persistence == b'u')
+        && !sel.excluded.contains(&t.oid);
+    if !wanted {
+        return;
+    }
+    let tid = t.dump_id;
+    let Some(tobj) = cat.objects.get(tid) else {
+        return;
+    };
+    let (name, ns, catalog_id) = (tobj.name.clone(), tobj.namespace.clone(), tobj.catalog_id);
+    let kind = match t.relkind {
+        b'S' => Kind::SequenceSet,
+        b'm' => Kind::RefreshMatView,
+        _ => Kind::TableData,
+    };
+    let table_oid = t.oid;
+    let load_via_root = partition_root(cat, t, sel);
+    let idx = cat.table_data.len();
+    cat.table_data.push(TableData {
+        table_oid,
+        load_via_root,
+        filter_cond,
+    });
+    // Stock gives data objects the table's OID with a zero tableoid.
+    let id = cat.objects.add(
+        kind,
+        CatalogId {
+            table_oid: 0,
+            oid: catalog_id.oid,
+        },
+        name,
+        ns,
+        idx,
+    );
+    cat.objects.set_dump(id, Components::DATA);
+    cat.objects.add_dependency(id, tid);
+}
+
+/// `processExtensionTables`: the data of extension configuration tables, dumped (with
+/// the extension's row filter) when their extension is, or when the table or its
+/// schema is asked for explicitly — even without data (stock treats it as schema).
+/// Data of a configuration table referencing another by foreign key is loaded after.
+pub async fn collect_extension_config(
+    session: &Session,
+    cat: &mut Catalog,
+    filter: &Filter,
+    sel: &DataSelection,
+) -> Result<(), CatalogError> {
+    let mut wanted: Vec<(usize, String)> = Vec::new();
+    for x in &cat.extensions {
+        if filter.extension_included(x.oid) == Some(false) || filter.extension_excluded(x.oid) {
+            continue;
+        }
+        let ext_defined = cat
+            .objects
+            .get(x.dump_id)
+            .is_some_and(|o| o.dump.has(Components::DEFINITION));
+        for (table_oid, condition) in &x.config {
+            let Some(&ti) = cat.table_by_oid.get(table_oid) else {
+                continue;
+            };
+            let t = &cat.tables[ti];
+            let schema = cat.schemas.iter().find(|s| s.name == t.schema);
+            let schema_dump = schema
+                .and_then(|s| {
+                    cat.objects.by_catalog_id(CatalogId {
+                        table_oid: PG_NAMESPACE,
+                        oid: s.oid,
+                    })
+                })
+                .and_then(|id| cat.objects.get(id))
+                .map(|o| o.dump)
+                .unwrap_or(Components::NONE);
+            let mut dump = ext_defined;
+            if !ext_defined {
+                if filter.has_table_includes() && filter.table_included(*table_oid) {
+                    dump = true;
+                }
+                if schema_dump.has(Components::DATA) {
+                    dump = true;
+                }
+            }
+            if filter.table_excluded(*table_oid)
+                || schema.is_some_and(|s| filter.schema_excluded(s.oid))
+            {
+                dump = false;
+            }
+            if dump && !wanted.iter().any(|(i, _)| *i == ti) {
+                wanted.push((ti, condition.clone()));
+            }
+        }
+    }
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    for (ti, condition) in wanted {
+        let cond = (!condition.is_empty()).then_some(condition);
+        make_table_data(cat, ti, sel, cond);
+    }
+    let rows = session
+        .query(
+            "SELECT conrelid, confrelid FROM pg_constraint \
+             JOIN pg_depend ON (objid = confrelid) \
+             WHERE contype = 'f' AND refclassid = 'pg_extension'::regclass \
+             AND classid = 'pg_class'::regclass;",
+        )
+        .await?;
+    let data_of = |cat: &Catalog, table: u32| -> Option<i32> {
+        cat.objects.all().iter().find_map(|o| {
+            (o.kind == Kind::TableData
+                && cat
+                    .table_data
+                    .get(o.model)
+                    .is_some_and(|d| d.table_oid == table))
+            .then_some(o.dump_id)
+        })
+    };
+    for r in rows.iter() {
+        let (con, referenced) = (r.oid("conrelid")?, r.oid("confrelid")?);
+        if let (Some(con_data), Some(ref_data)) = (data_of(cat, con), data_of(cat, referenced)) {
+            cat.objects.add_dependency(con_data, ref_data);
+        }
+    }
+    Ok(())
 }
 
 /// The column list of a COPY (`fmtCopyColumnList`): `(a, b)` of every non-dropped,
@@ -222,18 +334,32 @@ pub fn by_dump_id(cat: &Catalog, dump_id: i32) -> Option<&TableData> {
         .flatten()
 }
 
-/// The `COPY ... TO stdout` that produces an entry's rows; foreign tables are read
-/// through `COPY (SELECT ...)` as stock does.
+/// The row filter of `table_oid`'s data, if it is an extension configuration table
+/// dumped with one.
+pub fn filter_cond(catalog: &Catalog, table_oid: u32) -> Option<&str> {
+    catalog
+        .table_data
+        .iter()
+        .find(|d| d.table_oid == table_oid)
+        .and_then(|d| d.filter_cond.as_deref())
+}
+
+/// The `COPY ... TO stdout` that produces an entry's rows; foreign tables and filtered
+/// configuration tables are read through `COPY (SELECT ...)` as stock does.
 pub fn copy_out_sql(cx: &EmitCx<'_>, table_oid: u32) -> Option<String> {
     let t = cx.catalog.table_by_oid(table_oid)?;
     let qualname = cx.qualified(&t.schema, &t.name);
     let cols = copy_columns(cx, table_oid);
-    if t.relkind == b'f' {
+    let cond = filter_cond(cx.catalog, table_oid);
+    if t.relkind == b'f' || cond.is_some() {
         let list = match cols.strip_prefix('(').and_then(|c| c.strip_suffix(')')) {
             Some(inner) if !inner.is_empty() => format!("{inner} "),
             _ => "* ".to_string(),
         };
-        return Some(format!("COPY (SELECT {list}FROM {qualname} ) TO stdout;"));
+        return Some(format!(
+            "COPY (SELECT {list}FROM {qualname} {}) TO stdout;",
+            cond.unwrap_or("")
+        ));
     }
     Some(format!("COPY {qualname} {cols} TO stdout;"))
 }
