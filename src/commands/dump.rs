@@ -19,7 +19,7 @@ use crate::commands::restore::{generate_restrict_key, valid_restrict_key};
 use crate::conn::{ConnectOptions, SystemEnv};
 use crate::dump::data;
 use crate::dump::toc::EmitOptions;
-use crate::dump::{build_toc, collect, CollectOptions, Collected, HeaderInfo};
+use crate::dump::{build_toc, collect_with_helper, CollectOptions, Collected, HeaderInfo};
 use crate::{Error, Result};
 
 /// Runs `pgark dump`.
@@ -274,7 +274,13 @@ async fn read_database(
         no_subscriptions: args.no_subscriptions,
         no_security_labels: args.no_security_labels,
     };
-    let collected = collect(&session, &opts).await?;
+    // A second session in the same snapshot runs the costliest catalog query meanwhile
+    // (`dump::collect_with_helper`).
+    let snapshot = data::snapshot::shared_snapshot(&session, args.snapshot.as_deref()).await?;
+    let helper = data::snapshot::open_workers(connect, &session_options, &snapshot, 1)
+        .await?
+        .pop();
+    let collected = collect_with_helper(&session, helper, &opts).await?;
     for w in &collected.warnings {
         eprintln!("pg_dump: warning: {w}");
     }

@@ -58,6 +58,21 @@ pub struct Collected {
 
 /// Reads the catalogs and sorts the objects.
 pub async fn collect(session: &Session, opts: &CollectOptions) -> Result<Collected, CatalogError> {
+    collect_with_helper(session, None, opts).await
+}
+
+/// [`collect`], with `helper` (a second session inside the same snapshot, when given)
+/// running the costliest catalog query, getIndexes' (`pg_get_indexdef` of every
+/// index), on the server in parallel with the collectors that come before it.
+pub async fn collect_with_helper(
+    session: &Session,
+    helper: Option<Session>,
+    opts: &CollectOptions,
+) -> Result<Collected, CatalogError> {
+    let mut index_rows = helper.map(|helper| {
+        let sql = objects::index::query_sql(session.version);
+        tokio::spawn(async move { helper.query(&sql).await })
+    });
     let mut cat = Catalog::default();
     let roles = session
         .query("SELECT oid, rolname FROM pg_catalog.pg_roles ORDER BY 1")
@@ -94,7 +109,15 @@ pub async fn collect(session: &Session, opts: &CollectOptions) -> Result<Collect
     objects::transform::collect(session, &mut cat, include_everything).await?;
     objects::event_trigger::collect(session, &mut cat, include_everything).await?;
     objects::constraint::collect_checks(session, &mut cat).await?;
-    objects::index::collect(session, &mut cat).await?;
+    match index_rows.take() {
+        Some(task) => {
+            let rows = task.await.map_err(|e| {
+                CatalogError::Inconsistent(format!("catalog helper connection: {e}"))
+            })??;
+            objects::index::collect_rows(&mut cat, &rows)?;
+        }
+        None => objects::index::collect(session, &mut cat).await?,
+    }
     objects::attach::collect_indexes(&mut cat);
     objects::statistics_ext::collect(session, &mut cat).await?;
     objects::constraint::collect_foreign_keys(session, &mut cat).await?;

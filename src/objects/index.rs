@@ -5,7 +5,7 @@
 
 use pgark_formats::model::{CatalogId, Desc, Section};
 
-use crate::catalog::{CatalogError, ServerVersion, Session};
+use crate::catalog::{CatalogError, Rows, ServerVersion, Session};
 use crate::dump::toc::{EmitCx, NewEntry, TocBuilder};
 use crate::objects::comment::{self, CommentTarget};
 use crate::objects::constraint::{Constraint, ConstraintKind};
@@ -37,23 +37,29 @@ pub struct Index {
 /// `getIndexes`: all valid indexes of collected tables in one query, ordered by
 /// table then index name; the constraint of an index gets its DumpId right after it.
 pub async fn collect(session: &Session, cat: &mut Catalog) -> Result<(), CatalogError> {
-    let nnd = if session.version.at_least(ServerVersion::PG15) {
+    let rows = session.query(&query_sql(session.version)).await?;
+    collect_rows(cat, &rows)
+}
+
+/// `getIndexes`' query (`dump::collect` may run it early on a helper connection).
+pub fn query_sql(version: ServerVersion) -> String {
+    let nnd = if version.at_least(ServerVersion::PG15) {
         "i.indnullsnotdistinct"
     } else {
         "false AS indnullsnotdistinct"
     };
-    let period = if session.version.at_least(ServerVersion::PG18) {
+    let period = if version.at_least(ServerVersion::PG18) {
         "c.conperiod"
     } else {
         "false AS conperiod"
     };
     let sql = format!(
         "SELECT t.tableoid, t.oid, i.indrelid, t.relname AS indexname, \
-         pg_catalog.pg_get_indexdef(i.indexrelid) AS indexdef, i.indnkeyatts, i.indisclustered, i.indisreplident, {nnd}, \
+         CASE WHEN c.oid IS NULL THEN pg_catalog.pg_get_indexdef(i.indexrelid) END AS indexdef, i.indnkeyatts, i.indisclustered, i.indisreplident, {nnd}, \
          (SELECT pg_catalog.array_agg(a.attname ORDER BY k.n) FROM unnest(i.indkey::pg_catalog.int2[]) WITH ORDINALITY AS k(attnum, n) \
             LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum) AS attnames, \
          c.contype, c.conname, c.condeferrable, c.condeferred, c.tableoid AS contableoid, c.oid AS conoid, {period}, \
-         pg_catalog.pg_get_constraintdef(c.oid, false) AS condef, \
+         CASE WHEN c.contype = 'x' THEN pg_catalog.pg_get_constraintdef(c.oid, false) END AS condef, \
          (SELECT spcname FROM pg_catalog.pg_tablespace s WHERE s.oid = t.reltablespace) AS tablespace, \
          t.reloptions AS indreloptions, coalesce(inh.inhparent, 0) AS parentidx, \
          (SELECT pg_catalog.array_agg(attnum || ':' || attstattarget ORDER BY attnum) FROM pg_catalog.pg_attribute \
@@ -67,7 +73,11 @@ pub async fn collect(session: &Session, cat: &mut Catalog) -> Result<(), Catalog
          WHERE (i.indisvalid OR tc.relkind = 'p') AND i.indisready {SKIP_SYSTEM_NAMESPACES} \
          ORDER BY i.indrelid, indexname"
     );
-    let rows = session.query(&sql).await?;
+    sql
+}
+
+/// `getIndexes` on the rows of [`query_sql`].
+pub fn collect_rows(cat: &mut Catalog, rows: &Rows) -> Result<(), CatalogError> {
     for r in rows.iter() {
         let table_oid = r.oid("indrelid")?;
         let Some(table) = cat.table_by_oid(table_oid) else {
