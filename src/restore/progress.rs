@@ -117,7 +117,10 @@ impl Progress {
         let stored = self.inner.stored_done.load(Ordering::Relaxed);
         let elapsed = now.duration_since(self.inner.started).as_secs_f64();
         let total = self.inner.total_bytes;
-        let share = if total > 0 { format!(" ({}% of archive data)", stored.min(total) * 100 / total) } else { String::new() };
+        let share = match (stored.min(total) * 100).checked_div(total) {
+            Some(percent) => format!(" ({percent}% of archive data)"),
+            None => String::new(),
+        };
         let eta = if stored > 0 && total > stored && elapsed > 0.0 {
             let rate = stored as f64 / elapsed;
             format!(", ETA {}", human_duration((total - stored) as f64 / rate))
