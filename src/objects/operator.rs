@@ -291,7 +291,7 @@ mod tests {
             tie_break(b'b', t("pg_catalog", "int4"), t("pg_catalog", "int8")),
         );
         let prefix = object(4, tie_break(b'l', none, t("pg_catalog", "int4")));
-        let mut all = vec![&infix_int8, &infix_int4, &infix_mixed, &prefix];
+        let mut all = [&infix_int8, &infix_int4, &infix_mixed, &prefix];
         all.sort_by(|a, b| crate::graph::sort::compare(a, b));
         let oids: Vec<u32> = all.iter().map(|o| o.catalog_id.oid).collect();
         assert_eq!(oids, vec![4, 2, 3, 1]);
