@@ -18,13 +18,7 @@ use pgark_testkit::{available_majors, fixtures, repo_root, scratch_dir, stock_to
 const KEY: &str = "DumpKey0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTU";
 
 /// (server major, fixture, why pgark's output still differs).
-const KNOWN_FAILING: &[(u32, &str, &str)] = &[
-    (14, "kinds", "aggregates, operators, operator classes/families, collations, casts, conversions, text search, FDWs/servers, base/range types, statistics objects, event triggers not emitted yet"),
-    (16, "kinds", "aggregates, operators, operator classes/families, collations, casts, conversions, text search, FDWs/servers, base/range types, statistics objects, event triggers not emitted yet"),
-    (17, "kinds", "aggregates, operators, operator classes/families, collations, casts, conversions, text search, FDWs/servers, base/range types, statistics objects, event triggers not emitted yet"),
-    (15, "kinds", "aggregates, operators, operator classes/families, collations, casts, conversions, text search, FDWs/servers, base/range types, statistics objects, event triggers not emitted yet"),
-    (18, "kinds", "aggregates, operators, operator classes/families, collations, casts, conversions, text search, FDWs/servers, base/range types, statistics objects, event triggers not emitted yet"),
-];
+const KNOWN_FAILING: &[(u32, &str, &str)] = &[];
 
 fn pgark_bin() -> PathBuf {
     let target = match std::env::var_os("CARGO_TARGET_DIR") {
