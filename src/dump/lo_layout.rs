@@ -111,7 +111,7 @@ pub fn to_pre_1_16(toc: &mut Toc) -> Option<LegacyBlobs> {
         .iter()
         .flat_map(|(&id, (oids, _))| oids.iter().map(move |&o| (o, id)))
         .collect();
-    objects.sort_by(|a, b| a.0.to_string().cmp(&b.0.to_string()));
+    objects.sort_by_key(|&(oid, _)| oid.to_string());
     let mut pre_data = Vec::new();
     for &(oid, group) in &objects {
         let (oids, owner) = &groups[&group];
