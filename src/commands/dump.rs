@@ -171,7 +171,10 @@ async fn dump(args: &DumpArgs, format: FormatArg, restrict_key: Option<Vec<u8>>)
 
 /// pg_dump's checks of the data options (INSERTs, foreign data).
 fn check_data_options(args: &DumpArgs) -> Result<()> {
-    if args.rows_per_insert == Some(0) {
+    if args
+        .rows_per_insert
+        .is_some_and(|n| n == 0 || n > i32::MAX as u32)
+    {
         return Err(Error::Usage(
             "--rows-per-insert must be in range 1..2147483647".into(),
         ));
