@@ -161,35 +161,36 @@ fn repair_loop(cat: &mut Catalog, lp: &[DumpId], b: Boundaries, warnings: &mut V
     }
     if n > 2 {
         for &v in lp {
-            if relkind(cat, v).is_some() {
+            if relkind(cat, v) == Some(b'v') {
                 if let Some(&r) = lp.iter().find(|&&r| is_on_select_rule_of(cat, r, v)) {
                     view_rule_multi_loop(cat, v, r, b);
                     return;
                 }
             }
         }
+        // A matview (or its statistics) and a boundary: the object after the boundary
+        // in the loop moves to post-data.
         for &m in lp {
-            if relkind(cat, m) == Some(b'm') {
-                if let Some(j) = lp
-                    .iter()
-                    .position(|&x| kind(cat, x) == Some(Kind::PreDataBoundary))
-                {
-                    let next = lp[(j + 1) % n];
-                    cat.objects.remove_dependency(lp[j], next);
-                    return;
-                }
+            let boundary = if relkind(cat, m) == Some(b'm') {
+                Kind::PreDataBoundary
             } else if crate::objects::rel_stats::is_matview_stats(cat, m) {
-                // A matview's statistics and the post-data boundary: the statistics
-                // (if next in the loop) move to post-data.
-                if let Some(j) = lp
-                    .iter()
-                    .position(|&x| kind(cat, x) == Some(Kind::PostDataBoundary))
-                {
-                    let next = lp[(j + 1) % n];
-                    cat.objects.remove_dependency(lp[j], next);
-                    crate::objects::rel_stats::postpone_matview_stats(cat, next);
-                    return;
-                }
+                Kind::PostDataBoundary
+            } else {
+                continue;
+            };
+            if let Some(j) = lp.iter().position(|&x| kind(cat, x) == Some(boundary)) {
+                matview_boundary_multi_loop(cat, lp[j], lp[(j + 1) % n]);
+                return;
+            }
+        }
+        // A function (SQL-standard body reading a table) and the pre-data boundary.
+        if lp.iter().any(|&f| kind(cat, f) == Some(Kind::Function)) {
+            if let Some(j) = lp
+                .iter()
+                .position(|&x| kind(cat, x) == Some(Kind::PreDataBoundary))
+            {
+                function_boundary_multi_loop(cat, lp[j], lp[(j + 1) % n]);
+                return;
             }
         }
     }
@@ -218,6 +219,15 @@ fn repair_loop(cat: &mut Catalog, lp: &[DumpId], b: Boundaries, warnings: &mut V
         for (t, d) in [(lp[0], lp[1]), (lp[1], lp[0])] {
             if is_attrdef_of(cat, d, t) {
                 table_attrdef_loop(cat, t, d);
+                return;
+            }
+        }
+    }
+    // A partitioned index and its partition's index.
+    if n == 2 && kind(cat, lp[0]) == Some(Kind::Index) && kind(cat, lp[1]) == Some(Kind::Index) {
+        for (child, parent) in [(lp[0], lp[1]), (lp[1], lp[0])] {
+            if is_parent_index_of(cat, parent, child) {
+                cat.objects.remove_dependency(parent, child);
                 return;
             }
         }
@@ -286,6 +296,43 @@ fn repair_loop(cat: &mut Catalog, lp: &[DumpId], b: Boundaries, warnings: &mut V
         warnings.push(format!("detail: {}", describe(cat, id)));
     }
     arbitrary_break(cat, lp);
+}
+
+/// Whether index `parent` is the partitioned index that `child` is attached to.
+fn is_parent_index_of(cat: &Catalog, parent: DumpId, child: DumpId) -> bool {
+    let (Some(p), Some(c)) = (cat.objects.get(parent), cat.objects.get(child)) else {
+        return false;
+    };
+    p.kind == Kind::Index
+        && c.kind == Kind::Index
+        && cat.indexes[c.model].parent_index == cat.indexes[p.model].oid
+}
+
+/// `repairMatViewBoundaryMultiLoop`: the boundary lets go of the next object in the
+/// loop; a matview there is defined in post-data, a matview's statistics restored
+/// post-data.
+fn matview_boundary_multi_loop(cat: &mut Catalog, boundary: DumpId, next: DumpId) {
+    cat.objects.remove_dependency(boundary, next);
+    if relkind(cat, next) == Some(b'm') {
+        if let Some(m) = cat.objects.get(next).map(|o| o.model) {
+            cat.tables[m].postponed_def = true;
+        }
+    } else {
+        crate::objects::rel_stats::postpone_matview_stats(cat, next);
+    }
+}
+
+/// `repairFunctionBoundaryMultiLoop`: the boundary lets go of the next object in the
+/// loop; a function there is defined in post-data.
+fn function_boundary_multi_loop(cat: &mut Catalog, boundary: DumpId, next: DumpId) {
+    cat.objects.remove_dependency(boundary, next);
+    if let Some(m) = cat
+        .objects
+        .get(next)
+        .and_then(|o| (o.kind == Kind::Function).then_some(o.model))
+    {
+        cat.functions[m].postponed_def = true;
+    }
 }
 
 fn arbitrary_break(cat: &mut Catalog, lp: &[DumpId]) {
@@ -439,6 +486,7 @@ mod tests {
             acldefault: String::new(),
             is_populated: true,
             dummy_view: false,
+            postponed_def: false,
             of_type: None,
             toast_reloptions: Vec::new(),
         });
@@ -540,6 +588,53 @@ mod tests {
             "the sequence moves before the table: {order:?}"
         );
         assert!(!cat.attrdefs[0].separate);
+    }
+
+    /// CREATE MATERIALIZED VIEW m AS SELECT id, v FROM t GROUP BY id: m needs t's
+    /// primary key (post-data), which follows the pre-data boundary, which follows m.
+    /// The boundary lets go of m, which is defined in post-data.
+    #[test]
+    fn matview_on_post_data_object_is_postponed() {
+        use crate::graph::add_boundary_dependencies;
+        use crate::objects::constraint::{Constraint, ConstraintKind};
+        let mut cat = Catalog::default();
+        let t = table(&mut cat, 40, "t", b'r');
+        let m = table(&mut cat, 41, "m", b'm');
+        let pk = cat.objects.add(
+            Kind::Constraint,
+            CatalogId {
+                table_oid: 2606,
+                oid: 42,
+            },
+            "t_pkey",
+            Some("s".into()),
+            0,
+        );
+        cat.constraints.push(Constraint {
+            oid: 42,
+            name: "t_pkey".into(),
+            kind: ConstraintKind::PrimaryKey,
+            table_oid: 40,
+            table_name: "t".into(),
+            definition: String::new(),
+            deferrable: false,
+            deferred: false,
+            period: false,
+            is_local: true,
+            separate: true,
+            index: None,
+            dump_id: pk,
+        });
+        cat.objects.add_dependency(pk, t);
+        cat.objects.add_dependency(m, pk);
+        let b = create_boundaries(&mut cat);
+        add_boundary_dependencies(&mut cat, b);
+        let (order, warnings) = sort_all(&mut cat, b);
+        assert!(warnings.is_empty(), "{warnings:?}");
+        let pos = |id| order.iter().position(|&x| x == id).expect("placed");
+        assert!(pos(pk) < pos(m), "{order:?}");
+        assert!(cat.tables[1].postponed_def);
+        assert!(!cat.tables[0].postponed_def);
     }
 
     /// A loop of unrelated kinds: stock's warning and an arbitrary break.

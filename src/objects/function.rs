@@ -45,6 +45,9 @@ pub struct Function {
     pub parallel: u8,
     pub language: String,
     pub acl: DumpableAcl,
+    /// Set by the function/boundary loop repair: a function whose SQL-standard body
+    /// reads a table is defined in post-data.
+    pub postponed_def: bool,
 }
 
 /// `getFuncs`: one query for every non-aggregate function outside pg_catalog that is
@@ -118,6 +121,7 @@ pub async fn collect(session: &Session, cat: &mut Catalog) -> Result<(), Catalog
                 acldefault: r.string("acldefault")?,
                 initprivs: r.opt_string("initprivs")?,
             },
+            postponed_def: false,
         };
         let keys: Vec<(String, String)> = parse_text_array(r.text("argsortkeys")?)
             .into_iter()
@@ -285,7 +289,11 @@ pub fn emit(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {
             } else {
                 Desc::Function
             },
-            Section::PreData,
+            if f.postponed_def {
+                Section::PostData
+            } else {
+                Section::PreData
+            },
             tag,
         );
         e.catalog_id = obj.catalog_id;

@@ -89,6 +89,9 @@ pub struct Table {
     /// Set by the view/rule loop repair: the view is created with a dummy query and
     /// its real one comes from its separate ON SELECT rule (`CREATE OR REPLACE VIEW`).
     pub dummy_view: bool,
+    /// Set by the matview/boundary loop repair: a materialized view defined in
+    /// post-data.
+    pub postponed_def: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -180,6 +183,7 @@ pub async fn collect(
             acldefault: r.string("acldefault")?,
             is_populated: r.bool("relispopulated")?,
             dummy_view: false,
+            postponed_def: false,
         };
         let idx = cat.tables.len();
         let id = cat.objects.add(
@@ -940,7 +944,11 @@ fn emit_definition(cx: &EmitCx<'_>, obj: &DumpObject, t: &Table, out: &mut TocBu
     if obj.dump.has(Components::DEFINITION) {
         let mut e = NewEntry::new(
             Desc::from_bytes(reltype.as_bytes()),
-            Section::PreData,
+            if t.postponed_def {
+                Section::PostData
+            } else {
+                Section::PreData
+            },
             t.name.clone(),
         );
         e.catalog_id = obj.catalog_id;
