@@ -803,6 +803,35 @@ fn client_encoding_latin1_matches_stock() {
         )
     );
 
+    // A LATIN1 database dumps in LATIN1 without -E (its encoding is the default).
+    cluster.psql(
+        "postgres",
+        "CREATE DATABASE latin ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0",
+    );
+    cluster.psql(
+        "latin",
+        "CREATE SCHEMA \"café\"; CREATE TABLE \"café\".\"crème\" (\"prénom\" text); \
+         INSERT INTO \"café\".\"crème\" VALUES ('brûlée');",
+    );
+    for opts in [&["latin"][..], &["-E", "UTF8", "latin"]] {
+        let stock = raw_dump(&cluster, true, opts).expect("stock pg_dump latin");
+        let ours = raw_dump(&cluster, false, opts).expect("pgark dump latin");
+        let (s, o) = (
+            without_version_line_bytes(&stock),
+            without_version_line_bytes(&ours),
+        );
+        assert!(
+            s == o,
+            "{opts:?}:\n{}",
+            unified_diff(
+                &String::from_utf8_lossy(&s),
+                &String::from_utf8_lossy(&o),
+                "stock",
+                "pgark"
+            )
+        );
+    }
+
     // opts.vals holds a check mark, which LATIN1 lacks.
     let stock_err = raw_dump(&cluster, true, &["-E", "LATIN1", "opts"]).expect_err("stock fails");
     let ours_err = raw_dump(&cluster, false, &["-E", "LATIN1", "opts"]).expect_err("pgark fails");
