@@ -1,0 +1,259 @@
+//! Contrib-extension sweep: one database per server (18 and 14) holding every extension
+//! of `pg_available_extensions` that installs without extra setup, in several schemas and
+//! owners, plus user objects that use them (`compat-tests/contrib/*.sql`). Every plain
+//! `pgark dump` variant must equal stock pg_dump 18's byte for byte (the two version
+//! comment lines aside), and `pg_restore -l` of both `-Fc` archives must be equal apart
+//! from dump IDs and the creation time.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use pgark_testkit::{available_majors, repo_root, scratch_dir, stock_tool, Cluster};
+
+const KEY: &str = "ContribKey0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRS";
+const DB: &str = "contrib";
+
+/// Extensions the user objects of `after.sql` need: they must install on every major.
+/// (postgres_fdw, dblink and uuid-ossp are not among them: where the server's libpq or libossp-uuid
+/// differs from the build's they do not load, and `postgres_fdw.sql` is skipped.)
+const REQUIRED: &[&str] = &[
+    "btree_gin",
+    "btree_gist",
+    "bloom",
+    "file_fdw",
+    "intarray",
+    "isn",
+    "lo",
+    "moddatetime",
+    "pg_buffercache",
+    "pg_stat_statements",
+    "pgcrypto",
+    "seg",
+    "tcn",
+    "unaccent",
+    "dict_int",
+];
+
+/// Plain-format dumps compared with stock, each (label, extra pg_dump arguments).
+const PLAIN_VARIANTS: &[(&str, &[&str])] = &[
+    ("schema", &["--schema-only"]),
+    ("full", &[]),
+    ("no-privileges", &["--schema-only", "--no-privileges"]),
+    ("no-owner", &["--schema-only", "-O"]),
+    ("schema-app", &["-n", "app"]),
+    ("schema-ext", &["-n", "ext"]),
+    (
+        "table-things",
+        &["-t", "app.things", "-t", "ext.hstore_settings"],
+    ),
+    ("exclude-ext", &["--schema-only", "-N", "ext"]),
+    ("clean", &["--schema-only", "-c", "--if-exists"]),
+];
+
+fn pgark_bin() -> PathBuf {
+    let target = match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) if !dir.is_empty() => {
+            let dir = PathBuf::from(dir);
+            if dir.is_absolute() {
+                dir
+            } else {
+                repo_root().join(dir)
+            }
+        }
+        _ => repo_root().join("target"),
+    };
+    let bin = target.join("debug").join("pgark");
+    assert!(
+        bin.is_file(),
+        "{} not found: build it first with `cargo build -p pgark`",
+        bin.display()
+    );
+    bin
+}
+
+fn must(cmd: &mut Command, what: &str) -> Output {
+    cmd.env("TZ", "UTC");
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("{what}: cannot run: {e}"));
+    assert!(
+        out.status.success(),
+        "{what} failed ({}):\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// Removes only the header's `-- Dumped from/by ... version` comment lines.
+fn without_version_lines(script: &[u8]) -> String {
+    String::from_utf8_lossy(script)
+        .split_inclusive('\n')
+        .filter(|l| {
+            !l.starts_with("-- Dumped from database version ")
+                && !l.starts_with("-- Dumped by pg_dump version ")
+        })
+        .collect()
+}
+
+/// `pg_restore -l` output without the creation time, the version lines and dump IDs.
+fn normalized_listing(listing: &[u8]) -> String {
+    String::from_utf8_lossy(listing)
+        .lines()
+        .filter(|l| {
+            !l.starts_with("; Archive created at")
+                && !l.starts_with(";     Dumped by pg_dump version")
+        })
+        .map(|l| match l.split_once(';') {
+            Some((id, rest)) if !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) => {
+                format!("ID;{rest}")
+            }
+            _ => l.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// A unified diff of stock's and pgark's text (stock first), or `None` when equal.
+fn difference(stock: &str, ours: &str) -> Option<String> {
+    (stock != ours).then(|| {
+        let diff = pgark_testkit::roundtrip::unified_diff(stock, ours, "stock", "pgark");
+        // Long diffs are kept on disk; the message shows their start.
+        diff.lines().take(80).collect::<Vec<_>>().join("\n")
+    })
+}
+
+/// Installs every available extension not yet installed; returns those that failed,
+/// each with the server's first error line.
+fn install_all_extensions(cluster: &Cluster) -> Vec<(String, String)> {
+    let names = cluster.psql(
+        DB,
+        "SELECT name FROM pg_available_extensions WHERE installed_version IS NULL ORDER BY name",
+    );
+    let mut failed = Vec::new();
+    for name in names.lines() {
+        // CASCADE may have installed it already as another one's requirement.
+        let sql = format!(
+            "CREATE EXTENSION IF NOT EXISTS \"{}\" CASCADE",
+            name.replace('"', "\"\"")
+        );
+        let mut psql = cluster.tool("psql");
+        psql.args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", DB, "-c", &sql]);
+        let out = psql
+            .output()
+            .unwrap_or_else(|e| panic!("psql {sql:?}: cannot run: {e}"));
+        if !out.status.success() {
+            let err = String::from_utf8_lossy(&out.stderr);
+            failed.push((
+                name.to_string(),
+                err.lines().next().unwrap_or("").to_string(),
+            ));
+        }
+    }
+    failed
+}
+
+fn dump(cluster: &Cluster, stock: bool, args: &[&str], what: &str) -> Output {
+    let mut cmd = if stock {
+        Command::new(stock_tool(18, "pg_dump"))
+    } else {
+        let mut cmd = Command::new(pgark_bin());
+        cmd.arg("dump");
+        cmd
+    };
+    cluster.apply_env(&mut cmd);
+    cmd.args(args).arg(DB);
+    must(&mut cmd, what)
+}
+
+/// Every comparison; each mismatch becomes one message (outputs written to `dir`).
+fn compare(cluster: &Cluster, dir: &Path) -> Vec<String> {
+    let major = cluster.major();
+    let mut failures = Vec::new();
+    let key = format!("--restrict-key={KEY}");
+    for (label, extra) in PLAIN_VARIANTS {
+        let mut args = vec!["-Fp", key.as_str()];
+        args.extend_from_slice(extra);
+        let stock = without_version_lines(
+            &dump(cluster, true, &args, &format!("stock pg_dump {label}")).stdout,
+        );
+        let ours = without_version_lines(
+            &dump(cluster, false, &args, &format!("pgark dump {label}")).stdout,
+        );
+        if let Some(diff) = difference(&stock, &ours) {
+            std::fs::write(dir.join(format!("{major}.{label}.stock.sql")), &stock).ok();
+            std::fs::write(dir.join(format!("{major}.{label}.pgark.sql")), &ours).ok();
+            failures.push(format!(
+                "PG {major}: plain dump `{}` differs:\n{diff}",
+                args[2..].join(" ")
+            ));
+        }
+    }
+    let stock_archive = dir.join(format!("{major}.stock.dump"));
+    let ours_archive = dir.join(format!("{major}.pgark.dump"));
+    for (stock, archive) in [(true, &stock_archive), (false, &ours_archive)] {
+        let path = archive.display().to_string();
+        dump(cluster, stock, &["-Fc", "-f", &path], "-Fc dump");
+    }
+    let list = |archive: &Path| {
+        let mut cmd = Command::new(stock_tool(18, "pg_restore"));
+        cmd.arg("-l").arg(archive);
+        normalized_listing(&must(&mut cmd, "pg_restore -l").stdout)
+    };
+    if let Some(diff) = difference(&list(&stock_archive), &list(&ours_archive)) {
+        failures.push(format!("PG {major}: pg_restore -l of -Fc differs:\n{diff}"));
+    }
+    failures
+}
+
+fn sweep(major: u32) {
+    if !available_majors().contains(&major) {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "PostgreSQL {major} is not provisioned"
+        );
+        eprintln!("skipping: PostgreSQL {major} is not provisioned");
+        return;
+    }
+    let sql_dir = repo_root().join("compat-tests").join("contrib");
+    let cluster = Cluster::start(major);
+    cluster.create_database(DB);
+    cluster.psql_file(DB, &sql_dir.join("before.sql"));
+    let failed = install_all_extensions(&cluster);
+    for (name, why) in &failed {
+        eprintln!("PG {major}: extension {name} not installed: {why}");
+        assert!(
+            !REQUIRED.contains(&name.as_str()),
+            "PG {major}: required extension {name} failed to install: {why}"
+        );
+    }
+    let installed = cluster.psql(
+        DB,
+        "SELECT string_agg(extname || ' ' || extversion, ', ' ORDER BY extname) FROM pg_extension",
+    );
+    eprintln!("PG {major}: installed: {installed}");
+    cluster.psql_file(DB, &sql_dir.join("after.sql"));
+    if !failed.iter().any(|(name, _)| name == "postgres_fdw") {
+        cluster.psql_file(DB, &sql_dir.join("postgres_fdw.sql"));
+    }
+    let dir = scratch_dir();
+    let failures = compare(&cluster, dir.path());
+    if !failures.is_empty() {
+        let kept = dir.keep();
+        panic!(
+            "outputs kept in {}\n{}",
+            kept.display(),
+            failures.join("\n\n")
+        );
+    }
+}
+
+#[test]
+fn contrib_extensions_dump_like_stock_on_18() {
+    sweep(18);
+}
+
+#[test]
+fn contrib_extensions_dump_like_stock_on_14() {
+    sweep(14);
+}
