@@ -14,6 +14,11 @@
 #   --outputdir  where pg_regress writes results/ and regression.diffs (default: a temp
 #                dir removed at the end). The server writes there too (COPY TO), so it is
 #                made writable for every user.
+#   --contrib    also build database "contrib_regression": the regression SQL of the
+#                contrib modules listed in CONTRIB_MODULES (those the build ships), run
+#                one after another with psql into that one database (errors ignored),
+#                which leaves extensions with member objects, config tables and user
+#                objects using extension types behind.
 #
 # Inputs, cached under target/regression/src-MAJOR-COMMIT (keyed by commit):
 #   - src/test/regress of the branch point of MAJOR (the commit "Stamp HEAD as
@@ -42,12 +47,19 @@ host=${PGHOST:-}
 port=${PGPORT:-}
 user=${PGUSER:-postgres}
 outputdir=
+contrib=0
+# Contrib modules whose regression SQL needs no server configuration, no other server
+# and no input/ processing.
+CONTRIB_MODULES="hstore ltree pg_trgm citext cube seg btree_gist btree_gin isn intarray
+  earthdistance tablefunc lo tcn unaccent dict_int dict_xsyn fuzzystrmatch bloom uuid-ossp
+  tsm_system_rows tsm_system_time intagg moddatetime insert_username pgcrypto"
 while [ $# -gt 0 ]; do
   case "$1" in
     --host) host=$2; shift 2 ;;
     --port) port=$2; shift 2 ;;
     --user) user=$2; shift 2 ;;
     --outputdir) outputdir=$2; shift 2 ;;
+    --contrib) contrib=1; shift ;;
     *) die "unknown argument '$1'" ;;
   esac
 done
@@ -72,10 +84,16 @@ mkdir -p "$cache"
 # Concurrent runs of one major wait for the one filling the cache.
 exec 9>"$cache/.lock-$major"
 flock 9
-if [ ! -f "$src/.complete" ]; then
+if [ ! -f "$src/.complete-2" ]; then
   rm -rf "$src"
   mkdir -p "$src"
   git --git-dir="$mirror" archive "$commit" src/test/regress | tar -x -C "$src"
+  for m in $CONTRIB_MODULES; do
+    # Modules absent at this commit are skipped.
+    if git --git-dir="$mirror" cat-file -e "$commit:contrib/$m" 2>/dev/null; then
+      git --git-dir="$mirror" archive "$commit" "contrib/$m" | tar -x -C "$src"
+    fi
+  done
   mkdir -p "$src/lib"
   # Flags of PostgreSQL's own shared-module builds (Makefile.global CFLAGS_SL, -fno-strict-aliasing...).
   gcc -O1 -fPIC -shared -fno-strict-aliasing -fwrapv -Wno-deprecated-declarations \
@@ -85,7 +103,7 @@ if [ ! -f "$src/.complete" ]; then
   for lib in autoinc refint; do
     [ -f "$pg/lib/$lib.so" ] && ln -sf "$pg/lib/$lib.so" "$src/lib/$lib.so"
   done
-  touch "$src/.complete"
+  touch "$src/.complete-2"
 fi
 flock -u 9
 inputdir=$src/src/test/regress
@@ -151,4 +169,27 @@ tables=$("$pg/bin/psql" "${psql_args[@]}" -c "select count(*) from pg_class wher
     die "no regression database after pg_regress (output in $outputdir)"
   }
 echo "build.sh: database regression has $tables relations" >&2
+
+if [ "$contrib" = 1 ]; then
+  admin=(-X -q "--port=$port" "--username=$user" -d postgres)
+  [ -n "$host" ] && admin+=("--host=$host")
+  "$pg/bin/psql" "${admin[@]}" -c "SET client_min_messages = warning" \
+    -c "DROP DATABASE IF EXISTS contrib_regression" \
+    -c "CREATE DATABASE contrib_regression TEMPLATE template0" >/dev/null
+  db=(-X -q "--port=$port" "--username=$user" -d contrib_regression)
+  [ -n "$host" ] && db+=("--host=$host")
+  ran=0
+  for m in $CONTRIB_MODULES; do
+    dir=$src/contrib/$m
+    [ -f "$pg/share/extension/$m.control" ] && [ -f "$dir/Makefile" ] || continue
+    for t in $(sed -n 's/^REGRESS *= *//p' "$dir/Makefile" | head -n 1); do
+      [ -f "$dir/sql/$t.sql" ] || continue
+      (cd "$dir" && PG_ABS_SRCDIR=$dir PG_LIBDIR=$src/lib "$pg/bin/psql" "${db[@]}" \
+        -f "sql/$t.sql" >>"$outputdir/contrib.out" 2>&1) || true
+      ran=$((ran + 1))
+    done
+  done
+  extensions=$("$pg/bin/psql" "${db[@]}" -At -c "select count(*) from pg_extension")
+  echo "build.sh: database contrib_regression: $ran contrib test files, $extensions extensions" >&2
+fi
 [ "$keep_output" = 1 ] || rm -rf "$outputdir"

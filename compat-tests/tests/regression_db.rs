@@ -24,7 +24,9 @@ use std::process::{Command, Output};
 use pgark_testkit::{available_majors, repo_root, scratch_dir, stock_tool, Cluster};
 
 const KEY: &str = "RegressionKey0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNO";
-const DATABASE: &str = "regression";
+/// The core suite's database, and the one the contrib modules' regression SQL leaves
+/// behind (extensions, their member objects and configuration tables).
+const DATABASES: [&str; 2] = ["regression", "contrib_regression"];
 
 fn known_differences_file() -> PathBuf {
     repo_root().join("compat-tests/regression/KNOWN-DIFFERENCES.md")
@@ -107,6 +109,7 @@ struct EntryKey {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 struct Difference {
     major: u32,
+    database: String,
     status: Status,
     key: EntryKey,
 }
@@ -115,8 +118,9 @@ impl Difference {
     fn row(&self, reason: &str) -> String {
         let esc = |s: &str| s.replace('|', "\\|");
         format!(
-            "| {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} |",
             self.major,
+            self.database,
             self.status.as_str(),
             esc(&self.key.kind),
             esc(&self.key.schema),
@@ -147,7 +151,8 @@ fn row_cells(line: &str) -> Vec<String> {
     cells
 }
 
-/// The rows of KNOWN-DIFFERENCES.md: `| major | status | type | schema | name | reason |`.
+/// The rows of KNOWN-DIFFERENCES.md:
+/// `| major | database | status | type | schema | name | reason |`.
 fn known_differences() -> HashMap<Difference, String> {
     let path = known_differences_file();
     let text = std::fs::read_to_string(&path)
@@ -155,36 +160,37 @@ fn known_differences() -> HashMap<Difference, String> {
     let mut out = HashMap::new();
     for (no, line) in text.lines().enumerate() {
         let cells = row_cells(line);
-        if !line.trim_start().starts_with('|') || cells.len() != 6 {
+        if !line.trim_start().starts_with('|') || cells.len() != 7 {
             continue;
         }
         let Ok(major) = cells[0].parse::<u32>() else {
             continue; // header and separator rows
         };
-        let status = Status::parse(&cells[1]).unwrap_or_else(|| {
+        let status = Status::parse(&cells[2]).unwrap_or_else(|| {
             panic!(
                 "{}:{}: unknown status {:?} (missing, extra, changed, moved)",
                 path.display(),
                 no + 1,
-                cells[1]
+                cells[2]
             )
         });
         assert!(
-            !cells[5].is_empty(),
+            !cells[6].is_empty(),
             "{}:{}: every known difference needs its reason",
             path.display(),
             no + 1
         );
         let diff = Difference {
             major,
+            database: cells[1].clone(),
             status,
             key: EntryKey {
-                kind: cells[2].clone(),
-                schema: cells[3].clone(),
-                name: cells[4].clone(),
+                kind: cells[3].clone(),
+                schema: cells[4].clone(),
+                name: cells[5].clone(),
             },
         };
-        if out.insert(diff, cells[5].clone()).is_some() {
+        if out.insert(diff, cells[6].clone()).is_some() {
             panic!("{}:{}: listed twice", path.display(), no + 1);
         }
     }
@@ -254,7 +260,12 @@ fn longest_increasing(seq: &[usize]) -> HashSet<usize> {
 
 /// Entry-level differences between stock's and pgark's scripts, with a short diff of
 /// each changed entry for the failure message.
-fn differences(major: u32, stock: &Script, ours: &Script) -> Vec<(Difference, String)> {
+fn differences(
+    major: u32,
+    database: &str,
+    stock: &Script,
+    ours: &Script,
+) -> Vec<(Difference, String)> {
     // Duplicate headers (rare) are told apart by occurrence number.
     fn keyed(s: &Script) -> Vec<((EntryKey, usize), &str)> {
         let mut seen: HashMap<&EntryKey, usize> = HashMap::new();
@@ -277,6 +288,7 @@ fn differences(major: u32, stock: &Script, ours: &Script) -> Vec<(Difference, St
     let mut out = Vec::new();
     let diff = |status, key: &EntryKey| Difference {
         major,
+        database: database.to_string(),
         status,
         key: key.clone(),
     };
@@ -387,6 +399,7 @@ fn build_regression_database(cluster: &Cluster, outputdir: &Path) -> bool {
         ])
         .arg("--outputdir")
         .arg(outputdir)
+        .arg("--contrib")
         .output()
         .unwrap_or_else(|e| panic!("cannot run {}: {e}", script.display()));
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -415,59 +428,81 @@ fn check_major(major: u32) {
     if !build_regression_database(&cluster, &dir.path().join("pg_regress")) {
         return;
     }
+    let known = known_differences();
+    let mut failures = Vec::new();
+    for database in DATABASES {
+        failures.extend(compare_database(&cluster, database, dir.path(), &known));
+    }
+    if !failures.is_empty() {
+        let kept = dir.keep();
+        panic!(
+            "PG {major} regression databases: {} problem(s); scripts kept in {}\n\n{}",
+            failures.len(),
+            kept.display(),
+            failures.join("\n\n")
+        );
+    }
+}
+
+/// Compares stock's and pgark's dumps of one database; returns the problems found
+/// against the known differences of this major and database.
+fn compare_database(
+    cluster: &Cluster,
+    database: &str,
+    dir: &Path,
+    known: &HashMap<Difference, String>,
+) -> Vec<String> {
+    let major = cluster.major();
     let dump = |program: PathBuf, pre: &[&str], args: &[&str], what: &str| {
         let mut cmd = Command::new(program);
         cluster.apply_env(&mut cmd);
-        cmd.args(pre).args(args).arg(DATABASE);
-        must(&mut cmd, what).stdout
+        cmd.args(pre).args(args).arg(database);
+        must(&mut cmd, &format!("{what} {database}")).stdout
     };
     let restrict = format!("--restrict-key={KEY}");
-    let plain = ["--schema-only", "-Fp", restrict.as_str()];
-    let stock_text = without_version_lines(&dump(
-        stock_tool(18, "pg_dump"),
-        &[],
-        &plain,
-        "stock pg_dump -s",
-    ));
-    let ours_text = without_version_lines(&dump(pgark_bin(), &["dump"], &plain, "pgark dump -s"));
-    std::fs::write(dir.path().join("stock.sql"), &stock_text).ok();
-    std::fs::write(dir.path().join("pgark.sql"), &ours_text).ok();
-
-    let mut found = differences(major, &split_script(&stock_text), &split_script(&ours_text));
-    // The whole plain dump, data included (COPY rows, sequence values, REFRESH, large
-    // objects): its entries are checked against the same list.
-    let full = ["-Fp", restrict.as_str()];
-    let stock_full = without_version_lines(&dump(
-        stock_tool(18, "pg_dump"),
-        &[],
-        &full,
-        "stock pg_dump",
-    ));
-    let ours_full = without_version_lines(&dump(pgark_bin(), &["dump"], &full, "pgark dump"));
-    std::fs::write(dir.path().join("stock.full.sql"), &stock_full).ok();
-    std::fs::write(dir.path().join("pgark.full.sql"), &ours_full).ok();
-    for (d, detail) in differences(major, &split_script(&stock_full), &split_script(&ours_full)) {
-        if !found.iter().any(|(f, _)| *f == d) {
-            found.push((d, detail));
+    let mut found = Vec::new();
+    // The schema-only script, then the whole one with data (COPY rows, sequence values,
+    // REFRESH, large objects): the entries of both are checked against the same list.
+    for (label, args) in [
+        ("schema", vec!["--schema-only", "-Fp", restrict.as_str()]),
+        ("full", vec!["-Fp", restrict.as_str()]),
+    ] {
+        let stock = without_version_lines(&dump(
+            stock_tool(18, "pg_dump"),
+            &[],
+            &args,
+            "stock pg_dump",
+        ));
+        let ours = without_version_lines(&dump(pgark_bin(), &["dump"], &args, "pgark dump"));
+        std::fs::write(dir.join(format!("{database}.{label}.stock.sql")), &stock).ok();
+        std::fs::write(dir.join(format!("{database}.{label}.pgark.sql")), &ours).ok();
+        let (stock, ours) = (split_script(&stock), split_script(&ours));
+        if label == "schema" {
+            eprintln!(
+                "PG {major} {database}: {} entries in stock's schema script",
+                stock.entries.len()
+            );
+        }
+        for (d, detail) in differences(major, database, &stock, &ours) {
+            if !found.iter().any(|(f, _): &(Difference, String)| *f == d) {
+                found.push((d, detail));
+            }
         }
     }
-    let known: HashMap<Difference, String> = known_differences()
-        .into_iter()
-        .filter(|(d, _)| d.major == major)
+    let known: HashMap<&Difference, &String> = known
+        .iter()
+        .filter(|(d, _)| d.major == major && d.database == database)
         .collect();
     let mut by_status: HashMap<Status, usize> = HashMap::new();
     for (d, _) in &found {
         *by_status.entry(d.status).or_default() += 1;
     }
-    eprintln!(
-        "PG {major}: {} entries in stock's script; differences: {by_status:?}",
-        split_script(&stock_text).entries.len()
-    );
+    eprintln!("PG {major} {database}: differences {by_status:?}");
     if std::env::var_os("PGARK_REGRESSION_PRINT").is_some() {
         let mut rows: Vec<&Difference> = found.iter().map(|(d, _)| d).collect();
         rows.sort();
         for d in rows {
-            println!("{}", d.row(known.get(d).map_or("?", String::as_str)));
+            println!("{}", d.row(known.get(d).map_or("?", |r| r.as_str())));
         }
     }
     let found_set: HashSet<&Difference> = found.iter().map(|(d, _)| d).collect();
@@ -478,7 +513,7 @@ fn check_major(major: u32) {
         }
     }
     for (d, reason) in &known {
-        if !found_set.contains(d) {
+        if !found_set.contains(*d) {
             failures.push(format!(
                 "listed difference no longer occurs, remove it from KNOWN-DIFFERENCES.md: {}",
                 d.row(reason)
@@ -491,7 +526,7 @@ fn check_major(major: u32) {
     let listing = |program: PathBuf, pre: &[&str], file: &Path, what: &str| {
         let mut cmd = Command::new(program);
         cluster.apply_env(&mut cmd);
-        cmd.args(pre).args(["-Fc", "-f"]).arg(file).arg(DATABASE);
+        cmd.args(pre).args(["-Fc", "-f"]).arg(file).arg(database);
         must(&mut cmd, what);
         let mut list = Command::new(stock_tool(18, "pg_restore"));
         list.arg("-l").arg(file);
@@ -500,13 +535,13 @@ fn check_major(major: u32) {
     let stock_list = listing(
         stock_tool(18, "pg_dump"),
         &[],
-        &dir.path().join("stock.dump"),
+        &dir.join(format!("{database}.stock.dump")),
         "stock pg_dump -Fc",
     );
     let ours_list = listing(
         pgark_bin(),
         &["dump"],
-        &dir.path().join("pgark.dump"),
+        &dir.join(format!("{database}.pgark.dump")),
         "pgark dump -Fc",
     );
     if stock_list != ours_list {
@@ -516,21 +551,13 @@ fn check_major(major: u32) {
             .position(|(a, b)| a != b)
             .unwrap_or(stock_list.len().min(ours_list.len()));
         failures.push(format!(
-            "pg_restore -l differs at line {} (known differences left out):\n--- stock\n{}\n+++ pgark\n{}",
+            "{database}: pg_restore -l differs at line {} (known differences left out):\n--- stock\n{}\n+++ pgark\n{}",
             at + 1,
             stock_list[at..(at + 5).min(stock_list.len())].join("\n"),
             ours_list[at..(at + 5).min(ours_list.len())].join("\n"),
         ));
     }
-    if !failures.is_empty() {
-        let kept = dir.keep();
-        panic!(
-            "PG {major} regression database: {} problem(s); scripts kept in {}\n\n{}",
-            failures.len(),
-            kept.display(),
-            failures.join("\n\n")
-        );
-    }
+    failures
 }
 
 #[test]
@@ -552,8 +579,16 @@ mod unit {
     #[test]
     fn rows_split_on_unescaped_bars() {
         assert_eq!(
-            row_cells("| 18 | missing | OPERATOR | public | \\|\\|/ | why |"),
-            vec!["18", "missing", "OPERATOR", "public", "||/", "why"]
+            row_cells("| 18 | regression | missing | OPERATOR | public | \\|\\|/ | why |"),
+            vec![
+                "18",
+                "regression",
+                "missing",
+                "OPERATOR",
+                "public",
+                "||/",
+                "why"
+            ]
         );
     }
 
