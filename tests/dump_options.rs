@@ -750,6 +750,8 @@ fn client_encoding_latin1_matches_stock() {
         &["-E", "LATIN1"][..],
         &["-E", "latin1", "--inserts"],
         &["--encoding=LATIN1", "-a"],
+        &["-E", "WIN1252", "--inserts"],
+        &["-E", "LATIN9"],
     ] {
         let args: Vec<&str> = opts.iter().copied().chain(["enc"]).collect();
         let stock = raw_dump(&cluster, true, &args).expect("stock pg_dump -E");
@@ -836,6 +838,12 @@ fn client_encoding_latin1_matches_stock() {
     let stock_err = raw_dump(&cluster, true, &["-E", "LATIN1", "opts"]).expect_err("stock fails");
     let ours_err = raw_dump(&cluster, false, &["-E", "LATIN1", "opts"]).expect_err("pgark fails");
     let lacks = "character with byte sequence 0xe2 0x9c 0x93 in encoding \"UTF8\" has no equivalent in encoding \"LATIN1\"";
+    assert!(stock_err.contains(lacks), "{stock_err}");
+    assert!(ours_err.contains(lacks), "{ours_err}");
+    // KOI8R lacks the accented letters.
+    let stock_err = raw_dump(&cluster, true, &["-E", "KOI8R", "enc"]).expect_err("stock fails");
+    let ours_err = raw_dump(&cluster, false, &["-E", "KOI8R", "enc"]).expect_err("pgark fails");
+    let lacks = "has no equivalent in encoding \"KOI8R\"";
     assert!(stock_err.contains(lacks), "{stock_err}");
     assert!(ours_err.contains(lacks), "{ours_err}");
     let invalid = raw_dump(&cluster, false, &["-E", "klingon", "enc"]).expect_err("bad name");

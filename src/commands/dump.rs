@@ -249,6 +249,12 @@ async fn read_database(
             .map(crate::dump::encoding::canonical_name)
             .transpose()?,
     };
+    // A single-byte client encoding's table is read before the snapshot transaction.
+    let client_encoding = match &session_options.encoding {
+        Some(name) => name.clone(),
+        None => crate::dump::encoding::database_encoding(&connection.client).await?,
+    };
+    crate::dump::encoding::prepare(&connection.client, &client_encoding).await?;
     let session = Session::open(connection, &session_options).await?;
     let emit = EmitOptions {
         dump_schema: dump_schema(args),
