@@ -122,13 +122,16 @@ impl<'a> Generator<'a> {
     }
 
     /// `restore_toc_entry` for one entry in DB mode. `truncate` is stock's
-    /// `use_truncate` (already checked against load-via-partition-root).
+    /// `use_truncate` (already checked against load-via-partition-root); with it,
+    /// `freeze` loads the data with `COPY ... FREEZE` (worth it for big tables only:
+    /// it gives every table a visibility map).
     pub fn entry_actions(
         &self,
         state: &mut SessionState,
         te: &TocEntry,
         reqs: Reqs,
         truncate: bool,
+        freeze: bool,
     ) -> Result<EntryActions, SqlError> {
         let mut out = EntryActions::default();
         let mut defn_dumped = false;
@@ -172,7 +175,7 @@ impl<'a> Generator<'a> {
                             out.actions.push(Action::Sql(self.statements.truncate(te)));
                         }
                         match te.copy_stmt.as_deref().filter(|c| !c.is_empty()) {
-                            Some(copy) if truncate => out.actions.push(Action::Copy {
+                            Some(copy) if truncate && freeze => out.actions.push(Action::Copy {
                                 statement: with_freeze(copy),
                             }),
                             Some(copy) => out.actions.push(Action::Copy {

@@ -53,9 +53,9 @@ pub trait DataSource {
 
 /// Restore options: everything about `pg_restore -f` that is not entry selection
 /// (selection is decided by [`crate::select`] and passed in as the plan). The ones
-/// that change statements (`-O`, `-x` aside: `--no-tablespaces`, `--role`, ...) are
-/// read by [`EntryStatements`], for `pgark restore -d` as well, which leaves the
-/// script-only ones (`restrict_key`, `verbose`, `output_name`, ...) at their defaults.
+/// that change statements (`-O`, `--no-tablespaces`, `--role`, ...) are read by
+/// [`EntryStatements`], for `pgark restore -d` as well, which leaves the script-only
+/// ones (`restrict_key`, `verbose`, `output_name`, ...) at their defaults.
 #[derive(Debug, Clone, Default)]
 pub struct ScriptOptions {
     /// The psql `\restrict` key; `None` prints no `\restrict`/`\unrestrict` lines.
