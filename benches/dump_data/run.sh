@@ -5,7 +5,8 @@
 #       dominant table, pgbench_accounts);
 #   (b) about 1 GB in $WIDE_TABLES (default 4) similar wide tables of text, jsonb,
 #       bytea and numeric columns ($WIDE_ROWS rows each, default 300000).
-# Modes: -Fc (default gzip), -Fc -Z zstd, -Fd -j 2. For each: wall time, client CPU
+# Modes: -Fc (default gzip), -Fc -Z zstd, -Fd -j 2, and pgark's -Fd -j 2
+# --split-tables-larger-than=$SPLIT (default 256MB) against stock's -Fd -j 2. For each: wall time, client CPU
 # (user+sys), peak RSS, archive size, and pgark/stock ratios. Also the physical limit:
 # the time the server needs to stream the same tables with COPY ... TO STDOUT into a
 # discarding client (one connection, then two in parallel).
@@ -14,13 +15,14 @@
 # dumping the 1 GB table.
 #
 # Usage: benches/dump_data/run.sh [workdir]
-#   env: SCALE, WIDE_TABLES, WIDE_ROWS, PORT, PGBIN, PGARK (prebuilt binary), CARGO_TARGET_DIR
+#   env: SCALE, WIDE_TABLES, WIDE_ROWS, SPLIT, PORT, PGBIN, PGARK (prebuilt binary), CARGO_TARGET_DIR
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 SCALE=${SCALE:-70}
 WIDE_TABLES=${WIDE_TABLES:-4}
 WIDE_ROWS=${WIDE_ROWS:-300000}
+SPLIT=${SPLIT:-256MB}
 PORT=${PORT:-55450}
 PGBIN=${PGBIN:-$ROOT/target/pg/18/bin}
 WORK=${1:-$(mktemp -d /tmp/pgark-dump-bench.XXXXXX)}
@@ -92,8 +94,13 @@ prepare bench_wide
 measure() {
     local out=$1; shift
     rm -rf "$out"
+    /usr/bin/time -o "$WORK/time.txt" -f "%e %U %S %M" "$@" >/dev/null 2>"$WORK/dump.err" || {
+        echo "failed: $*" >&2
+        cat "$WORK/dump.err" >&2
+        exit 1
+    }
     local t
-    t=$( { /usr/bin/time -f "%e %U %S %M" "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1 )
+    t=$(tail -1 "$WORK/time.txt")
     local size
     size=$(du -sb "$out" | cut -f1)
     read -r wall user sys rss <<<"$t"
@@ -112,6 +119,8 @@ copy_limit() {
     echo "$end - $start" | bc
 }
 
+declare -A s_cache
+
 report() {
     printf '%-10s %-14s %-8s %8s %8s %9s %12s\n' "$@"
 }
@@ -122,14 +131,25 @@ for db in bench_pgbench bench_wide; do
     echo "== $db ($size of table data) on $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
     echo "   server COPY TO STDOUT into /dev/null: $(copy_limit "$db" 1) s on 1 connection, $(copy_limit "$db" 2) s on 2"
     report mode tool wall_s cpu_s rss_MB size_MB "pgark/stock"
-    for mode in "-Fc" "-Fc -Z zstd" "-Fd -j 2"; do
+    # Each mode: "stock options|pgark extra options". The last row is pgark's split mode
+    # (the dominant table read by both workers) against stock's -Fd -j 2.
+    for mode in "-Fc|" "-Fc -Z zstd|" "-Fd -j 2|" "-Fd -j 2|--split-tables-larger-than=$SPLIT"; do
+        opts=${mode%%|*}
+        extra=${mode#*|}
+        if [ -z "$extra" ] || [ -z "${s_cache[$opts]:-}" ]; then
+            # shellcheck disable=SC2086
+            s_cache[$opts]="$(measure "$WORK/stock.out" "$PGBIN/pg_dump" $opts -f "$WORK/stock.out" "$db")"
+        fi
+        read -r s_wall s_cpu s_rss s_size <<<"${s_cache[$opts]}"
         # shellcheck disable=SC2086
-        read -r s_wall s_cpu s_rss s_size <<<"$(measure "$WORK/stock.out" "$PGBIN/pg_dump" $mode -f "$WORK/stock.out" "$db")"
-        # shellcheck disable=SC2086
-        read -r p_wall p_cpu p_rss p_size <<<"$(measure "$WORK/pgark.out" "$PGARK" dump $mode -f "$WORK/pgark.out" "$db")"
-        report "$mode" "stock pg_dump" "$s_wall" "$s_cpu" "$((s_rss / 1024))" "$((s_size / 1048576))" ""
-        report "$mode" "pgark dump" "$p_wall" "$p_cpu" "$((p_rss / 1024))" "$((p_size / 1048576))" \
+        read -r p_wall p_cpu p_rss p_size <<<"$(measure "$WORK/pgark.out" "$PGARK" dump $opts $extra -f "$WORK/pgark.out" "$db")"
+        if [ -z "$extra" ]; then
+            report "$opts" "stock pg_dump" "$s_wall" "$s_cpu" "$((s_rss / 1024))" "$((s_size / 1048576))" ""
+        fi
+        report "$opts" "pgark dump${extra:+ (split)}" "$p_wall" "$p_cpu" "$((p_rss / 1024))" "$((p_size / 1048576))" \
             "$(echo "scale=2; $p_wall / $s_wall" | bc)x"
     done
+    unset s_cache
+    declare -A s_cache
     rm -rf "$WORK/stock.out" "$WORK/pgark.out"
 done
