@@ -14,3 +14,4 @@ mod dumpall_archive;
 mod dump_options;
 mod dump_data;
 mod dump_statistics;
+mod dump_types;
