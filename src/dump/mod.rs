@@ -62,8 +62,9 @@ pub async fn collect(session: &Session, opts: &CollectOptions) -> Result<Collect
 }
 
 /// [`collect`], with `helper` (a second session inside the same snapshot, when given)
-/// running the costliest catalog query, getIndexes' (`pg_get_indexdef` of every
-/// index), on the server in parallel with the collectors that come before it.
+/// running the costliest catalog queries, getIndexes' (`pg_get_indexdef` of every
+/// index) and getDependencies' (all of pg_depend), on the server in parallel with the
+/// collectors that come before getIndexes.
 pub async fn collect_with_helper(
     session: &Session,
     helper: Option<Session>,
@@ -71,8 +72,15 @@ pub async fn collect_with_helper(
 ) -> Result<Collected, CatalogError> {
     let mut index_rows = helper.map(|helper| {
         let sql = objects::index::query_sql(session.version);
-        tokio::spawn(async move { helper.query(&sql).await })
+        tokio::spawn(async move {
+            futures_util::future::try_join(
+                helper.query(&sql),
+                helper.query(graph::DEPENDENCIES_SQL),
+            )
+            .await
+        })
     });
+    let mut dependency_rows = None;
     let mut cat = Catalog::default();
     let roles = session
         .query("SELECT oid, rolname FROM pg_catalog.pg_roles ORDER BY 1")
@@ -111,10 +119,11 @@ pub async fn collect_with_helper(
     objects::constraint::collect_checks(session, &mut cat).await?;
     match index_rows.take() {
         Some(task) => {
-            let rows = task.await.map_err(|e| {
+            let (rows, dependencies) = task.await.map_err(|e| {
                 CatalogError::Inconsistent(format!("catalog helper connection: {e}"))
             })??;
             objects::index::collect_rows(&mut cat, &rows)?;
+            dependency_rows = Some(dependencies);
         }
         None => objects::index::collect(session, &mut cat).await?,
     }
@@ -165,7 +174,10 @@ pub async fn collect_with_helper(
     if opts.output_large_objects {
         objects::large_object::collect(session, &mut cat).await?;
     }
-    graph::load_dependencies(session, &mut cat).await?;
+    match dependency_rows.take() {
+        Some(rows) => graph::load_dependency_rows(session, &mut cat, &rows).await?,
+        None => graph::load_dependencies(session, &mut cat).await?,
+    }
     if !opts.emit.acls_skip {
         let rows = session
             .query("SELECT objoid, classoid, objsubid, initprivs FROM pg_catalog.pg_init_privs WHERE objsubid = 0")

@@ -15,7 +15,7 @@ pub mod sort;
 use pgark_formats::model::CatalogId;
 use pgark_formats::DumpId;
 
-use crate::catalog::{CatalogError, Session};
+use crate::catalog::{CatalogError, Rows, Session};
 use crate::objects::{BoundarySide, Catalog, Components, Kind};
 
 /// The two boundary pseudo-objects.
@@ -126,9 +126,12 @@ pub fn add_boundary_dependencies(cat: &mut Catalog, b: Boundaries) {
 /// `getDependencies`: pg_depend in one query (plus pg_amop/pg_amproc rows mapped to
 /// their operator family), turned into "comes after" edges between known objects.
 pub async fn load_dependencies(session: &Session, cat: &mut Catalog) -> Result<(), CatalogError> {
-    let rows = session
-        .query(
-            "SELECT classid, objid, refclassid, refobjid, deptype FROM pg_catalog.pg_depend \
+    let rows = session.query(DEPENDENCIES_SQL).await?;
+    load_dependency_rows(session, cat, &rows).await
+}
+
+/// `getDependencies`' query (`dump::collect` may run it early on a helper connection).
+pub const DEPENDENCIES_SQL: &str = "SELECT classid, objid, refclassid, refobjid, deptype FROM pg_catalog.pg_depend \
              WHERE deptype != 'p' AND deptype != 'e' \
              UNION ALL \
              SELECT 'pg_opfamily'::regclass AS classid, amopfamily AS objid, refclassid, refobjid, deptype \
@@ -140,9 +143,14 @@ pub async fn load_dependencies(session: &Session, cat: &mut Catalog) -> Result<(
              FROM pg_catalog.pg_depend d, pg_catalog.pg_amproc p \
              WHERE deptype NOT IN ('p', 'e', 'i') AND classid = 'pg_amproc'::regclass AND objid = p.oid \
              AND NOT (refclassid = 'pg_opfamily'::regclass AND amprocfamily = refobjid) \
-             ORDER BY 1,2",
-        )
-        .await?;
+             ORDER BY 1,2";
+
+/// `getDependencies` on the rows of [`DEPENDENCIES_SQL`].
+pub async fn load_dependency_rows(
+    session: &Session,
+    cat: &mut Catalog,
+    rows: &Rows,
+) -> Result<(), CatalogError> {
     for r in rows.iter() {
         let obj = CatalogId {
             table_oid: r.oid("classid")?,
