@@ -32,6 +32,10 @@ pub struct DumpArgs {
     /// Verbose mode.
     #[arg(short = 'v', long = "verbose", help_heading = "General options")]
     pub verbose: bool,
+    /// pgark extension: do not show the data-phase progress line (shown only when
+    /// stderr is a terminal).
+    #[arg(long = "no-progress", help_heading = "General options")]
+    pub no_progress: bool,
     /// Compress as specified: METHOD[:DETAIL] or a level 0-9.
     #[arg(short = 'Z', long = "compress", value_name = "METHOD[:DETAIL]", help_heading = "General options")]
     pub compress: Option<String>,

@@ -19,12 +19,17 @@ use crate::commands::restore::{generate_restrict_key, valid_restrict_key};
 use crate::conn::{ConnectOptions, SystemEnv};
 use crate::dump::data;
 use crate::dump::toc::EmitOptions;
+use crate::dump::verbose;
 use crate::dump::{build_toc, collect_with_helper, CollectOptions, Collected, HeaderInfo};
 use crate::{Error, Result};
 
 /// Runs `pgark dump`.
 pub fn run(args: &DumpArgs) -> Result<()> {
     check_options(args)?;
+    if args.verbose {
+        verbose::enable();
+    }
+    crate::dump::progress::configure(args.no_progress);
     let format = args.format.unwrap_or(FormatArg::Plain);
     let restrict_key = match (&args.restrict_key, format) {
         (Some(k), _) => Some(k.clone().into_bytes()),
@@ -256,6 +261,9 @@ async fn read_database(
     };
     crate::dump::encoding::prepare(&connection.client, &client_encoding).await?;
     let session = Session::open(connection, &session_options).await?;
+    // Stock's connection set-up query, then main()'s first line (FirstNormalObjectId - 1).
+    verbose::info("executing SELECT pg_catalog.set_config('search_path', '', false);");
+    verbose::info("last built-in OID is 16383");
     let emit = EmitOptions {
         dump_schema: dump_schema(args),
         dump_data: dump_data(args),
@@ -293,6 +301,11 @@ async fn read_database(
     for w in &collected.warnings {
         eprintln!("pg_dump: warning: {w}");
     }
+    verbose::saving_steps(
+        &collected.facts,
+        emit.output_create_db,
+        args.quote_all_identifiers,
+    );
     // Stock locks in getTables; here right after the catalog is read, before any data.
     data::snapshot::lock_tables(
         &session,
@@ -415,6 +428,7 @@ async fn plain_script<W: Write + Send + 'static>(
         quote_all_identifiers: args.quote_all_identifiers,
         output_name: name,
         schema_requested: sel.dump_schema,
+        progress: verbose::enabled().then_some(verbose::info as fn(&str)),
         ..ScriptOptions::default()
     };
     data::plain::render(args, session, collected, toc, p, options, w).await
@@ -504,7 +518,8 @@ async fn write_archive(
         .as_deref()
         .map(data::plan::parse_size)
         .transpose()?;
-    let schedule = if jobs_wanted > 1 || af == ArchiveFormat::Directory {
+    // A serial dump reads tables in TOC order, as stock does (its `-v` lines follow).
+    let schedule = if jobs_wanted > 1 {
         data::plan::Schedule::LargestFirst
     } else {
         data::plan::Schedule::TocOrder

@@ -9,7 +9,9 @@ pub mod filter;
 pub mod encoding;
 pub mod inserts;
 pub mod lo_layout;
+pub mod progress;
 pub mod toc;
+pub mod verbose;
 
 use std::collections::HashMap;
 
@@ -90,33 +92,56 @@ pub async fn collect_with_helper(
     }
     let filter = filter::resolve(session, &opts.patterns).await?;
     let include_everything = opts.patterns.include_everything();
+    verbose::steps(&["reading extensions", "identifying extension members"]);
     objects::extension::collect(session, &mut cat, include_everything, &filter).await?;
+    verbose::info("reading schemas");
     objects::schema::collect(session, &mut cat, &filter).await?;
+    verbose::info("reading user-defined tables");
     objects::table::collect(session, &mut cat, &filter).await?;
     // Stock decides membership while reading tables (`selectDumpableTable`), before
     // their indexes and constraints inherit the table's dump flags.
     objects::extension::apply_membership(&mut cat);
+    verbose::info("reading user-defined functions");
     objects::function::collect(session, &mut cat).await?;
+    verbose::info("reading user-defined types");
     objects::types::collect(session, &mut cat).await?;
+    verbose::info("reading procedural languages");
     objects::language::collect(session, &mut cat, include_everything).await?;
+    verbose::info("reading user-defined aggregate functions");
     objects::aggregate::collect(session, &mut cat).await?;
+    verbose::info("reading user-defined operators");
     objects::operator::collect(session, &mut cat).await?;
+    verbose::info("reading user-defined access methods");
     objects::access_method::collect(session, &mut cat, include_everything).await?;
+    verbose::steps(&["reading user-defined operator classes", "reading user-defined operator families"]);
     objects::opclass::collect(session, &mut cat).await?;
     objects::attach::collect_tables(&mut cat);
+    verbose::info("reading user-defined text search parsers");
     objects::text_search::collect_parsers(session, &mut cat).await?;
+    verbose::info("reading user-defined text search templates");
     objects::text_search::collect_templates(session, &mut cat).await?;
+    verbose::info("reading user-defined text search dictionaries");
     objects::text_search::collect_dictionaries(session, &mut cat).await?;
+    verbose::info("reading user-defined text search configurations");
     objects::text_search::collect_configurations(session, &mut cat).await?;
+    verbose::info("reading user-defined foreign-data wrappers");
     objects::foreign_data::collect_wrappers(session, &mut cat, include_everything).await?;
+    verbose::info("reading user-defined foreign servers");
     objects::foreign_data::collect_servers(session, &mut cat, include_everything).await?;
+    verbose::info("reading default privileges");
     objects::default_acl::collect(session, &mut cat, include_everything).await?;
+    verbose::info("reading user-defined collations");
     objects::collation::collect(session, &mut cat).await?;
+    verbose::info("reading user-defined conversions");
     objects::conversion::collect(session, &mut cat).await?;
+    verbose::info("reading type casts");
     objects::cast::collect(session, &mut cat, include_everything).await?;
+    verbose::info("reading transforms");
     objects::transform::collect(session, &mut cat, include_everything).await?;
+    verbose::steps(&["reading table inheritance information", "reading event triggers"]);
     objects::event_trigger::collect(session, &mut cat, include_everything).await?;
     objects::constraint::collect_checks(session, &mut cat).await?;
+    verbose::column_info_steps(&cat, opts.emit.dump_schema);
     match index_rows.take() {
         Some(task) => {
             let (rows, dependencies) = task.await.map_err(|e| {
@@ -127,17 +152,26 @@ pub async fn collect_with_helper(
         }
         None => objects::index::collect(session, &mut cat).await?,
     }
+    verbose::info("flagging indexes in partitioned tables");
     objects::attach::collect_indexes(&mut cat);
+    verbose::info("reading extended statistics");
     objects::statistics_ext::collect(session, &mut cat).await?;
+    verbose::info("reading constraints");
     objects::constraint::collect_foreign_keys(session, &mut cat).await?;
+    verbose::info("reading triggers");
     objects::trigger::collect(session, &mut cat).await?;
+    verbose::info("reading rewrite rules");
     objects::rule::collect(session, &mut cat).await?;
+    verbose::info("reading policies");
     if !opts.no_policies {
+        verbose::info("reading row-level security policies");
         objects::policy::collect(session, &mut cat).await?;
     }
+    verbose::steps(&["reading publications", "reading publication membership of tables", "reading publication membership of schemas"]);
     if !opts.no_publications {
         objects::publication::collect(session, &mut cat, include_everything).await?;
     }
+    verbose::steps(&["reading subscriptions", "reading subscription membership of tables"]);
     let mut collect_warnings = Vec::new();
     if !opts.no_subscriptions {
         collect_warnings.extend(
@@ -172,8 +206,10 @@ pub async fn collect_with_helper(
         objects::rel_stats::collect(session, &mut cat).await?;
     }
     if opts.output_large_objects {
+        verbose::info("reading large objects");
         objects::large_object::collect(session, &mut cat).await?;
     }
+    verbose::info("reading dependency data");
     match dependency_rows.take() {
         Some(rows) => graph::load_dependency_rows(session, &mut cat, &rows).await?,
         None => graph::load_dependencies(session, &mut cat).await?,

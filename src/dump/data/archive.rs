@@ -48,6 +48,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 /// `finish`.
 pub async fn write_data(data: ArchiveData<'_>, writer: ArchiveWriter) -> Result<ArchiveWriter> {
     let directory = matches!(writer, ArchiveWriter::Directory(_));
+    crate::dump::progress::begin_jobs(&data.jobs);
     let compressor = Compressor::new(data.compression, writer.member_container());
     let writer = Mutex::new(writer);
     let spools = Spools::new(&data.spill_dir);
@@ -89,7 +90,9 @@ pub async fn write_data(data: ArchiveData<'_>, writer: ArchiveWriter) -> Result<
             shared.in_toc_order(readers).await
         }
     };
-    futures_util::future::try_join(workers, write_side).await?;
+    let written = futures_util::future::try_join(workers, write_side).await;
+    crate::dump::progress::finish();
+    written?;
     drop(shared);
     Ok(writer.into_inner().unwrap_or_else(|p| p.into_inner()))
 }

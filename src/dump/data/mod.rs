@@ -73,12 +73,26 @@ impl ProduceCx<'_> {
     }
 }
 
+/// Produces the data of one job into `sink` through [`produce_converted`], with the
+/// job's `-v` line and the progress line's counts (`dump::verbose`, `dump::progress`).
+pub async fn produce<S: DataSink + Send>(
+    cx: &ProduceCx<'_>,
+    job: &DataJob,
+    sink: &mut S,
+) -> Result<()> {
+    crate::dump::verbose::data_job_starts(cx, job);
+    let mut counting = crate::dump::progress::Counting::new(sink);
+    produce_converted(cx, job, &mut counting).await?;
+    crate::dump::progress::table_done(job.dump_id);
+    Ok(())
+}
+
 /// **The dispatch**: produces the data of one job into `sink`. Every output (plain
 /// script, custom, tar, directory) gets its data through here.
 ///
 /// To add a producer (e.g. INSERT statements for `--inserts`), add one arm before the
 /// COPY arm, keyed on the job and `cx.args`.
-pub async fn produce<S: DataSink + Send>(
+async fn produce_converted<S: DataSink + Send>(
     cx: &ProduceCx<'_>,
     job: &DataJob,
     sink: &mut S,

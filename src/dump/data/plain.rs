@@ -50,6 +50,7 @@ pub async fn render<W: Write + Send + 'static>(
     options: ScriptOptions,
     mut out: W,
 ) -> Result<W> {
+    crate::dump::progress::begin_plain(session, toc, &plan).await?;
     let (req_tx, mut req_rx) = mpsc::channel::<Request>(1);
     let (done_tx, done_rx) = oneshot::channel();
     let thread_toc = toc.clone();
@@ -95,6 +96,7 @@ pub async fn render<W: Write + Send + 'static>(
     // Dropping the request channel lets a renderer still waiting for work end.
     drop(req_rx);
     let rendered = done_rx.await;
+    crate::dump::progress::finish();
     match (served, rendered) {
         // A renderer that stopped reading failed first: its error says why.
         (Err(e), Ok(Err(render_error))) if is_renderer_gone(&e) => Err(render_error.into()),
