@@ -29,7 +29,7 @@ CREATE INDEX things_name_trgm ON app.things USING gin (name app.gin_trgm_ops);
 CREATE INDEX things_name_trgm_gist ON app.things USING gist ((name::text) app.gist_trgm_ops (siglen = 32));
 CREATE INDEX things_id_gin ON app.things USING gin (id);
 CREATE INDEX things_bloom ON app.things USING bloom (id) WITH (length = 80);
-CREATE INDEX things_place ON app.things USING gist (ext.ll_to_earth(1, 2));
+CREATE INDEX things_place ON app.things USING gist (place);
 CREATE INDEX things_segment ON app.things USING gist (segment);
 
 CREATE TRIGGER things_modified BEFORE UPDATE ON app.things
@@ -93,3 +93,22 @@ CREATE TEXT SEARCH CONFIGURATION app.unaccented (COPY = pg_catalog.simple);
 ALTER TEXT SEARCH CONFIGURATION app.unaccented
     ALTER MAPPING FOR word, asciiword WITH unaccent, simple;
 CREATE TEXT SEARCH DICTIONARY app.intdict (TEMPLATE = intdict_template, maxlen = 4);
+
+-- Objects of a non-superuser, dumped by that user (`-n mine` as contrib_owner).
+SET ROLE contrib_owner;
+CREATE SCHEMA mine;
+CREATE TABLE mine.notes (
+    id integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    title app.citext,
+    tags ext.hstore,
+    body text
+);
+CREATE INDEX notes_title_trgm ON mine.notes USING gist (title app.gist_trgm_ops);
+CREATE INDEX notes_tags ON mine.notes USING gin (tags);
+INSERT INTO mine.notes (title, tags, body) VALUES ('First', 'k=>v', 'hello');
+CREATE FUNCTION mine.fuzzy(q text) RETURNS SETOF mine.notes LANGUAGE sql STABLE
+    AS $$ SELECT * FROM mine.notes WHERE title::text OPERATOR(app.%) q $$;
+REVOKE EXECUTE ON FUNCTION mine.fuzzy(text) FROM PUBLIC;
+GRANT SELECT (id, title) ON mine.notes TO contrib_reader;
+COMMENT ON TABLE mine.notes IS 'owned by contrib_owner';
+RESET ROLE;

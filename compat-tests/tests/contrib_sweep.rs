@@ -34,20 +34,90 @@ const REQUIRED: &[&str] = &[
     "dict_int",
 ];
 
-/// Plain-format dumps compared with stock, each (label, extra pg_dump arguments).
-const PLAIN_VARIANTS: &[(&str, &[&str])] = &[
-    ("schema", &["--schema-only"]),
-    ("full", &[]),
-    ("no-privileges", &["--schema-only", "--no-privileges"]),
-    ("no-owner", &["--schema-only", "-O"]),
-    ("schema-app", &["-n", "app"]),
-    ("schema-ext", &["-n", "ext"]),
+/// Who runs a dump: the superuser, or the owner of schema `mine` (a non-superuser who
+/// created two trusted extensions).
+#[derive(Clone, Copy)]
+enum As {
+    Superuser,
+    Owner,
+}
+
+/// Plain-format dumps compared with stock: (label, who, extra pg_dump arguments).
+const PLAIN_VARIANTS: &[(&str, As, &[&str])] = &[
+    ("schema", As::Superuser, &["--schema-only"]),
+    ("full", As::Superuser, &[]),
+    (
+        "no-privileges",
+        As::Superuser,
+        &["--schema-only", "--no-privileges"],
+    ),
+    ("no-owner", As::Superuser, &["--schema-only", "-O"]),
+    ("schema-app", As::Superuser, &["-n", "app"]),
+    ("schema-ext", As::Superuser, &["-n", "ext"]),
     (
         "table-things",
+        As::Superuser,
         &["-t", "app.things", "-t", "ext.hstore_settings"],
     ),
-    ("exclude-ext", &["--schema-only", "-N", "ext"]),
-    ("clean", &["--schema-only", "-c", "--if-exists"]),
+    (
+        "exclude-ext",
+        As::Superuser,
+        &["--schema-only", "-N", "ext"],
+    ),
+    (
+        "clean",
+        As::Superuser,
+        &["--schema-only", "-c", "--if-exists"],
+    ),
+    (
+        "extensions",
+        As::Superuser,
+        &["-e", "hstore", "-e", "pg_trgm"],
+    ),
+    (
+        "exclude-extensions",
+        As::Superuser,
+        &[
+            "-s",
+            "--exclude-extension=hstore",
+            "--exclude-extension=btree_gist",
+        ],
+    ),
+    ("statistics", As::Superuser, &["--statistics"]),
+    (
+        "statistics-child",
+        As::Superuser,
+        &[
+            "--statistics-only",
+            "-t",
+            "public.chi",
+            "-t",
+            "public.own_seq",
+        ],
+    ),
+    ("data-only", As::Superuser, &["-a", "--inserts"]),
+    (
+        "create",
+        As::Superuser,
+        &["--schema-only", "-C", "--quote-all-identifiers"],
+    ),
+    ("owner-dumps-mine", As::Owner, &["-n", "mine"]),
+    (
+        "owner-dumps-mine-bare",
+        As::Owner,
+        &["-n", "mine", "-x", "-O"],
+    ),
+];
+
+/// `-Fc` archives whose `pg_restore -l` listings are compared: (label, extra arguments).
+const ARCHIVE_VARIANTS: &[(&str, &[&str])] = &[
+    ("full", &[]),
+    ("schema", &["--schema-only"]),
+    ("pre-data", &["--section=pre-data"]),
+    ("data-post-data", &["--section=data", "--section=post-data"]),
+    ("data-only", &["-a"]),
+    ("statistics", &["--statistics"]),
+    ("extensions", &["-e", "hstore"]),
 ];
 
 fn pgark_bin() -> PathBuf {
@@ -153,7 +223,7 @@ fn install_all_extensions(cluster: &Cluster) -> Vec<(String, String)> {
     failed
 }
 
-fn dump(cluster: &Cluster, stock: bool, args: &[&str], what: &str) -> Output {
+fn dump(cluster: &Cluster, stock: bool, who: As, args: &[&str], what: &str) -> Output {
     let mut cmd = if stock {
         Command::new(stock_tool(18, "pg_dump"))
     } else {
@@ -162,6 +232,9 @@ fn dump(cluster: &Cluster, stock: bool, args: &[&str], what: &str) -> Output {
         cmd
     };
     cluster.apply_env(&mut cmd);
+    if let As::Owner = who {
+        cmd.env("PGUSER", "contrib_owner");
+    }
     cmd.args(args).arg(DB);
     must(&mut cmd, what)
 }
@@ -171,14 +244,21 @@ fn compare(cluster: &Cluster, dir: &Path) -> Vec<String> {
     let major = cluster.major();
     let mut failures = Vec::new();
     let key = format!("--restrict-key={KEY}");
-    for (label, extra) in PLAIN_VARIANTS {
+    for (label, who, extra) in PLAIN_VARIANTS {
         let mut args = vec!["-Fp", key.as_str()];
         args.extend_from_slice(extra);
         let stock = without_version_lines(
-            &dump(cluster, true, &args, &format!("stock pg_dump {label}")).stdout,
+            &dump(
+                cluster,
+                true,
+                *who,
+                &args,
+                &format!("stock pg_dump {label}"),
+            )
+            .stdout,
         );
         let ours = without_version_lines(
-            &dump(cluster, false, &args, &format!("pgark dump {label}")).stdout,
+            &dump(cluster, false, *who, &args, &format!("pgark dump {label}")).stdout,
         );
         if let Some(diff) = difference(&stock, &ours) {
             std::fs::write(dir.join(format!("{major}.{label}.stock.sql")), &stock).ok();
@@ -189,19 +269,32 @@ fn compare(cluster: &Cluster, dir: &Path) -> Vec<String> {
             ));
         }
     }
-    let stock_archive = dir.join(format!("{major}.stock.dump"));
-    let ours_archive = dir.join(format!("{major}.pgark.dump"));
-    for (stock, archive) in [(true, &stock_archive), (false, &ours_archive)] {
-        let path = archive.display().to_string();
-        dump(cluster, stock, &["-Fc", "-f", &path], "-Fc dump");
-    }
     let list = |archive: &Path| {
         let mut cmd = Command::new(stock_tool(18, "pg_restore"));
         cmd.arg("-l").arg(archive);
         normalized_listing(&must(&mut cmd, "pg_restore -l").stdout)
     };
-    if let Some(diff) = difference(&list(&stock_archive), &list(&ours_archive)) {
-        failures.push(format!("PG {major}: pg_restore -l of -Fc differs:\n{diff}"));
+    for (label, extra) in ARCHIVE_VARIANTS {
+        let stock_archive = dir.join(format!("{major}.{label}.stock.dump"));
+        let ours_archive = dir.join(format!("{major}.{label}.pgark.dump"));
+        for (stock, archive) in [(true, &stock_archive), (false, &ours_archive)] {
+            let path = archive.display().to_string();
+            let mut args = vec!["-Fc", "-f", &path];
+            args.extend_from_slice(extra);
+            dump(
+                cluster,
+                stock,
+                As::Superuser,
+                &args,
+                &format!("-Fc dump {label}"),
+            );
+        }
+        if let Some(diff) = difference(&list(&stock_archive), &list(&ours_archive)) {
+            failures.push(format!(
+                "PG {major}: pg_restore -l of -Fc {} differs:\n{diff}",
+                extra.join(" ")
+            ));
+        }
     }
     failures
 }
@@ -233,6 +326,7 @@ fn sweep(major: u32) {
     );
     eprintln!("PG {major}: installed: {installed}");
     cluster.psql_file(DB, &sql_dir.join("after.sql"));
+    cluster.psql_file(DB, &sql_dir.join("extra.sql"));
     if !failed.iter().any(|(name, _)| name == "postgres_fdw") {
         cluster.psql_file(DB, &sql_dir.join("postgres_fdw.sql"));
     }

@@ -509,6 +509,15 @@ pub fn push_conn_str_value(out: &mut Vec<u8>, value: &[u8]) {
 /// `\connect -reuse-previous=on "dbname='...'"`. Names with CR or LF are refused, as
 /// stock refuses them (they would end the meta-command).
 pub fn psql_meta_connect(dbname: &[u8]) -> Result<Vec<u8>, NewlineInDatabaseName> {
+    psql_meta_connect_quoting(dbname, false)
+}
+
+/// [`psql_meta_connect`] under `--quote-all-identifiers` when `quote_all` is set
+/// (stock's `fmtId` quotes even a plain name then: `\connect "db"`).
+pub fn psql_meta_connect_quoting(
+    dbname: &[u8],
+    quote_all: bool,
+) -> Result<Vec<u8>, NewlineInDatabaseName> {
     if dbname.iter().any(|&c| c == b'\n' || c == b'\r') {
         return Err(NewlineInDatabaseName(dbname.to_vec()));
     }
@@ -516,7 +525,10 @@ pub fn psql_meta_connect(dbname: &[u8]) -> Result<Vec<u8>, NewlineInDatabaseName
         .iter()
         .all(|&c| c.is_ascii_alphanumeric() || c == b'_' || c == b'.');
     // The name's encoding is unknown here; SQL_ASCII passes every byte through.
-    let quoter = Quoter::new(Encoding::SqlAscii, true);
+    let quoter = Quoter {
+        quote_all_identifiers: quote_all,
+        ..Quoter::new(Encoding::SqlAscii, true)
+    };
     let mut out = Vec::with_capacity(dbname.len() + 48);
     if complex {
         out.extend_from_slice(b"\\encoding SQL_ASCII\n\\connect -reuse-previous=on ");
@@ -680,6 +692,10 @@ mod tests {
         assert_eq!(s(psql_meta_connect(b"basic").expect("ok")), "\\connect basic\n");
         assert_eq!(s(psql_meta_connect(b"Basic").expect("ok")), "\\connect \"Basic\"\n");
         assert_eq!(s(psql_meta_connect(b"select").expect("ok")), "\\connect \"select\"\n");
+        assert_eq!(
+            s(psql_meta_connect_quoting(b"basic", true).expect("ok")),
+            "\\connect \"basic\"\n"
+        );
         assert_eq!(
             s(psql_meta_connect(b"my db's").expect("ok")),
             "\\encoding SQL_ASCII\n\\connect -reuse-previous=on \"dbname='my db\\'s'\"\n"

@@ -507,6 +507,7 @@ async fn write_archive(
         FormatArg::Plain => return Err(Error::Usage("plain format is not an archive".into())),
     };
     let version = archive_version(args.archive_version.as_deref(), &mut toc, &mut collected)?;
+    keep_required_entries(args, &mut toc);
     let wopts = WriteOptions {
         version,
         compression,
@@ -567,6 +568,25 @@ async fn write_archive(
     .await?;
     writer.finish()?;
     Ok(())
+}
+
+/// Stock's `WriteToc` stores only the entries its own dump options mark as required
+/// (`ProcessArchiveRestoreOptions` with the dump options as restore options, `--create`
+/// always on for archives): e.g. extension configuration tables' data is left out with
+/// `-s`, other sections' entries with `--section`, matviews' REFRESH with `-a`. Entries
+/// are matched by dump ID afterwards, so the kept ones keep theirs (gaps included).
+fn keep_required_entries(args: &DumpArgs, toc: &mut Toc) {
+    let sel = Selection {
+        create_db: true,
+        ..selection(args)
+    };
+    let p = plan(toc, &sel);
+    let mut index = 0;
+    toc.entries.retain(|_| {
+        let keep = !p.reqs_of(index).is_none();
+        index += 1;
+        keep
+    });
 }
 
 /// The directory an archive file is written in (where custom and tar spill data

@@ -96,6 +96,21 @@ pub async fn collect(session: &Session, cat: &mut Catalog) -> Result<(), Catalog
             name: t.name.clone(),
         });
     }
+    // getIndexes also reads (and so gives statistics to) the indexes of tables stock
+    // marks "interesting" without dumping them: extension configuration tables (their
+    // data is dumped), direct parents of dumped tables, owners of dumped sequences.
+    let mut index_tables = interesting_tables.clone();
+    index_tables.extend(cat.table_data.iter().map(|d| (d.table_oid, ())));
+    for t in &cat.tables {
+        let dumped = cat.objects.get(t.dump_id).is_some_and(|o| o.dump.any());
+        if !dumped {
+            continue;
+        }
+        index_tables.extend(t.parents.iter().map(|p| (*p, ())));
+        if t.relkind == b'S' && t.owning_tab != 0 {
+            index_tables.insert(t.owning_tab, ());
+        }
+    }
     for obj in cat.objects.all() {
         if obj.kind != Kind::Index {
             continue;
@@ -103,7 +118,7 @@ pub async fn collect(session: &Session, cat: &mut Catalog) -> Result<(), Catalog
         let Some(ix) = cat.indexes.get(obj.model) else {
             continue;
         };
-        if !interesting_tables.contains_key(&ix.table_oid) {
+        if !index_tables.contains_key(&ix.table_oid) {
             continue;
         }
         wanted.push(Wanted {

@@ -82,12 +82,18 @@ pub async fn collect(
         );
     }
     if want_values && !v18 {
-        // Before 18 the values live in each sequence relation; read them all at once.
+        // Before 18 the values live in each sequence relation; read them all at once,
+        // only of the sequences whose value is dumped (as stock's dumpSequenceData: the
+        // others may not be readable by the dumping user).
         let q = pgark_formats::quote::Quoter::default();
+        let with_value: std::collections::HashSet<u32> =
+            cat.table_data.iter().map(|d| d.table_oid).collect();
         let parts: Vec<String> = cat
             .tables
             .iter()
-            .filter(|t| t.relkind == b'S' && out.contains_key(&t.oid))
+            .filter(|t| {
+                t.relkind == b'S' && out.contains_key(&t.oid) && with_value.contains(&t.oid)
+            })
             .map(|t| {
                 let name = String::from_utf8_lossy(
                     &q.qualified(Some(t.schema.as_bytes()), t.name.as_bytes()),

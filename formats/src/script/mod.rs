@@ -21,7 +21,7 @@ use std::io::{Read, Write};
 
 use crate::error::{Error, Result};
 use crate::model::{CustomOffset, DataLocation, Desc, Toc, TocEntry};
-use crate::quote::{psql_meta_connect, Encoding};
+use crate::quote::{psql_meta_connect_quoting, Encoding};
 use crate::select::{PlannedEntry, RestorePass};
 use crate::version::ArchiveVersion;
 
@@ -569,7 +569,8 @@ impl<'a> Renderer<'a> {
     /// `_reconnectToDB` in script mode: a `\connect` between `\unrestrict` and
     /// `\restrict`, then the fixed session settings again.
     fn reconnect(&mut self, dbname: &[u8]) -> Result<()> {
-        let connect = psql_meta_connect(dbname).map_err(|e| Error::Script(e.to_string()))?;
+        let connect = psql_meta_connect_quoting(dbname, self.opts.quote_all_identifiers)
+            .map_err(|e| Error::Script(e.to_string()))?;
         if let Some(key) = self.opts.restrict_key.clone() {
             self.put_all(&[b"\\unrestrict ", &key, b"\n"])?;
         }
