@@ -22,8 +22,8 @@ use crate::dumpall::archive::{
     ArchivedDatabase, DatabaseFormat, Manifest, DATABASES_DIR, GLOBALS_FILE, MANIFEST_FILE,
 };
 use crate::dumpall::{
-    excluded_databases, list_databases, write_databases, write_globals, DatabaseDumpRequest,
-    DatabaseDumper, GlobalsOptions, Scope, Session,
+    excluded_databases, list_databases, write_databases, write_globals, ClusterPart, ClusterText,
+    DatabaseDumpRequest, DatabaseDumper, GlobalsOptions, Scope, Session,
 };
 use crate::{Error, Result};
 use clap::Parser;
@@ -546,8 +546,9 @@ fn check_options(args: &DumpallArgs, exclude_patterns: &[String]) -> Result<Opti
     })
 }
 
-/// Connects, sets the session up and renders the whole output (in UTF8 until the end,
-/// where it is converted to the client encoding).
+/// Connects, sets the session up and renders the whole output (pg_dumpall's own text in
+/// UTF8 until the end, where it is converted to the client encoding; the databases'
+/// dumps come in the client encoding already).
 async fn dump(
     args: &DumpallArgs,
     exclude_patterns: &[String],
@@ -649,9 +650,11 @@ async fn dump(
     out.extend_from_slice(b"\\unrestrict ");
     out.extend_from_slice(restrict_key);
     out.extend_from_slice(b"\n\n");
+    let mut cluster = ClusterText::default();
+    cluster.frame().append(&mut out);
     match databases {
         Databases::Plain(dumper) => {
-            write_databases(&session, dumper, &excluded, args.clean, &mut out).await?
+            write_databases(&session, dumper, &excluded, args.clean, &mut cluster).await?
         }
         Databases::Listed(listed) if listed.wanted => {
             listed.databases = list_databases(&session, &excluded).await?;
@@ -659,6 +662,7 @@ async fn dump(
         }
         Databases::None | Databases::Listed(_) => {}
     }
+    let out = cluster.frame();
     if args.verbose {
         out.extend_from_slice(
             format!(
@@ -669,7 +673,18 @@ async fn dump(
         );
     }
     out.extend_from_slice(b"--\n-- PostgreSQL database cluster dump complete\n--\n\n");
-    to_client_encoding(&session, server_encoding, encoding, out).await
+    // pg_dumpall's own text is converted here; each database's dump is already in the
+    // client encoding (its per-database dump was asked for it).
+    let mut text = Vec::new();
+    for part in cluster.into_parts() {
+        match part {
+            ClusterPart::Frame(frame) => {
+                text.extend(to_client_encoding(&session, server_encoding, encoding, frame).await?)
+            }
+            ClusterPart::Database(dump) => text.extend(dump),
+        }
+    }
+    Ok(text)
 }
 
 /// The newest server major pgark dumpall reads (as pg_dumpall 18).

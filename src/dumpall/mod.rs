@@ -729,6 +729,49 @@ pub trait DatabaseDumper: Sync {
     ) -> BoxFuture<'a, Result<Vec<u8>>>;
 }
 
+/// A whole-cluster dump's text in parts: pg_dumpall's own text (UTF8 until the caller
+/// converts it to the client encoding) and each database's dump, which the per-database
+/// dump already wrote in the client encoding and so is kept as it is.
+#[derive(Debug, Default)]
+pub struct ClusterText {
+    parts: Vec<ClusterPart>,
+    /// The frame text after the last part.
+    frame: Vec<u8>,
+}
+
+/// One part of a [`ClusterText`].
+#[derive(Debug)]
+pub enum ClusterPart {
+    /// pg_dumpall's own text, in UTF8.
+    Frame(Vec<u8>),
+    /// One database's dump, in the client encoding.
+    Database(Vec<u8>),
+}
+
+impl ClusterText {
+    /// The frame text being written.
+    pub fn frame(&mut self) -> &mut Vec<u8> {
+        &mut self.frame
+    }
+
+    /// Appends one database's dump.
+    pub fn push_database(&mut self, text: Vec<u8>) {
+        if !self.frame.is_empty() {
+            self.parts
+                .push(ClusterPart::Frame(std::mem::take(&mut self.frame)));
+        }
+        self.parts.push(ClusterPart::Database(text));
+    }
+
+    /// The parts in order.
+    pub fn into_parts(mut self) -> Vec<ClusterPart> {
+        if !self.frame.is_empty() {
+            self.parts.push(ClusterPart::Frame(self.frame));
+        }
+        self.parts
+    }
+}
+
 /// `dumpDatabases`: template1 first, then every other connectable database but
 /// template0 and the excluded ones, each under a header; `template1` and `postgres`
 /// are assumed to exist (recreated only with `-c`), the others are created by their dump.
@@ -737,7 +780,7 @@ pub async fn write_databases(
     dumper: &dyn DatabaseDumper,
     excluded: &[Vec<u8>],
     clean: bool,
-    out: &mut Vec<u8>,
+    out: &mut ClusterText,
 ) -> Result<()> {
     let rows = session
         .rows(
@@ -746,7 +789,7 @@ pub async fn write_databases(
         )
         .await?;
     if !rows.is_empty() {
-        out.extend_from_slice(b"--\n-- Databases\n--\n\n");
+        out.frame().extend_from_slice(b"--\n-- Databases\n--\n\n");
     }
     for row in &rows {
         let name = row.text(0);
@@ -759,12 +802,13 @@ pub async fn write_databases(
             continue;
         }
         session.info(&format!("dumping database \"{shown}\""));
-        out.extend_from_slice(b"--\n-- Database \"");
-        out.extend(
+        let frame = out.frame();
+        frame.extend_from_slice(b"--\n-- Database \"");
+        frame.extend(
             name.iter()
                 .map(|&c| if c == b'\n' || c == b'\r' { b' ' } else { c }),
         );
-        out.extend_from_slice(b"\" dump\n--\n\n");
+        frame.extend_from_slice(b"\" dump\n--\n\n");
         let dbname = String::from_utf8(name.to_vec()).map_err(|_| {
             crate::Error::Dumpall(format!("database name \"{shown}\" is not valid UTF-8"))
         })?;
@@ -777,9 +821,9 @@ pub async fn write_databases(
             },
             (true, false) => {
                 // The dump will not connect to a database it does not create.
-                out.extend_from_slice(b"\\connect ");
-                out.extend_from_slice(name);
-                out.extend_from_slice(b"\n\n");
+                frame.extend_from_slice(b"\\connect ");
+                frame.extend_from_slice(name);
+                frame.extend_from_slice(b"\n\n");
                 DatabaseDumpRequest {
                     dbname,
                     create: false,
@@ -797,7 +841,7 @@ pub async fn write_databases(
                 "{e}\npg_dump failed on database \"{shown}\", exiting"
             ))
         })?;
-        out.extend_from_slice(&text);
+        out.push_database(text);
     }
     Ok(())
 }

@@ -15,7 +15,7 @@ CREATE TABLE opt.reading (
     note text
 );
 COMMENT ON TABLE opt.reading IS 'floats and a trigger';
-INSERT INTO opt.reading VALUES (1, 0.1, NULL), (2, 1e-300, 'tiny'), (3, 2.0 / 3.0, 'two thirds');
+INSERT INTO opt.reading VALUES (1, 0.1, NULL), (2, 1e-300, 'tiny'), (3, 2.0 / 3.0, 'two thirds, café');
 
 CREATE UNLOGGED TABLE opt.scratch (k text PRIMARY KEY, v integer);
 INSERT INTO opt.scratch VALUES ('a', 1), ('b', 2);
