@@ -15,7 +15,7 @@
 # dumping the 1 GB table.
 #
 # Usage: benches/dump_data/run.sh [workdir]
-#   env: SCALE, WIDE_TABLES, WIDE_ROWS, SPLIT, PORT, PGBIN, PGARK (prebuilt binary), CARGO_TARGET_DIR
+#   env: DBS (default "bench_pgbench bench_wide"), SCALE, WIDE_TABLES, WIDE_ROWS, SPLIT, PORT, PGBIN, PGARK (prebuilt binary), CARGO_TARGET_DIR
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -125,7 +125,7 @@ report() {
     printf '%-10s %-14s %-8s %8s %8s %9s %12s\n' "$@"
 }
 
-for db in bench_pgbench bench_wide; do
+for db in ${DBS:-bench_pgbench bench_wide}; do
     size=$(psql -At -d "$db" -c "SELECT pg_size_pretty(sum(pg_relation_size(relid))) FROM pg_stat_user_tables")
     echo
     echo "== $db ($size of table data) on $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
