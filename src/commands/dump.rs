@@ -428,7 +428,7 @@ async fn plain_script<W: Write + Send + 'static>(
         quote_all_identifiers: args.quote_all_identifiers,
         output_name: name,
         schema_requested: sel.dump_schema,
-        progress: verbose::enabled().then_some(verbose::info as fn(&str)),
+        progress: verbose::enabled().then_some(verbose::script_line as fn(&str)),
         ..ScriptOptions::default()
     };
     data::plain::render(args, session, collected, toc, p, options, w).await
@@ -566,6 +566,19 @@ async fn write_archive(
         writer,
     )
     .await?;
+    if af == ArchiveFormat::Tar && verbose::enabled() {
+        let sel = Selection {
+            create_db: true,
+            ..selection(args)
+        };
+        let options = ScriptOptions {
+            disable_triggers: args.disable_triggers,
+            schema_requested: sel.dump_schema,
+            output_name: "restore.sql".into(),
+            ..ScriptOptions::default()
+        };
+        verbose::tar_restore_script_lines(&toc, &plan(&toc, &sel), &options)?;
+    }
     writer.finish()?;
     Ok(())
 }

@@ -5,7 +5,10 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use pgark_formats::model::{Toc, TocEntry};
 use pgark_formats::quote::{Encoding, Quoter};
+use pgark_formats::script::{render_script, DataSource, ScriptOptions};
+use pgark_formats::select::Plan;
 
 use crate::commands::dump::insert_options;
 use crate::dump::data::plan::large_object_group;
@@ -117,5 +120,64 @@ pub fn data_job_starts(cx: &ProduceCx<'_>, job: &DataJob) {
             }
         }
         JobKind::Table { .. } | JobKind::SplitAnchor => {}
+    }
+}
+
+/// The script renderer's `-v` lines as pg_dump prints them for plain output: the
+/// archiver's lines, without the per-large-object ones, which only pg_restore prints
+/// (pg_dump writes large objects through its null archiver, which reports none).
+pub fn script_line(message: &str) {
+    let per_large_object = message.starts_with("restoring large object with OID ")
+        || (message.starts_with("restored ") && message.contains(" large object"));
+    if !per_large_object {
+        info(message);
+    }
+}
+
+/// A tar archive's closing lines: stock renders the archive's `restore.sql` (as a
+/// restore with `--clean --create`) when it closes the archive, printing the
+/// archiver's `-v` lines; pgark writes a fixed `restore.sql`, so it renders the script
+/// only for its lines, without data, into nothing.
+pub fn tar_restore_script_lines(
+    toc: &Toc,
+    plan: &Plan,
+    options: &ScriptOptions,
+) -> crate::Result<()> {
+    if !enabled() {
+        return Ok(());
+    }
+    let options = ScriptOptions {
+        create_db: true,
+        clean: true,
+        progress: Some(script_line),
+        ..options.clone()
+    };
+    render_script(
+        toc,
+        plan.items(),
+        &options,
+        &mut NoData,
+        &mut std::io::sink(),
+    )?;
+    Ok(())
+}
+
+/// Entries without data (the lines of `restore.sql` need none).
+struct NoData;
+
+impl DataSource for NoData {
+    fn entry_data(
+        &mut self,
+        _entry: &TocEntry,
+    ) -> pgark_formats::Result<Option<Box<dyn std::io::Read + '_>>> {
+        Ok(None)
+    }
+
+    fn large_objects(
+        &mut self,
+        _entry: &TocEntry,
+        _each: &mut dyn FnMut(u32, &mut dyn std::io::Read) -> pgark_formats::Result<()>,
+    ) -> pgark_formats::Result<()> {
+        Ok(())
     }
 }
