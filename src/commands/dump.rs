@@ -294,9 +294,12 @@ async fn read_database(
     // A second session in the same snapshot runs the costliest catalog query meanwhile
     // (`dump::collect_with_helper`).
     let snapshot = data::snapshot::shared_snapshot(&session, args.snapshot.as_deref()).await?;
+    // Only a speed-up: without a second connection (e.g. the server's connection limit)
+    // every query runs on the leader.
     let helper = data::snapshot::open_workers(connect, &session_options, &snapshot, 1)
-        .await?
-        .pop();
+        .await
+        .ok()
+        .and_then(|mut sessions| sessions.pop());
     let collected = collect_with_helper(&session, helper, &opts).await?;
     for w in &collected.warnings {
         eprintln!("pg_dump: warning: {w}");
