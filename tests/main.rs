@@ -15,3 +15,4 @@ mod dump_options;
 mod dump_data;
 mod dump_statistics;
 mod dump_types;
+mod dump_encodings;

@@ -254,12 +254,13 @@ async fn read_database(
             .map(crate::dump::encoding::canonical_name)
             .transpose()?,
     };
-    // A single-byte client encoding's table is read before the snapshot transaction.
+    // A single-byte client encoding's table is read before the snapshot transaction; a
+    // multi-byte one gets its converting connection.
     let client_encoding = match &session_options.encoding {
         Some(name) => name.clone(),
         None => crate::dump::encoding::database_encoding(&connection.client).await?,
     };
-    crate::dump::encoding::prepare(&connection.client, &client_encoding).await?;
+    crate::dump::encoding::prepare(connect, &connection.client, &client_encoding).await?;
     let session = Session::open(connection, &session_options).await?;
     // Stock's connection set-up query, then main()'s first line (FirstNormalObjectId - 1).
     verbose::info("executing SELECT pg_catalog.set_config('search_path', '', false);");
@@ -332,7 +333,8 @@ async fn read_database(
     crate::dump::encoding::convert_toc(
         &mut toc,
         crate::dump::encoding::OutputEncoding::for_client_encoding(&session.encoding)?,
-    )?;
+    )
+    .await?;
     Ok(DumpedDatabase {
         session,
         session_options,
@@ -448,8 +450,7 @@ pub(crate) async fn insert_data(
 ) -> Result<()> {
     let catalog = &collected.catalog;
     let quoter = pgark_formats::quote::Quoter {
-        encoding: pgark_formats::quote::Encoding::from_name(collected.facts.encoding.as_bytes())
-            .unwrap_or(pgark_formats::quote::Encoding::Utf8),
+        encoding: crate::dump::encoding::text_encoding(&collected.facts.encoding),
         std_strings: collected.facts.std_strings,
         quote_all_identifiers: args.quote_all_identifiers,
     };

@@ -16,7 +16,7 @@ pub mod verbose;
 use std::collections::HashMap;
 
 use pgark_formats::model::{ArchiveTime, Toc};
-use pgark_formats::quote::{Encoding, Quoter};
+use pgark_formats::quote::Quoter;
 use pgark_formats::{ArchiveVersion, CompressionSpec};
 
 use crate::catalog::{CatalogError, Session};
@@ -351,7 +351,8 @@ pub fn build_toc(
     header: &HeaderInfo,
     quote_all: bool,
 ) -> Result<Toc, pgark_formats::Error> {
-    let encoding = Encoding::from_name(c.facts.encoding.as_bytes()).unwrap_or(Encoding::Utf8);
+    // Definitions are quoted as UTF-8 text, before `dump::encoding` converts them.
+    let encoding = encoding::text_encoding(&c.facts.encoding);
     let cx = EmitCx {
         catalog: &c.catalog,
         quoter: Quoter {

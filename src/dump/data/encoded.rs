@@ -21,20 +21,26 @@ impl<'a, S: DataSink + Send> EncodingSink<'a, S> {
         EncodingSink { inner, converter }
     }
 
-    /// Checks the data did not end inside a character.
-    pub fn finish(self) -> Result<()> {
-        self.converter.finish()
+    /// Writes what the converter held back (a multi-byte encoding's last lines); fails
+    /// if the data ended inside a character.
+    pub async fn finish(self) -> Result<()> {
+        let rest = self.converter.finish().await?;
+        if rest.is_empty() {
+            Ok(())
+        } else {
+            self.inner.write(Bytes::from(rest)).await
+        }
     }
 }
 
 impl<S: DataSink + Send> DataSink for EncodingSink<'_, S> {
     fn write(&mut self, bytes: Bytes) -> impl Future<Output = Result<()>> + Send {
-        let converted = self.converter.push(&bytes).map(Bytes::from);
         async move {
-            match converted {
-                Ok(b) if b.is_empty() => Ok(()),
-                Ok(b) => self.inner.write(b).await,
-                Err(e) => Err(e),
+            let converted = self.converter.push(&bytes).await?;
+            if converted.is_empty() {
+                Ok(())
+            } else {
+                self.inner.write(Bytes::from(converted)).await
             }
         }
     }

@@ -105,7 +105,7 @@ async fn produce_converted<S: DataSink + Send>(
         if let Some(converter) = encoding.converter() {
             let mut converting = encoded::EncodingSink::new(sink, converter);
             produce_as_is(cx, job, &mut converting).await?;
-            return converting.finish();
+            return converting.finish().await;
         }
     }
     produce_as_is(cx, job, sink).await
