@@ -16,3 +16,4 @@ mod dump_data;
 mod dump_statistics;
 mod dump_types;
 mod dump_encodings;
+mod dump_verbose;

@@ -154,13 +154,16 @@ pub fn table_done(dump_id: DumpId) {
         return;
     }
     let mut guard = state();
+    let mut last = false;
     if let Some(s) = guard.as_mut() {
         if let Some(estimate) = s.pending.remove(&dump_id) {
             s.tables_done += 1;
             s.estimate_done += estimate;
+            last = s.pending.is_empty();
         }
     }
-    draw(&mut guard, false);
+    // The last table is always shown done, however soon after the previous draw.
+    draw(&mut guard, last);
 }
 
 /// Ends the data phase: removes the line.

@@ -90,7 +90,21 @@ pub async fn write_data(data: ArchiveData<'_>, writer: ArchiveWriter) -> Result<
             shared.in_toc_order(readers).await
         }
     };
-    let written = futures_util::future::try_join(workers, write_side).await;
+    let written = if directory && data.workers.is_empty() {
+        // Serial: one connection reads everything anyway, so tables first, then the
+        // BLOBS entries, in TOC order as stock (and its `-v` lines) go.
+        match workers.await {
+            Ok(_) => write_side.await,
+            Err(e) => {
+                drop(write_side);
+                Err(e)
+            }
+        }
+    } else {
+        futures_util::future::try_join(workers, write_side)
+            .await
+            .map(|_| ())
+    };
     crate::dump::progress::finish();
     written?;
     drop(shared);
