@@ -309,3 +309,53 @@ fn split_tables_restore_every_row_with_stock_and_pgark_restore() {
     assert_eq!(table_fingerprint(&cluster, "stock_serial"), expected);
     assert_eq!(restored, 12);
 }
+
+/// `--lock-wait-timeout`: the leader's ACCESS SHARE lock waits at most that long behind
+/// a conflicting lock (stock's `statement_timeout` around the LOCK TABLE batch); then
+/// the dump fails with the server's timeout error instead of hanging.
+#[test]
+fn lock_wait_timeout_bounds_the_wait_for_table_locks() {
+    let Some(cluster) = cluster_18() else { return };
+    cluster.create_database("locked");
+    cluster.psql(
+        "locked",
+        "CREATE TABLE held (id int); INSERT INTO held VALUES (1)",
+    );
+    let mut holder = cluster.tool("psql");
+    holder
+        .args([
+            "-X",
+            "-d",
+            "locked",
+            "-c",
+            "BEGIN; LOCK TABLE held IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(600);",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let _holder = Load(holder.spawn().expect("start the lock holder"));
+    while cluster.psql(
+        "locked",
+        "SELECT count(*) FROM pg_locks WHERE mode = 'AccessExclusiveLock' AND granted \
+         AND relation = 'held'::regclass",
+    ) != "1"
+    {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let mut dump = Command::new(pgark_bin());
+    cluster.apply_env(&mut dump);
+    dump.args([
+        "dump",
+        "--lock-wait-timeout=300ms",
+        "-f",
+        "/dev/null",
+        "locked",
+    ]);
+    let out = dump.output().expect("run pgark dump");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("statement timeout"), "{err}");
+    assert!(
+        err.contains("LOCK TABLE public.held IN ACCESS SHARE MODE"),
+        "{err}"
+    );
+}
