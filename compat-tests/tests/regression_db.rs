@@ -4,11 +4,12 @@
 //!
 //! `pgark dump --schema-only -Fp --restrict-key=K` must equal stock
 //! `pg_dump --schema-only -Fp --restrict-key=K` once the header's version lines are
-//! removed, so must the whole plain dump with data, and `pg_restore -l` of pgark's
-//! `-Fc` archive must equal stock's (dump IDs and creation time left out), except for
-//! the differences listed in `compat-tests/regression/KNOWN-DIFFERENCES.md`. That list
-//! is exact both ways: an unlisted difference fails the test, and so does a listed one
-//! that no longer occurs.
+//! removed, so must the whole plain dump and the data-only one, and `pg_restore -l` of
+//! pgark's `-Fc` archive must equal stock's (dump IDs and creation time left out),
+//! except for the differences listed in `compat-tests/regression/KNOWN-DIFFERENCES.md`.
+//! That list is exact both ways: an unlisted difference fails the test, and so does a
+//! listed one that no longer occurs. Both databases are checked: `regression` and
+//! `contrib_regression` (see `build.sh --contrib`).
 //!
 //! Differences are counted per TOC entry (the `-- Name: ...; Type: ...; Schema: ...`
 //! blocks of the plain script): `missing` (stock only), `extra` (pgark only), `changed`
@@ -461,11 +462,14 @@ fn compare_database(
     };
     let restrict = format!("--restrict-key={KEY}");
     let mut found = Vec::new();
-    // The schema-only script, then the whole one with data (COPY rows, sequence values,
-    // REFRESH, large objects): the entries of both are checked against the same list.
+    // The schema-only script, the whole one with data (COPY rows, sequence values,
+    // REFRESH, large objects) and the data-only one: the entries of all are checked
+    // against the same list.
     for (label, args) in [
         ("schema", vec!["--schema-only", "-Fp", restrict.as_str()]),
         ("full", vec!["-Fp", restrict.as_str()]),
+        // Data-only orders table data by foreign keys (`getTableDataFKConstraints`).
+        ("data", vec!["--data-only", "-Fp", restrict.as_str()]),
     ] {
         let stock = without_version_lines(&dump(
             stock_tool(18, "pg_dump"),

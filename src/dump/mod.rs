@@ -214,6 +214,9 @@ pub async fn collect_with_helper(
         Some(rows) => graph::load_dependency_rows(session, &mut cat, &rows).await?,
         None => graph::load_dependencies(session, &mut cat).await?,
     }
+    if !opts.emit.dump_schema {
+        graph::load_table_data_fk_dependencies(session, &mut cat).await?;
+    }
     if !opts.emit.acls_skip {
         let rows = session
             .query("SELECT objoid, classoid, objsubid, initprivs FROM pg_catalog.pg_init_privs WHERE objsubid = 0")

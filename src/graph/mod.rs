@@ -182,6 +182,37 @@ pub async fn load_dependency_rows(
     load_matview_refresh_dependencies(session, cat).await
 }
 
+/// `getTableDataFKConstraints`, for data-only dumps (where no FK constraint is created
+/// after the data): a table's data follows the data of the tables its foreign keys
+/// reference, so a restore can load them in order (loops are reported by the repair).
+pub async fn load_table_data_fk_dependencies(
+    session: &Session,
+    cat: &mut Catalog,
+) -> Result<(), CatalogError> {
+    let data_of = |cat: &Catalog, oid: u32| {
+        cat.objects
+            .by_catalog_id(CatalogId { table_oid: 0, oid })
+            .filter(|&id| cat.objects.get(id).map(|o| o.kind) == Some(Kind::TableData))
+    };
+    if !cat.objects.all().iter().any(|o| o.kind == Kind::TableData) {
+        return Ok(());
+    }
+    // Stock walks its FK constraint objects (`conparentid = 0`) in DumpId order.
+    let rows = session
+        .query(
+            "SELECT c.conrelid, c.confrelid FROM pg_catalog.pg_constraint c \
+             WHERE c.contype = 'f' AND c.conparentid = 0 ORDER BY c.conrelid, c.conname",
+        )
+        .await?;
+    for r in rows.iter() {
+        let (table, referenced) = (r.oid("conrelid")?, r.oid("confrelid")?);
+        if let (Some(id), Some(ref_id)) = (data_of(cat, table), data_of(cat, referenced)) {
+            cat.objects.add_dependency(id, ref_id);
+        }
+    }
+    Ok(())
+}
+
 /// `buildMatViewRefreshDependencies`: a materialized view's REFRESH follows the
 /// REFRESH of every materialized view its query reads, directly or through views;
 /// one that reads an unpopulated materialized view counts as unpopulated itself.
