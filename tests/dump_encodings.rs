@@ -220,7 +220,7 @@ fn multibyte_client_encodings_match_stock() {
 
     // The emoji has no EUC_JP or SJIS equivalent (in the data, so COPY and INSERT
     // both fail), the fullwidth backslash none in SHIFT_JIS_2004; the server cannot
-    // convert UTF8 into MULE_INTERNAL at all.
+    // convert UTF8 into MULE_INTERNAL at all, nor EUC_JP into LATIN1 or BIG5.
     both_fail(
         &cluster,
         &["-E", "EUC_JP", "-t", "*.x_emoji", "mb"],
@@ -235,6 +235,16 @@ fn multibyte_client_encodings_match_stock() {
         &cluster,
         &["-E", "SHIFT_JIS_2004", "-T", "*.x_*", "mb"],
         "character with byte sequence 0xef 0xbc 0xbc in encoding \"UTF8\" has no equivalent in encoding \"SHIFT_JIS_2004\"",
+    );
+    both_fail(
+        &cluster,
+        &["-E", "LATIN1", "eucjp"],
+        "invalid client encoding \"LATIN1\" specified",
+    );
+    both_fail(
+        &cluster,
+        &["-E", "BIG5", "eucjp"],
+        "invalid client encoding \"BIG5\" specified",
     );
     both_fail(
         &cluster,

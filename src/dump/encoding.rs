@@ -158,7 +158,15 @@ pub async fn prepare(connect: &ConnectOptions, client: &Client, name: &str) -> R
     if needs_server(name) {
         return prepare_server(connect, name).await;
     }
-    if !SINGLE_BYTE.contains(&name) {
+    if !SINGLE_BYTE.contains(&name) && name != "LATIN1" {
+        return Ok(());
+    }
+    // E.g. an EUC_JP database has no conversion into LATIN1.
+    let probe = format!("SELECT pg_catalog.convert_to('a', '{name}')");
+    if let Err(e) = client.simple_query(&probe).await {
+        return Err(unsupported_or(name, query_error(&probe, &e)));
+    }
+    if name == "LATIN1" {
         return Ok(());
     }
     if tables()
@@ -203,6 +211,22 @@ fn needs_server(name: &str) -> bool {
     }
 }
 
+/// pg_dump's error for a client encoding the server cannot convert the database's
+/// into (its `PQsetClientEncoding` fails), else `other`.
+fn unsupported_or(name: &str, other: Error) -> Error {
+    let unsupported = match &other {
+        Error::Catalog(CatalogError::Query { detail, .. }) => {
+            detail.contains("conversion function") || detail.contains("not supported")
+        }
+        _ => false,
+    };
+    if unsupported {
+        Error::Usage(format!("invalid client encoding \"{name}\" specified"))
+    } else {
+        other
+    }
+}
+
 async fn prepare_server(connect: &ConnectOptions, name: &str) -> Result<()> {
     let connection = connect.connect().await?;
     let statement = connection
@@ -218,17 +242,7 @@ async fn prepare_server(connect: &ConnectOptions, name: &str) -> Result<()> {
     // pg_dump's PQsetClientEncoding fails when the server has no conversion between
     // the database's encoding and the client's (e.g. UTF8 and MULE_INTERNAL).
     if let Err(e) = conversion.convert(&["a"]).await {
-        let unsupported = match &e {
-            Error::Catalog(CatalogError::Query { detail, .. }) => {
-                detail.contains("conversion function") || detail.contains("not supported")
-            }
-            _ => false,
-        };
-        return Err(if unsupported {
-            Error::Usage(format!("invalid client encoding \"{name}\" specified"))
-        } else {
-            e
-        });
+        return Err(unsupported_or(name, e));
     }
     if let Ok(mut c) = server_conversions().lock() {
         c.insert(name.to_string(), Arc::new(conversion));
