@@ -11,7 +11,8 @@ use pgark_testkit::{available_majors, scratch_dir, stock_tool, Cluster};
 const KEY: &str = "pgarkEncodingKey0123456";
 
 /// Japanese names, comments and data, in ASCII (`U&` escapes) so that the script loads
-/// into a database of any encoding. ソ and 表 end in byte 0x5c (a backslash) in SJIS.
+/// into a database of any encoding. ソ and 表 end in byte 0x5c (a backslash) in SJIS;
+/// `big` holds more data than pgark converts in one round trip.
 const JAPANESE_SQL: &str = r#"
 CREATE SCHEMA U&"\65E5\672C";
 COMMENT ON SCHEMA U&"\65E5\672C" IS U&'\65E5\672C\8A9E\306E\30B9\30AD\30FC\30DE';
@@ -22,6 +23,9 @@ INSERT INTO U&"\65E5\672C".U&"\8868" VALUES
     (U&'\3042\3044\3046 \30BD\8868', 1, U&'\FF71\FF72 tab\0009x'),
     (U&'\8868\793A\FF3C', 2, NULL),
     (NULL, 3, U&'back\005Cslash \30BD');
+CREATE TABLE U&"\65E5\672C".big (n integer, t text);
+INSERT INTO U&"\65E5\672C".big
+    SELECT i, repeat(U&'\30BD\8868\3042', 1 + i % 7) FROM generate_series(1, 12000) i;
 CREATE VIEW U&"\65E5\672C".U&"\30D3\30E5\30FC" AS
     SELECT U&"\540D\524D" || U&'\3055\3093' AS U&"\6C0F\540D" FROM U&"\65E5\672C".U&"\8868";
 "#;
