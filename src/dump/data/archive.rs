@@ -153,9 +153,9 @@ impl Shared<'_, '_> {
             let entry = self.entry(job.dump_id)?;
             let delivery = if self.directory {
                 let file = lock(self.writer).open_parallel_data_file(job.dump_id)?;
-                Delivery::File(
-                    file.ok_or_else(|| Error::Usage("internal: directory writer expected".into()))?,
-                )
+                Delivery::File(Box::new(file.ok_or_else(|| {
+                    Error::Usage("internal: directory writer expected".into())
+                })?))
             } else {
                 Delivery::Spool(lock(&self.spool_writers).remove(&job.dump_id).ok_or_else(
                     || Error::Usage(format!("internal: no spool for entry {}", job.dump_id)),

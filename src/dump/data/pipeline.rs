@@ -51,7 +51,7 @@ impl Compressor {
 /// Where one entry's members go, in order.
 pub enum Delivery {
     /// A directory archive's data file, written by the job itself.
-    File(DirectoryDataFile),
+    File(Box<DirectoryDataFile>),
     /// A custom or tar archive's entry, held until the writer reaches it.
     Spool(SpoolWriter),
 }
@@ -65,7 +65,7 @@ impl Delivery {
     }
     fn finish(self) -> Result<()> {
         match self {
-            Delivery::File(f) => Ok(f.finish()?),
+            Delivery::File(f) => Ok((*f).finish()?),
             Delivery::Spool(s) => s.finish(),
         }
     }

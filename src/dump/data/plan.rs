@@ -229,7 +229,10 @@ pub async fn table_jobs(
             part.dependencies = vec![anchor_id];
             next_id += 1;
             if let Some(&table_id) = template.dependencies.first() {
-                parts_of_table.entry(table_id).or_default().push(part.dump_id);
+                parts_of_table
+                    .entry(table_id)
+                    .or_default()
+                    .push(part.dump_id);
             }
             jobs.push(DataJob {
                 dump_id: part.dump_id,
@@ -246,7 +249,10 @@ pub async fn table_jobs(
     // its parts, so they are built once over all rows (pg_restore repoints their
     // dependency on the TABLE to the anchor only).
     if !parts_of_table.is_empty() {
-        for e in entries.iter_mut().filter(|e| e.section == Section::PostData) {
+        for e in entries
+            .iter_mut()
+            .filter(|e| e.section == Section::PostData)
+        {
             let extra: Vec<DumpId> = e
                 .dependencies
                 .iter()
@@ -260,7 +266,7 @@ pub async fn table_jobs(
     toc.entries = entries;
     if schedule == Schedule::LargestFirst {
         // Stable: equal sizes keep TOC order.
-        jobs.sort_by(|a, b| b.size.cmp(&a.size));
+        jobs.sort_by_key(|j| std::cmp::Reverse(j.size));
     }
     Ok(jobs)
 }
