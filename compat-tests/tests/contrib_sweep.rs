@@ -75,6 +75,11 @@ const PLAIN_VARIANTS: &[(&str, As, &[&str])] = &[
         &["-e", "hstore", "-e", "pg_trgm"],
     ),
     (
+        "extension-other-schema",
+        As::Superuser,
+        &["-e", "hstore", "-n", "app"],
+    ),
+    (
         "exclude-extensions",
         As::Superuser,
         &[

@@ -320,6 +320,13 @@ async fn collect_columns(session: &Session, cat: &mut Catalog) -> Result<(), Cat
             interesting.extend(t.parents.iter().copied());
         }
     }
+    // Extension configuration tables may get their data dumped (`-e ext -n other`)
+    // although not selected themselves: stock's COPY needs their columns too.
+    interesting.extend(
+        cat.extensions
+            .iter()
+            .flat_map(|x| x.config.iter().map(|c| c.0)),
+    );
     let mut invalid_notnull: Vec<u32> = Vec::new();
     for r in rows.iter() {
         let relid = r.oid("attrelid")?;
