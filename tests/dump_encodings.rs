@@ -75,7 +75,7 @@ fn raw_dump(cluster: &Cluster, stock: bool, args: &[&str]) -> Result<Vec<u8>, St
         c
     };
     cluster.apply_env(&mut cmd);
-    if !args.contains(&"-Fc") {
+    if !args.contains(&"-Fc") && !args.contains(&"-Fd") {
         cmd.arg(format!("--restrict-key={KEY}"));
     }
     let out = cmd.args(args).output().expect("run dump");
@@ -174,19 +174,22 @@ fn multibyte_client_encodings_match_stock() {
         }
     }
 
-    // A custom archive in SJIS, rendered by stock pg_restore.
+    // A custom archive and a directory dumped by two workers, in SJIS, rendered by
+    // stock pg_restore.
     let dir = scratch_dir();
-    let render = |stock: bool| {
-        let path = dir
-            .path()
-            .join(if stock { "stock.dump" } else { "pgark.dump" });
+    let render = |stock: bool, format: &[&str]| {
+        let path = dir.path().join(format!(
+            "{}{}",
+            if stock { "stock" } else { "pgark" },
+            format.join("")
+        ));
         let path_text = path.display().to_string();
-        raw_dump(
-            &cluster,
-            stock,
-            &["-Fc", "-E", "SJIS", "-T", "*.x_*", "-f", &path_text, "mb"],
-        )
-        .expect("archive dump");
+        let args: Vec<&str> = format
+            .iter()
+            .copied()
+            .chain(["-E", "SJIS", "-T", "*.x_*", "-f", &path_text, "mb"])
+            .collect();
+        raw_dump(&cluster, stock, &args).expect("archive dump");
         let out = Command::new(stock_tool(18, "pg_restore"))
             .arg(format!("--restrict-key={KEY}"))
             .args(["-f", "-"])
@@ -200,7 +203,13 @@ fn multibyte_client_encodings_match_stock() {
         );
         out.stdout
     };
-    failures.extend(compare("-Fc -E SJIS", &render(true), &render(false)));
+    for format in [&["-Fc"][..], &["-Fd", "-j", "2"]] {
+        failures.extend(compare(
+            &format!("{format:?} -E SJIS"),
+            &render(true, format),
+            &render(false, format),
+        ));
+    }
 
     // An EUC_JP database: its encoding is the default client encoding.
     cluster.psql(
