@@ -428,7 +428,8 @@ async fn plain_script<W: Write + Send + 'static>(
         no_table_access_method: args.no_table_access_method,
         disable_triggers: args.disable_triggers,
         superuser: args.superuser.clone().map(String::into_bytes),
-        role: args.connection.role.clone().map(String::into_bytes),
+        // pg_dump runs as --role but never writes SET ROLE into its script (its
+        // restore options carry no role), unlike pg_restore --role.
         enable_row_security: args.enable_row_security,
         quote_all_identifiers: args.quote_all_identifiers,
         output_name: name,
