@@ -93,9 +93,17 @@ pub(crate) fn check_options(args: &DumpArgs) -> Result<()> {
     reject_unhonoured_options(args)
 }
 
-/// Options pg_dump has whose effect pgark dump does not produce: none left but an
-/// `--archive-version` it cannot write.
+/// Options pg_dump has whose effect pgark dump does not produce: `--binary-upgrade`
+/// and an `--archive-version` it cannot write.
 fn reject_unhonoured_options(args: &DumpArgs) -> Result<()> {
+    // pg_upgrade's mode: preserved OIDs, binary_upgrade_* calls, extension member
+    // statements. pgark writes none of them, and a dump that silently lacks them
+    // would break the upgrade that reads it.
+    if args.binary_upgrade {
+        return Err(Error::NotImplemented {
+            what: "pgark dump --binary-upgrade".into(),
+        });
+    }
     parse_archive_version(args.archive_version.as_deref()).map(|_| ())
 }
 
