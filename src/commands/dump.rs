@@ -311,7 +311,12 @@ async fn read_database(
         .and_then(|mut sessions| sessions.pop());
     let collected = collect_with_helper(&session, helper, &opts).await?;
     for w in &collected.warnings {
-        eprintln!("pg_dump: warning: {w}");
+        // A warning's detail and hint lines carry their own level, as stock prints them.
+        if w.starts_with("detail: ") || w.starts_with("hint: ") {
+            eprintln!("pg_dump: {w}");
+        } else {
+            eprintln!("pg_dump: warning: {w}");
+        }
     }
     verbose::saving_steps(
         &collected.facts,

@@ -57,6 +57,14 @@ pub fn column_info_steps(cat: &Catalog, dump_schema: bool) {
     if dump_schema && !cat.attrdefs.is_empty() {
         info("finding table default expressions");
     }
+    // 18: getTableAttrs' query for NOT NULL NOT VALID constraints of such tables.
+    let invalid_not_null = cat
+        .tables
+        .iter()
+        .any(|t| t.columns.iter().any(|c| c.notnull_invalid));
+    if dump_schema && invalid_not_null {
+        info("finding invalid not-null constraints");
+    }
     if dump_schema
         && cat
             .tables
