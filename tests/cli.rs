@@ -73,3 +73,17 @@ fn dump_options_once_refused_are_honoured() {
         assert!(err.contains("/nonexistent-pgark-socket-dir"), "{opt:?}: {err}");
     }
 }
+
+#[test]
+fn dump_binary_upgrade_is_refused_by_name() {
+    // pg_upgrade's mode needs OID-preserving statements pgark does not write; a dump
+    // without them must not be produced as if it were one.
+    let out = pgark()
+        .args(["dump", "--binary-upgrade", "-h", "/nonexistent-pgark-socket-dir", "nodb"])
+        .output()
+        .expect("run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("--binary-upgrade"), "{err}");
+    assert!(err.contains("not implemented"), "{err}");
+}
