@@ -229,6 +229,26 @@ fn multibyte_client_encodings_match_stock() {
             Err(e) => failures.push(format!("{opts:?}: pgark failed: {e}")),
         }
     }
+    // A SQL_ASCII database converts nothing: its (here UTF-8) bytes pass as they are.
+    cluster.psql(
+        "postgres",
+        "CREATE DATABASE ascii ENCODING 'SQL_ASCII' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0",
+    );
+    cluster.psql("ascii", "SET client_encoding = 'UTF8'; CREATE TABLE t (v text); INSERT INTO t VALUES (convert_from('\\xe38182c3a9', 'SQL_ASCII'))");
+    for opts in [
+        &["-E", "SJIS", "ascii"][..],
+        &["-E", "LATIN1", "--inserts", "ascii"],
+    ] {
+        let stock = raw_dump(&cluster, true, opts).expect("stock pg_dump ascii");
+        assert!(
+            stock.windows(5).any(|w| w == b"\xe3\x81\x82\xc3\xa9"),
+            "stock {opts:?} keeps the bytes"
+        );
+        match raw_dump(&cluster, false, opts) {
+            Ok(ours) => failures.extend(compare(&format!("{opts:?}"), &stock, &ours)),
+            Err(e) => failures.push(format!("{opts:?}: pgark failed: {e}")),
+        }
+    }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 
     // The emoji has no EUC_JP or SJIS equivalent (in the data, so COPY and INSERT

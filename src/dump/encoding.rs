@@ -14,6 +14,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use pgark_formats::model::Toc;
@@ -66,6 +67,9 @@ fn tables() -> &'static Mutex<HashMap<String, Arc<SingleByteTable>>> {
     static TABLES: OnceLock<Mutex<HashMap<String, Arc<SingleByteTable>>>> = OnceLock::new();
     TABLES.get_or_init(Default::default)
 }
+
+/// Whether the database [`prepare`]d for is SQL_ASCII (its text passes unconverted).
+static SQL_ASCII_DATABASE: AtomicBool = AtomicBool::new(false);
 
 /// Server conversions opened by [`prepare`], by canonical encoding name (one dump per
 /// process at a time; a later [`prepare`] replaces an earlier connection).
@@ -155,6 +159,13 @@ impl ServerConversion {
 /// (and fails as pg_dump does when the server cannot convert into it). Run outside a
 /// transaction; nothing to do for UTF8, SQL_ASCII and LATIN1.
 pub async fn prepare(connect: &ConnectOptions, client: &Client, name: &str) -> Result<()> {
+    // A SQL_ASCII database's server converts nothing: its bytes reach any client as
+    // they are.
+    let sql_ascii = database_encoding(client).await? == "SQL_ASCII";
+    SQL_ASCII_DATABASE.store(sql_ascii, Ordering::Relaxed);
+    if sql_ascii {
+        return Ok(());
+    }
     if needs_server(name) {
         return prepare_server(connect, name).await;
     }
@@ -304,6 +315,9 @@ impl OutputEncoding {
     /// The conversion the session's client encoding (canonical name) needs; the
     /// encoding must have been [`prepare`]d.
     pub fn for_client_encoding(name: &str) -> Result<OutputEncoding> {
+        if SQL_ASCII_DATABASE.load(Ordering::Relaxed) {
+            return Ok(OutputEncoding::AsIs);
+        }
         match Encoding::from_name(name.as_bytes()) {
             Some(Encoding::Utf8) | Some(Encoding::SqlAscii) | None => Ok(OutputEncoding::AsIs),
             Some(Encoding::Latin1) => Ok(OutputEncoding::Latin1),
