@@ -79,6 +79,12 @@ const PLAIN_VARIANTS: &[(&str, As, &[&str])] = &[
         As::Superuser,
         &["-e", "hstore", "-n", "app"],
     ),
+    // Stock's getopt takes a repeated flag (or its other spelling) again silently.
+    (
+        "repeated-flags",
+        As::Superuser,
+        &["-s", "--schema-only", "-x", "--no-privileges", "-O", "-O"],
+    ),
     (
         "exclude-extensions",
         As::Superuser,

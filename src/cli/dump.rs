@@ -5,7 +5,7 @@ use super::{FormatArg, SectionArg};
 use clap::{ArgAction, Args};
 
 #[derive(Debug, Clone, Args)]
-#[command(disable_help_flag = true)]
+#[command(disable_help_flag = true, args_override_self = true)]
 pub struct DumpArgs {
     /// Database to dump (a name or a connection string).
     #[arg(value_name = "DBNAME")]

@@ -5,7 +5,7 @@ use super::FormatArg;
 use clap::{ArgAction, Args};
 
 #[derive(Debug, Clone, Args)]
-#[command(disable_help_flag = true)]
+#[command(disable_help_flag = true, args_override_self = true)]
 pub struct DumpallArgs {
     /// Show this help, then exit.
     #[arg(short = '?', long = "help", action = ArgAction::Help)]

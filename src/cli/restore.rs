@@ -5,7 +5,7 @@ use super::{FormatArg, SectionArg};
 use clap::{ArgAction, Args};
 
 #[derive(Debug, Clone, Args)]
-#[command(disable_help_flag = true)]
+#[command(disable_help_flag = true, args_override_self = true)]
 pub struct RestoreArgs {
     /// Archive to restore (standard input when omitted).
     #[arg(value_name = "FILE")]
