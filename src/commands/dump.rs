@@ -547,7 +547,11 @@ async fn write_archive(
     let worker_count = jobs_wanted.min(jobs.len());
     let workers = if worker_count > 1 {
         let snapshot = data::snapshot::shared_snapshot(&session, args.snapshot.as_deref()).await?;
-        data::snapshot::open_workers(connect, &session_options, &snapshot, worker_count).await?
+        let workers =
+            data::snapshot::open_workers(connect, &session_options, &snapshot, worker_count)
+                .await?;
+        verbose::worker_connections(workers.len());
+        workers
     } else {
         Vec::new()
     };

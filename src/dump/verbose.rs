@@ -2,6 +2,11 @@
 //! ordered as stock prints them for a serial dump (`pg_dump: reading schemas`, ...).
 //! Off unless `commands::dump::run` turns it on, so library callers (`pgark dumpall`'s
 //! per-database dumps) stay quiet. Lines clear the data-phase progress line first.
+//!
+//! With `-j N` the data lines (`dumping contents of table`, `finished item`, one
+//! connection line per worker) come as the workers go, so their order varies from run
+//! to run, as stock's does; only serial dumps match stock line for line. pgark also
+//! takes `-j` for custom and tar archives (stock refuses), with the same lines.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -187,5 +192,25 @@ impl DataSource for NoData {
         _each: &mut dyn FnMut(u32, &mut dyn std::io::Read) -> pgark_formats::Result<()>,
     ) -> pgark_formats::Result<()> {
         Ok(())
+    }
+}
+
+/// A parallel dump's line for each finished data entry (stock's leader prints it when
+/// a worker reports back).
+pub fn finished_item(entry: &TocEntry) {
+    if enabled() {
+        info(&format!(
+            "finished item {} {} {}",
+            entry.dump_id,
+            String::from_utf8_lossy(entry.desc.as_bytes()),
+            String::from_utf8_lossy(entry.tag.as_deref().unwrap_or_default())
+        ));
+    }
+}
+
+/// Each parallel worker connection's set-up line, as stock's workers print it.
+pub fn worker_connections(count: usize) {
+    for _ in 0..count {
+        info("executing SELECT pg_catalog.set_config('search_path', '', false);");
     }
 }

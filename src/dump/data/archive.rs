@@ -166,6 +166,9 @@ impl Shared<'_, '_> {
             let cx = self.cx(session, entry, worker_lock && table);
             produce(&cx, &job, &mut pipe).await?;
             pipe.finish().await?;
+            if worker_lock {
+                crate::dump::verbose::finished_item(entry);
+            }
         }
     }
 
