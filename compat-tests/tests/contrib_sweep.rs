@@ -2,8 +2,8 @@
 //! of `pg_available_extensions` that installs without extra setup, in several schemas and
 //! owners, plus user objects that use them (`compat-tests/contrib/*.sql`). Every plain
 //! `pgark dump` variant must equal stock pg_dump 18's byte for byte (the two version
-//! comment lines aside), and `pg_restore -l` of both `-Fc` archives must be equal apart
-//! from dump IDs and the creation time.
+//! comment lines aside), `pg_restore -l` of both `-Fc` archives must be equal apart
+//! from dump IDs and the creation time, and so must stock pg_restore's script of each.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -303,6 +303,18 @@ fn compare(cluster: &Cluster, dir: &Path) -> Vec<String> {
         if let Some(diff) = difference(&list(&stock_archive), &list(&ours_archive)) {
             failures.push(format!(
                 "PG {major}: pg_restore -l of -Fc {} differs:\n{diff}",
+                extra.join(" ")
+            ));
+        }
+        // What stock pg_restore makes of each archive (definitions and data as stored).
+        let script = |archive: &Path| {
+            let mut cmd = Command::new(stock_tool(18, "pg_restore"));
+            cmd.args([key.as_str(), "-f", "-"]).arg(archive);
+            without_version_lines(&must(&mut cmd, "pg_restore -f -").stdout)
+        };
+        if let Some(diff) = difference(&script(&stock_archive), &script(&ours_archive)) {
+            failures.push(format!(
+                "PG {major}: pg_restore of -Fc {} differs:\n{diff}",
                 extra.join(" ")
             ));
         }
