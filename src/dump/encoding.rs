@@ -9,8 +9,13 @@
 //! dedicated UTF8 connection that runs `convert_to` on the TOC's text (one round trip
 //! per batch) and on the table data (in pieces cut at line ends, so that characters
 //! that combine in EUC_JIS_2004/SHIFT_JIS_2004 are never split), so the bytes and the
-//! error for an unmappable character are the server's own. Table data is converted by
+//! error for an unmappable character are the server's own. A SQL_ASCII database's
+//! text passes unconverted, as the server passes it. Table data is converted by
 //! `dump::data::encoded::EncodingSink` in the data dispatch.
+//!
+//! Known difference: stock fails on an unmappable character in any catalog row its
+//! queries read (e.g. the name of a view left out by `-t`); pgark converts, and so
+//! fails on, only what the dump contains.
 
 use std::collections::HashMap;
 use std::fmt;

@@ -34,14 +34,12 @@ impl<'a, S: DataSink + Send> EncodingSink<'a, S> {
 }
 
 impl<S: DataSink + Send> DataSink for EncodingSink<'_, S> {
-    fn write(&mut self, bytes: Bytes) -> impl Future<Output = Result<()>> + Send {
-        async move {
-            let converted = self.converter.push(&bytes).await?;
-            if converted.is_empty() {
-                Ok(())
-            } else {
-                self.inner.write(Bytes::from(converted)).await
-            }
+    async fn write(&mut self, bytes: Bytes) -> Result<()> {
+        let converted = self.converter.push(&bytes).await?;
+        if converted.is_empty() {
+            Ok(())
+        } else {
+            self.inner.write(Bytes::from(converted)).await
         }
     }
     fn start_lo(&mut self, oid: u32) -> impl Future<Output = Result<()>> + Send {
