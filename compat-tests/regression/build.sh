@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds PostgreSQL's own regression database ("regression") on a server of one major by
 # running that major's core regression suite (pg_regress, parallel schedule) against it.
-# Many tests fail when the suite's SQL is of the branch point and the server a later minor
-# release; that does not matter: only the database the suite leaves behind is wanted.
+# Failing tests do not matter (some fail when the suite's SQL is of the branch point and
+# the server a later minor release): only the database the suite leaves behind is wanted.
 #
 # Usage: compat-tests/regression/build.sh MAJOR [--host DIR] [--port PORT] [--user USER]
 #                                               [--outputdir DIR]
@@ -20,16 +20,23 @@
 #                which leaves extensions with member objects, config tables and user
 #                objects using extension types behind.
 #
-# Inputs, cached under target/regression/src-MAJOR-COMMIT (keyed by commit):
-#   - src/test/regress of the branch point of MAJOR (the commit "Stamp HEAD as
-#     <MAJOR+1>devel"), from the full-history git mirror of PostgreSQL
-#     ($PGARK_PG_MIRROR, default /work/.mirror/hackorum-dev+postgres/repo);
-#   - regress.so compiled with gcc from that commit's regress.c against the server
-#     headers of the build (target/pg/MAJOR/include/server).
+# Inputs, cached under target/regression/src-MAJOR-KEY:
+#   - src/test/regress and the listed contrib modules' directories of the server's own
+#     release, from Debian's source tarball (postgresql-MAJOR_VERSION.orig.tar.bz2, the
+#     upstream tarball) of the version scripts/postgres.sh installs, pinned by sha256 in
+#     TARBALLS below (KEY = that version). It is downloaded once into
+#     target/regression/downloads ($PGARK_REGRESSION_TARBALL_DIR). Same SQL as the server,
+#     so fewer tests fail than with the branch point's suite.
+#   - For a major with no pinned tarball: the branch point of MAJOR (the commit "Stamp HEAD
+#     as <MAJOR+1>devel") from the full-history git mirror of PostgreSQL
+#     ($PGARK_PG_MIRROR, default /work/.mirror/hackorum-dev+postgres/repo), KEY = commit.
+#   - regress.so compiled with gcc from that regress.c against the server headers of the
+#     build (target/pg/MAJOR/include/server).
 # Binaries: target/pg/MAJOR (scripts/postgres.sh MAJOR provisions them).
 #
 # Exit status: 0 when the regression database exists afterwards (whatever the tests'
-# pass/fail count), 2 when the inputs are missing (no mirror, no build), 1 otherwise.
+# pass/fail count), 2 when the inputs are missing (tarball download failed, no mirror,
+# no build, no gcc), 1 otherwise.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -71,29 +78,99 @@ pg_regress=$pg/lib/pgxs/src/test/regress/pg_regress
 [ -x "$pg_regress" ] || missing "the PostgreSQL $major build has no pg_regress ($pg_regress)"
 [ -f "$pg/include/server/postgres.h" ] || missing "the PostgreSQL $major build has no server headers ($pg/include/server)"
 command -v gcc >/dev/null || missing "gcc is needed to compile regress.c"
-git --git-dir="$mirror" rev-parse --verify -q HEAD >/dev/null ||
-  missing "no PostgreSQL git mirror at $mirror (set PGARK_PG_MIRROR)"
 
-# The branch point of MAJOR: master's commit stamping the next major's development.
-commit=$(git --git-dir="$mirror" log --format=%H -n 1 --fixed-strings \
-  --grep "Stamp HEAD as $((major + 1))devel" HEAD)
-[ -n "$commit" ] || missing "no commit 'Stamp HEAD as $((major + 1))devel' in $mirror"
-
-src=$cache/src-$major-${commit:0:12}
+# Debian's copies of the upstream tarballs of the releases scripts/postgres.sh installs:
+# MAJOR VERSION SHA256 (from Debian's Sources index; Debian's pool keeps them while the
+# release is current).
+TARBALLS="
+18 18.6 555610c24d53e4316da5b7d3fc25c279d96856d5e0e23ee308c328c5fa881d9f
+17 17.11 dd27f2b3c59e73ed14aa3324901242bf69a032a6347805f274e6260322d42979
+"
+read -r _ version sha256 < <(echo "$TARBALLS" | awk -v m="$major" '$1 == m' ) || true
 mkdir -p "$cache"
+
+# Fills $1 with src/test/regress and the contrib modules' directories of the pinned tarball.
+extract_tarball() {
+  local dest=$1 name=postgresql-${major}_$version.orig.tar.bz2
+  local url=http://deb.debian.org/debian/pool/main/p/postgresql-$major/$name
+  local downloads=${PGARK_REGRESSION_TARBALL_DIR:-$cache/downloads}
+  mkdir -p "$downloads"
+  # python3 (which scripts/postgres.sh needs anyway) downloads, checks and extracts, so
+  # neither curl nor bzip2 is needed.
+  python3 - "$url" "$downloads/$name" "$sha256" "$dest" "postgresql-$version" $CONTRIB_MODULES <<'PY' ||
+import hashlib, os, sys, tarfile, urllib.request
+url, path, sha256, dest, top, modules = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6:]
+
+def digest(p):
+    h = hashlib.sha256()
+    with open(p, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+if not (os.path.isfile(path) and digest(path) == sha256):
+    part = path + ".part"
+    try:
+        with urllib.request.urlopen(url, timeout=120) as r, open(part, "wb") as f:
+            while block := r.read(1 << 20):
+                f.write(block)
+    except OSError as e:
+        sys.exit(f"build.sh: cannot download {url}: {e}")
+    got = digest(part)
+    if got != sha256:
+        os.remove(part)
+        sys.exit(f"build.sh: {url}: sha256 {got}, expected {sha256}")
+    os.replace(part, path)
+wanted = [f"{top}/src/test/regress/"] + [f"{top}/contrib/{m}/" for m in modules]
+with tarfile.open(path, "r:bz2") as tar:
+    members = [m for m in tar if (m.isfile() or m.isdir()) and any(m.name.startswith(w) for w in wanted)]
+    for m in members:
+        m.name = m.name[len(top) + 1:]
+    if hasattr(tarfile, "data_filter"):
+        tar.extractall(dest, members=members, filter="data")
+    else:
+        tar.extractall(dest, members=members)
+if not os.path.isfile(os.path.join(dest, "src/test/regress/regress.c")):
+    sys.exit(f"build.sh: {path} has no {top}/src/test/regress/regress.c")
+PY
+    missing "no regression sources of PostgreSQL $version (from $url)"
+}
+
+if [ -n "${version:-}" ]; then
+  server=$("$pg/bin/postgres" --version 2>/dev/null | awk '{print $NF}') || true
+  [ "$server" = "$version" ] ||
+    echo "build.sh: note: the server is ${server:-unknown}, the regression sources are of $version" >&2
+  key=$version
+  from="$version tarball"
+else
+  git --git-dir="$mirror" rev-parse --verify -q HEAD >/dev/null ||
+    missing "no pinned source tarball of PostgreSQL $major and no git mirror at $mirror (set PGARK_PG_MIRROR)"
+  # The branch point of MAJOR: master's commit stamping the next major's development.
+  commit=$(git --git-dir="$mirror" log --format=%H -n 1 --fixed-strings \
+    --grep "Stamp HEAD as $((major + 1))devel" HEAD)
+  [ -n "$commit" ] || missing "no commit 'Stamp HEAD as $((major + 1))devel' in $mirror"
+  key=${commit:0:12}
+  from="branch point $key"
+fi
+
+src=$cache/src-$major-$key
 # Concurrent runs of one major wait for the one filling the cache.
 exec 9>"$cache/.lock-$major"
 flock 9
 if [ ! -f "$src/.complete-2" ]; then
   rm -rf "$src"
   mkdir -p "$src"
-  git --git-dir="$mirror" archive "$commit" src/test/regress | tar -x -C "$src"
-  for m in $CONTRIB_MODULES; do
-    # Modules absent at this commit are skipped.
-    if git --git-dir="$mirror" cat-file -e "$commit:contrib/$m" 2>/dev/null; then
-      git --git-dir="$mirror" archive "$commit" "contrib/$m" | tar -x -C "$src"
-    fi
-  done
+  if [ -n "${version:-}" ]; then
+    extract_tarball "$src"
+  else
+    git --git-dir="$mirror" archive "$commit" src/test/regress | tar -x -C "$src"
+    for m in $CONTRIB_MODULES; do
+      # Modules absent at this commit are skipped.
+      if git --git-dir="$mirror" cat-file -e "$commit:contrib/$m" 2>/dev/null; then
+        git --git-dir="$mirror" archive "$commit" "contrib/$m" | tar -x -C "$src"
+      fi
+    done
+  fi
   mkdir -p "$src/lib"
   # Flags of PostgreSQL's own shared-module builds (Makefile.global CFLAGS_SL, -fno-strict-aliasing...).
   gcc -O1 -fPIC -shared -fno-strict-aliasing -fwrapv -Wno-deprecated-declarations \
@@ -159,7 +236,7 @@ set +e
 status=$?
 set -e
 summary=$(grep -E "tests (passed|failed)|of [0-9]+ tests|All [0-9]+ tests" "$outputdir/pg_regress.out" | tail -n 1 || true)
-echo "build.sh: pg_regress $major (${commit:0:12}) exited $status after $(($(date +%s) - started)) s: ${summary:-no summary}" >&2
+echo "build.sh: pg_regress $major ($from) exited $status after $(($(date +%s) - started)) s: ${summary:-no summary}" >&2
 
 psql_args=(-X -At "--port=$port" "--username=$user" -d regression)
 [ -n "$host" ] && psql_args+=("--host=$host")
