@@ -479,12 +479,12 @@ fn whole_cluster_options_match_stock() {
             .join("tests/dumpall_fixtures/options.sql"),
     );
     cluster.load_fixture_files("fx_options", &[options_fixture]);
-    // Options that do not interact are grouped to keep the test short. Not here yet,
-    // because pgark dump's plain output differs from pg_dump's with them:
-    // --quote-all-identifiers (`\connect` not quoted), -a --disable-triggers (no
-    // DISABLE TRIGGER), --role (an extra SET ROLE in each database's script).
+    // Options that do not interact are grouped to keep the test short.
     let option_sets: &[&[&str]] = &[
         &["-a"],
+        &["-a", "--disable-triggers"],
+        &["--quote-all-identifiers"],
+        &["--role", "pgark_super"],
         &[
             "-s",
             "--no-role-passwords",

@@ -88,8 +88,10 @@ pub struct EntryStatements<'a> {
     quoter: Quoter,
     searchpath: Option<Vec<u8>>,
     by_id: HashMap<DumpId, usize>,
-    /// Some wanted entry has a schema part; when none has, the restore is data-only
-    /// ("implied data-only restore") and `--disable-triggers` takes effect.
+    /// Stock's `ropt->dumpSchema` after its implied check: schema was asked for and
+    /// some wanted entry has a schema part. When false the restore is data-only and
+    /// `--disable-triggers` takes effect — also for `-a -C`, whose DATABASE entry is
+    /// wanted for its schema part although schema was not asked for.
     schema_restored: bool,
 }
 
@@ -118,7 +120,7 @@ impl<'a> EntryStatements<'a> {
                 .filter(|(_, e)| e.dump_id > 0)
                 .map(|(i, e)| (e.dump_id, i))
                 .collect(),
-            schema_restored: plan.iter().any(|p| p.reqs.schema()),
+            schema_restored: opts.schema_requested && plan.iter().any(|p| p.reqs.schema()),
         })
     }
 

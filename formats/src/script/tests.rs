@@ -366,9 +366,14 @@ fn disable_triggers_only_when_nothing_schema_like_is_restored() {
     entries.push(table(10, "public", "t", "alice"));
     entries.push(table_data(11, 10, "public", "t", "alice"));
     let toc = Toc { header: header(), entries };
-    let opts = ScriptOptions { disable_triggers: true, ..keyed() };
+    let opts = ScriptOptions { disable_triggers: true, schema_requested: true, ..keyed() };
     let out = render(&toc, &plan_all(&toc), &opts, &mut MemorySource::default());
     assert!(!out.contains("DISABLE TRIGGER"), "schema restored too: no trigger games");
+    // Schema not asked for (-a), yet an entry wanted for its schema part (the DATABASE
+    // entry of -a -C): still a data-only restore, as stock's dumpSchema flag says.
+    let not_asked = ScriptOptions { schema_requested: false, ..opts.clone() };
+    let out = render(&toc, &plan_all(&toc), &not_asked, &mut MemorySource::default());
+    assert!(out.contains("ALTER TABLE public.t DISABLE TRIGGER ALL;"), "{out}");
     let data_only: Vec<PlannedEntry> = plan_all(&toc)
         .into_iter()
         .map(|mut p| {
