@@ -8,10 +8,10 @@ use std::collections::{BinaryHeap, HashMap};
 
 use pgark_formats::DumpId;
 
-use crate::objects::{DumpObject, TieBreak};
+use crate::objects::{DumpObject, Kind, TieBreak};
 
-/// `DOTypeNameCompare`: priority, namespace (NULL last), name, per-kind tie-break,
-/// then OID. Names compare as bytes (`strcmp`).
+/// `DOTypeNameCompare` (as back-patched into 18.x): priority, namespace (NULL last),
+/// name, object type, per-kind tie-break, then OID. Names compare as bytes (`strcmp`).
 pub fn compare(a: &DumpObject, b: &DumpObject) -> Ordering {
     a.kind
         .priority()
@@ -23,9 +23,14 @@ pub fn compare(a: &DumpObject, b: &DumpObject) -> Ordering {
             (None, None) => Ordering::Equal,
         })
         .then_with(|| a.name.as_bytes().cmp(b.name.as_bytes()))
+        // Stock then compares `objType`; of the kinds sharing a priority only a type
+        // and its shell share a name (operator classes and families carry their rank
+        // in the tie-break).
+        .then_with(|| (a.kind == Kind::ShellType).cmp(&(b.kind == Kind::ShellType)))
         .then_with(|| match (&a.tie_break, &b.tie_break) {
             (TieBreak::AttrNum(x), TieBreak::AttrNum(y)) => x.cmp(y),
-            (TieBreak::TableName(x), TieBreak::TableName(y)) => x.as_bytes().cmp(y.as_bytes()),
+            (TieBreak::TableName(x), TieBreak::TableName(y))
+            | (TieBreak::ParentName(x), TieBreak::ParentName(y)) => x.as_bytes().cmp(y.as_bytes()),
             (
                 TieBreak::ConstraintOwner {
                     on_domain: xd,
@@ -130,6 +135,49 @@ mod tests {
             deps.entry(a).or_default().push(b);
         }
         topo_sort(input, |id| deps.get(&id).map(Vec::as_slice).unwrap_or(&[]))
+    }
+
+    fn object(dump_id: DumpId, oid: u32, kind: Kind, tie_break: TieBreak) -> DumpObject {
+        DumpObject {
+            dump_id,
+            catalog_id: pgark_formats::model::CatalogId { table_oid: 0, oid },
+            kind,
+            name: "t".into(),
+            namespace: Some("s".into()),
+            tie_break,
+            deps: Vec::new(),
+            dump: crate::objects::Components::ALL,
+            model: 0,
+        }
+    }
+
+    #[test]
+    fn parent_name_breaks_ties_before_oid() {
+        // Default ACLs of one schema and object type: by role name, not OID.
+        let objects = [
+            object(
+                1,
+                10,
+                Kind::DefaultAcl,
+                TieBreak::ParentName("pg_signal_backend".into()),
+            ),
+            object(
+                2,
+                20,
+                Kind::DefaultAcl,
+                TieBreak::ParentName("pg_read_all_settings".into()),
+            ),
+        ];
+        assert_eq!(presort(&objects), vec![2, 1]);
+    }
+
+    #[test]
+    fn type_sorts_before_its_shell() {
+        let objects = [
+            object(1, 0, Kind::ShellType, TieBreak::None),
+            object(2, 5, Kind::Type, TieBreak::None),
+        ];
+        assert_eq!(presort(&objects), vec![2, 1]);
     }
 
     #[test]

@@ -8,7 +8,7 @@ use pgark_formats::model::{CatalogId, Desc, Section};
 use crate::catalog::{CatalogError, ServerVersion, Session};
 use crate::dump::toc::{EmitCx, NewEntry, TocBuilder};
 use crate::objects::comment::{self, CommentTarget};
-use crate::objects::{Catalog, Components, DumpObject, Kind};
+use crate::objects::{Catalog, Components, DumpObject, Kind, TieBreak};
 
 /// `pg_collation`'s catalog OID.
 const PG_COLLATION: u32 = 3456;
@@ -45,7 +45,7 @@ pub async fn collect(session: &Session, cat: &mut Catalog) -> Result<(), Catalog
     let rows = session
         .query(&format!(
             "SELECT c.tableoid, c.oid, c.collname, c.collnamespace, c.collowner, c.collprovider, c.collisdeterministic, \
-             {locale}, {rules}, c.collcollate, c.collctype FROM pg_catalog.pg_collation c \
+             {locale}, {rules}, c.collcollate, c.collctype, c.collencoding FROM pg_catalog.pg_collation c \
              JOIN pg_catalog.pg_namespace n ON n.oid = c.collnamespace \
              WHERE n.nspname <> 'pg_catalog' AND n.nspname <> 'information_schema' ORDER BY c.oid"
         ))
@@ -83,6 +83,10 @@ pub async fn collect(session: &Session, cat: &mut Catalog) -> Result<(), Catalog
             Some(schema),
             idx,
         );
+        if let Some(o) = cat.objects.get_mut(id) {
+            // (schema, name, encoding) is the catalog's natural key.
+            o.tie_break = TieBreak::AttrNum(r.i32("collencoding")?);
+        }
         cat.objects.set_dump(id, dump);
         cat.collations.push(c);
     }

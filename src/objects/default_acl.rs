@@ -8,7 +8,7 @@ use pgark_formats::model::{CatalogId, Desc, Section};
 use crate::catalog::{CatalogError, Session};
 use crate::dump::toc::{EmitCx, NewEntry, TocBuilder};
 use crate::objects::component::acl::{build_acl_commands, AclObject};
-use crate::objects::{Catalog, Components, DumpObject, Kind};
+use crate::objects::{Catalog, Components, DumpObject, Kind, TieBreak};
 
 #[derive(Debug, Clone)]
 pub struct DefaultAcl {
@@ -52,8 +52,9 @@ pub async fn collect(
         };
         let objtype = r.char("defaclobjtype")?;
         let idx = cat.default_acls.len();
+        let role = cat.role_name(r.oid("defaclrole")?);
         cat.default_acls.push(DefaultAcl {
-            role: cat.role_name(r.oid("defaclrole")?),
+            role: role.clone(),
             schema: schema.clone(),
             objtype,
             acl: r.string("defaclacl")?,
@@ -69,6 +70,11 @@ pub async fn collect(
             schema,
             idx,
         );
+        if let Some(o) = cat.objects.get_mut(id) {
+            // (namespace, name) are (defaclnamespace, defaclobjtype): the role
+            // completes the catalog's natural key.
+            o.tie_break = TieBreak::ParentName(role);
+        }
         cat.objects.set_dump(id, dump);
     }
     Ok(())

@@ -379,7 +379,7 @@ impl Components {
 pub enum TieBreak {
     #[default]
     None,
-    /// Column defaults: by attribute number.
+    /// Column defaults: by attribute number; collations: by encoding.
     AttrNum(i32),
     /// Functions and aggregates: by number of arguments, then each argument type's
     /// (schema, name). Operators use it for (oprkind rank, ""), then their left and
@@ -391,6 +391,9 @@ pub enum TieBreak {
     /// Constraints: domain constraints first (by domain name), then table
     /// constraints by table name.
     ConstraintOwner { on_domain: bool, owner: String },
+    /// Default ACLs: by role name; publication tables and publication schemas: by
+    /// publication name.
+    ParentName(String),
 }
 
 /// One dumpable object: what the graph sorts and the emitter walks.

@@ -11,7 +11,7 @@ use crate::catalog::{CatalogError, ServerVersion, Session};
 use crate::dump::toc::{EmitCx, NewEntry, TocBuilder};
 use crate::objects::comment::{self, CommentTarget};
 use crate::objects::table::parse_text_array;
-use crate::objects::{Catalog, Components, DumpObject, Kind};
+use crate::objects::{Catalog, Components, DumpObject, Kind, TieBreak};
 
 /// `pg_publication`'s catalog OID.
 const PG_PUBLICATION: u32 = 6104;
@@ -120,6 +120,7 @@ pub async fn collect(
                 continue;
             }
             let name = s.name.clone();
+            let pub_name = publication(cat, p).map(|(n, _)| n.to_string());
             let idx = cat.publications.len();
             cat.publications.push(PublicationItem::Schema {
                 publication: p,
@@ -135,6 +136,9 @@ pub async fn collect(
                 None,
                 idx,
             );
+            if let (Some(o), Some(n)) = (cat.objects.get_mut(id), pub_name) {
+                o.tie_break = TieBreak::ParentName(n);
+            }
             cat.objects.set_dump(id, dump);
         }
     }
@@ -166,6 +170,7 @@ pub async fn collect(
             continue;
         }
         let (name, schema) = (t.name.clone(), t.schema.clone());
+        let pub_name = publication(cat, p).map(|(n, _)| n.to_string());
         let idx = cat.publications.len();
         cat.publications.push(PublicationItem::Table {
             publication: p,
@@ -183,6 +188,9 @@ pub async fn collect(
             Some(schema),
             idx,
         );
+        if let (Some(o), Some(n)) = (cat.objects.get_mut(id), pub_name) {
+            o.tie_break = TieBreak::ParentName(n);
+        }
         cat.objects.set_dump(id, dump);
     }
     Ok(())
