@@ -273,8 +273,12 @@ async fn collect_columns(session: &Session, cat: &mut Catalog) -> Result<(), Cat
          CASE WHEN NOT co.convalidated THEN co.oid ELSE NULL END AS notnull_invalidoid, \
          co.connoinherit AS notnull_noinherit, co.conislocal AS notnull_islocal"
     } else {
+        // An inherited column's NOT NULL counts as local (18.x back-patch) unless a
+        // parent has one too (flag_inherited_not_nulls): a child's own SET NOT NULL
+        // must survive the restore.
         "CASE WHEN a.attnotnull THEN '' ELSE NULL END AS notnull_name, NULL AS notnull_comment, NULL AS notnull_invalidoid, \
-         false AS notnull_noinherit, a.attislocal AS notnull_islocal"
+         false AS notnull_noinherit, \
+         CASE WHEN a.attislocal THEN true WHEN a.attnotnull AND NOT a.attislocal THEN true ELSE false END AS notnull_islocal"
     };
     let notnull_join = if v18 {
         "LEFT JOIN pg_catalog.pg_constraint co ON (a.attrelid = co.conrelid AND co.contype = 'n' AND co.conkey = array[a.attnum]) \
