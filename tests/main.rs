@@ -17,3 +17,4 @@ mod dump_statistics;
 mod dump_types;
 mod dump_encodings;
 mod dump_verbose;
+mod dump_faults;

@@ -292,6 +292,14 @@ pub enum ArchiveWriter {
     Tar(TarWriter),
 }
 
+/// Whether `path` exists as something other than a regular file or directory (a
+/// device, a FIFO): such targets are written in place, never through a temporary name.
+pub fn is_special_file(path: &Path) -> bool {
+    std::fs::metadata(path)
+        .map(|m| !m.is_file() && !m.is_dir())
+        .unwrap_or(false)
+}
+
 macro_rules! each {
     ($self:ident, $w:ident => $e:expr) => {
         match $self {
@@ -314,6 +322,17 @@ impl ArchiveWriter {
     ) -> Result<Self> {
         if let Some(v) = options.version {
             toc.header.version = v;
+        }
+        let path = path.as_ref();
+        if format != ArchiveFormat::Directory && is_special_file(path) {
+            // A device or FIFO (`-f /dev/null`) is written in place: a temporary name
+            // renamed over it would replace the device node itself.
+            let out = std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .map_err(|e| Error::io(path.display(), e))?;
+            let label = path.display().to_string();
+            return Self::to_stream(format, Box::new(out), &label, toc, options);
         }
         Ok(match format {
             ArchiveFormat::Custom => ArchiveWriter::Custom(CustomWriter::create(

@@ -403,13 +403,68 @@ async fn write_plain(
             let mut w = plain_script(args, dumped, restrict_key, w).await?;
             w.flush().map_err(io_err("standard output"))?;
         }
-        Some(path) => {
-            let f = File::create(path).map_err(io_err(path))?;
+        Some(path) if pgark_formats::archive::is_special_file(Path::new(path)) => {
+            // A device or FIFO is written in place (a rename would replace the node).
+            let f = std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .map_err(io_err(path))?;
             let mut w = plain_script(args, dumped, restrict_key, BufWriter::new(f)).await?;
             w.flush().map_err(io_err(path))?;
         }
+        Some(path) => {
+            let unfinished = UnfinishedFile::beside(Path::new(path));
+            let f = File::create(&unfinished.tmp).map_err(io_err(path))?;
+            let w = plain_script(args, dumped, restrict_key, BufWriter::new(f)).await?;
+            let f = w.into_inner().map_err(|e| io_err(path)(e.into_error()))?;
+            if !args.no_sync {
+                f.sync_all().map_err(io_err(path))?;
+            }
+            unfinished.rename_into_place()?;
+        }
     }
     Ok(())
+}
+
+/// A plain script being written under a temporary name beside its final path: renamed
+/// into place when complete, removed when the dump fails, so a script file that exists
+/// under its final name is always whole.
+struct UnfinishedFile {
+    tmp: std::path::PathBuf,
+    target: std::path::PathBuf,
+    done: bool,
+}
+
+impl UnfinishedFile {
+    fn beside(target: &Path) -> Self {
+        let mut name = target
+            .file_name()
+            .map(|n| n.to_os_string())
+            .unwrap_or_default();
+        name.push(format!(".pgark-tmp-{}", std::process::id()));
+        UnfinishedFile {
+            tmp: target.with_file_name(name),
+            target: target.to_path_buf(),
+            done: false,
+        }
+    }
+
+    fn rename_into_place(mut self) -> Result<()> {
+        std::fs::rename(&self.tmp, &self.target).map_err(|e| Error::Io {
+            path: self.target.display().to_string(),
+            source: e,
+        })?;
+        self.done = true;
+        Ok(())
+    }
+}
+
+impl Drop for UnfinishedFile {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
 }
 
 /// Renders the plain script of a read database into `w` and gives `w` back. Table
