@@ -10,36 +10,17 @@
 //! with the reason; they must still fail (so the list cannot go stale), every other
 //! fixture must pass.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
-use pgark_testkit::{available_majors, fixtures, repo_root, scratch_dir, stock_tool, Cluster};
+use pgark_testkit::{
+    available_majors, fixtures, pgark_bin, scratch_dir, stock_tool, without_version_lines, Cluster,
+};
 
 const KEY: &str = "DumpKey0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTU";
 
 /// (server major, fixture, why pgark's output still differs).
 const KNOWN_FAILING: &[(u32, &str, &str)] = &[];
-
-fn pgark_bin() -> PathBuf {
-    let target = match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(dir) if !dir.is_empty() => {
-            let dir = PathBuf::from(dir);
-            if dir.is_absolute() {
-                dir
-            } else {
-                repo_root().join(dir)
-            }
-        }
-        _ => repo_root().join("target"),
-    };
-    let bin = target.join("debug").join("pgark");
-    assert!(
-        bin.is_file(),
-        "{} not found: build it first with `cargo build -p pgark`",
-        bin.display()
-    );
-    bin
-}
 
 fn must(cmd: &mut Command, what: &str) -> Output {
     cmd.env("TZ", "UTC");
@@ -53,17 +34,6 @@ fn must(cmd: &mut Command, what: &str) -> Output {
         String::from_utf8_lossy(&out.stderr)
     );
     out
-}
-
-/// Removes only the header's `-- Dumped from/by ... version` comment lines.
-fn without_version_lines(script: &[u8]) -> String {
-    String::from_utf8_lossy(script)
-        .split_inclusive('\n')
-        .filter(|l| {
-            !l.starts_with("-- Dumped from database version ")
-                && !l.starts_with("-- Dumped by pg_dump version ")
-        })
-        .collect()
 }
 
 /// `pg_restore -l` output without the creation time, the version lines and dump IDs.

@@ -23,7 +23,9 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use pgark_testkit::{available_majors, repo_root, scratch_dir, stock_tool, Cluster};
+use pgark_testkit::{
+    available_majors, pgark_bin, repo_root, scratch_dir, stock_tool, without_version_lines, Cluster,
+};
 
 const KEY: &str = "RegressionKey0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNO";
 /// The core suite's database, and the one the contrib modules' regression SQL leaves
@@ -32,27 +34,6 @@ const DATABASES: [&str; 2] = ["regression", "contrib_regression"];
 
 fn known_differences_file() -> PathBuf {
     repo_root().join("compat-tests/regression/KNOWN-DIFFERENCES.md")
-}
-
-fn pgark_bin() -> PathBuf {
-    let target = match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(dir) if !dir.is_empty() => {
-            let dir = PathBuf::from(dir);
-            if dir.is_absolute() {
-                dir
-            } else {
-                repo_root().join(dir)
-            }
-        }
-        _ => repo_root().join("target"),
-    };
-    let bin = target.join("debug").join("pgark");
-    assert!(
-        bin.is_file(),
-        "{} not found: build it first with `cargo build -p pgark`",
-        bin.display()
-    );
-    bin
 }
 
 fn must(cmd: &mut Command, what: &str) -> Output {
@@ -342,17 +323,6 @@ fn line_diff(a: &str, b: &str) -> String {
         out.push_str(&format!("+{l}\n"));
     }
     out
-}
-
-/// Removes only the header's `-- Dumped from/by ... version` comment lines.
-fn without_version_lines(script: &[u8]) -> String {
-    String::from_utf8_lossy(script)
-        .split_inclusive('\n')
-        .filter(|l| {
-            !l.starts_with("-- Dumped from database version ")
-                && !l.starts_with("-- Dumped by pg_dump version ")
-        })
-        .collect()
 }
 
 /// `pg_restore -l` lines of the entries not known to differ, without dump IDs, the

@@ -67,3 +67,38 @@ pub fn scratch_dir() -> tempfile::TempDir {
         .unwrap_or_else(|e| panic!("testkit: cannot chmod {}: {e}", dir.path().display()));
     dir
 }
+
+/// The `pgark` binary of the current target directory (`CARGO_TARGET_DIR` or
+/// `target/`), debug profile; the compat tests run it as a user would.
+pub fn pgark_bin() -> PathBuf {
+    let target = match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) if !dir.is_empty() => {
+            let dir = PathBuf::from(dir);
+            if dir.is_absolute() {
+                dir
+            } else {
+                repo_root().join(dir)
+            }
+        }
+        _ => repo_root().join("target"),
+    };
+    let bin = target.join("debug").join("pgark");
+    assert!(
+        bin.is_file(),
+        "{} not found: build it first with `cargo build -p pgark`",
+        bin.display()
+    );
+    bin
+}
+
+/// A plain dump without the header's `-- Dumped from/by ... version` comment lines,
+/// the only lines where pgark's and stock's scripts may differ by design.
+pub fn without_version_lines(script: &[u8]) -> String {
+    String::from_utf8_lossy(script)
+        .split_inclusive('\n')
+        .filter(|l| {
+            !l.starts_with("-- Dumped from database version ")
+                && !l.starts_with("-- Dumped by pg_dump version ")
+        })
+        .collect()
+}
