@@ -98,15 +98,22 @@ for major in "${majors[@]}"; do
 done
 
 # The wheels link against a few common system libraries; install any that are missing.
+# Contrib modules count too (uuid-ossp needs libossp-uuid); they are checked with the
+# build's own lib/ on the path, as the test kit runs its servers.
 missing=$(for major in "${majors[@]}"; do
   for tool in postgres pg_dump psql; do ldd "$cache/$major/bin/$tool" 2>/dev/null; done
+  if [ -d "$cache/$major/lib" ]; then
+    for module in "$cache/$major"/lib/*.so; do
+      LD_LIBRARY_PATH="$cache/$major/lib" ldd "$module" 2>/dev/null
+    done
+  fi
 done | awk '/not found/ {print $1}' | sort -u)
 if [ -n "$missing" ]; then
   echo "postgres.sh: missing shared libraries: $missing" >&2
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
     apt-get update -qq >&2
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libxml2 libssl3 libgssapi-krb5-2 \
-      libreadline8 liblz4-1 libzstd1 zlib1g 'libicu[0-9]*' >&2 || true
+      libreadline8 liblz4-1 libzstd1 zlib1g 'libicu[0-9]*' libossp-uuid16 >&2 || true
   fi
 fi
 # The server runs as the unprivileged `postgres` user: it must be able to reach

@@ -8,7 +8,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::Instant;
 
 use crate::fixtures;
-use crate::paths::{pg_bin_dir, stock_tool};
+use crate::paths::{pg_bin_dir, pg_lib_dir, stock_tool};
 
 /// The server's superuser, created by initdb.
 const SUPERUSER: &str = "postgres";
@@ -330,6 +330,10 @@ impl Cluster {
             Command::new(path)
         };
         clear_pg_env(&mut cmd);
+        if let Some(lib) = pg_lib_dir(self.major) {
+            // pg_ctl passes its environment to the server it starts.
+            cmd.env("LD_LIBRARY_PATH", library_path(&lib));
+        }
         cmd.current_dir(self.root.path());
         cmd
     }
@@ -382,6 +386,20 @@ fn clear_pg_env(cmd: &mut Command) {
             cmd.env_remove(&key);
         }
     }
+}
+
+/// `lib` in front of the inherited `LD_LIBRARY_PATH`, if any.
+fn library_path(lib: &Path) -> std::ffi::OsString {
+    let mut dirs = vec![lib.to_path_buf()];
+    if let Some(inherited) = std::env::var_os("LD_LIBRARY_PATH") {
+        dirs.extend(std::env::split_paths(&inherited).filter(|d| !d.as_os_str().is_empty()));
+    }
+    std::env::join_paths(dirs).unwrap_or_else(|e| {
+        panic!(
+            "testkit: cannot build LD_LIBRARY_PATH from {}: {e}",
+            lib.display()
+        )
+    })
 }
 
 /// Effective uid 0? Read from the owner of `/proc/self`, which is the process's effective uid.
@@ -481,6 +499,34 @@ pub(crate) fn quote_literal(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// dblink and postgres_fdw link libpq without a run path: with the system's (older)
+    /// libpq they fail to load (`undefined symbol: PQcancelStart` on 17 and 18).
+    #[test]
+    fn servers_load_their_own_libpq() {
+        let majors: Vec<u32> = crate::available_majors()
+            .into_iter()
+            .filter(|major| pg_lib_dir(*major).is_some())
+            .collect();
+        let Some(&major) = majors.last() else {
+            panic!("no PostgreSQL build with its own libpq provisioned (run scripts/postgres.sh)");
+        };
+        let cluster = Cluster::start(major);
+        cluster.psql(
+            "postgres",
+            "CREATE EXTENSION dblink; CREATE EXTENSION postgres_fdw",
+        );
+        let answer = cluster.psql(
+            "postgres",
+            &format!(
+                "SELECT * FROM dblink('host={} port={} user=postgres dbname=postgres', \
+                 'SELECT 41 + 1') AS t(n integer)",
+                cluster.socket_dir().display(),
+                cluster.port()
+            ),
+        );
+        assert_eq!(answer, "42");
+    }
 
     #[test]
     fn a_taken_port_is_retried_with_another() {

@@ -16,6 +16,6 @@ pub mod roundtrip;
 
 pub use cluster::Cluster;
 pub use paths::{
-    available_majors, pg_bin_dir, pgark_bin, repo_root, scratch_dir, stock_tool,
+    available_majors, pg_bin_dir, pg_lib_dir, pgark_bin, repo_root, scratch_dir, stock_tool,
     without_version_lines, SUPPORTED_MAJORS,
 };

@@ -31,6 +31,16 @@ pub fn pg_bin_dir(major: u32) -> PathBuf {
     cache.join(major.to_string()).join("bin")
 }
 
+/// `<cache>/<major>/lib` when that build ships its own libpq (the relocatable builds do;
+/// Debian's 15 links the system one). Its server must run with this directory on
+/// `LD_LIBRARY_PATH`: modules it loads (dblink, postgres_fdw, libpqwalreceiver) carry no
+/// run path and would otherwise bind the system libpq, which may be older than the build.
+pub fn pg_lib_dir(major: u32) -> Option<PathBuf> {
+    let bin = pg_bin_dir(major);
+    let lib = bin.parent()?.join("lib");
+    lib.join("libpq.so.5").is_file().then_some(lib)
+}
+
 /// The supported majors whose server binary is present.
 pub fn available_majors() -> Vec<u32> {
     SUPPORTED_MAJORS
