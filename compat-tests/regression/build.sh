@@ -6,7 +6,8 @@
 #
 # Usage: compat-tests/regression/build.sh MAJOR [--host DIR] [--port PORT] [--user USER]
 #                                               [--outputdir DIR]
-#   MAJOR        14, 16, 17 or 18 (15 is Debian's build, which has no pg_regress).
+#   MAJOR        14..18 (for Debian's 15, scripts/postgres.sh installs pg_regress and the
+#                server headers from postgresql-server-dev-15).
 #   --host/--port/--user  the running server to build it on (default: $PGHOST, $PGPORT,
 #                $PGUSER). With no port at all, the script initdb's and starts its own
 #                cluster under target/regression/cluster-MAJOR and leaves it running
@@ -80,11 +81,14 @@ pg_regress=$pg/lib/pgxs/src/test/regress/pg_regress
 command -v gcc >/dev/null || missing "gcc is needed to compile regress.c"
 
 # Debian's copies of the upstream tarballs of the releases scripts/postgres.sh installs:
-# MAJOR VERSION SHA256 (from Debian's Sources index; Debian's pool keeps them while the
-# release is current).
+# MAJOR VERSION SHA256 (from Debian's Sources index or the .dsc; Debian's pool keeps
+# them while the release is current; a stable release's security update sits in the
+# security pool until the next point release moves it to the main pool). 14 and 16 have
+# no Debian package of their wheel's release in either pool: they use the git mirror.
 TARBALLS="
 18 18.6 555610c24d53e4316da5b7d3fc25c279d96856d5e0e23ee308c328c5fa881d9f
 17 17.11 dd27f2b3c59e73ed14aa3324901242bf69a032a6347805f274e6260322d42979
+15 15.18 11df0df97fe3ea4ba9a791faaf39cee1d2fe571e78885b5b55d8517d27c323b4
 "
 read -r _ version sha256 < <(echo "$TARBALLS" | awk -v m="$major" '$1 == m' ) || true
 mkdir -p "$cache"
@@ -92,14 +96,15 @@ mkdir -p "$cache"
 # Fills $1 with src/test/regress and the contrib modules' directories of the pinned tarball.
 extract_tarball() {
   local dest=$1 name=postgresql-${major}_$version.orig.tar.bz2
-  local url=http://deb.debian.org/debian/pool/main/p/postgresql-$major/$name
+  local url="http://deb.debian.org/debian/pool/main/p/postgresql-$major/$name
+    http://deb.debian.org/debian-security/pool/updates/main/p/postgresql-$major/$name"
   local downloads=${PGARK_REGRESSION_TARBALL_DIR:-$cache/downloads}
   mkdir -p "$downloads"
   # python3 (which scripts/postgres.sh needs anyway) downloads, checks and extracts, so
   # neither curl nor bzip2 is needed.
   python3 - "$url" "$downloads/$name" "$sha256" "$dest" "postgresql-$version" $CONTRIB_MODULES <<'PY' ||
 import hashlib, os, sys, tarfile, urllib.request
-url, path, sha256, dest, top, modules = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6:]
+urls, path, sha256, dest, top, modules = sys.argv[1].split(), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6:]
 
 def digest(p):
     h = hashlib.sha256()
@@ -110,12 +115,17 @@ def digest(p):
 
 if not (os.path.isfile(path) and digest(path) == sha256):
     part = path + ".part"
-    try:
-        with urllib.request.urlopen(url, timeout=120) as r, open(part, "wb") as f:
-            while block := r.read(1 << 20):
-                f.write(block)
-    except OSError as e:
-        sys.exit(f"build.sh: cannot download {url}: {e}")
+    errors = []
+    for url in urls:
+        try:
+            with urllib.request.urlopen(url, timeout=120) as r, open(part, "wb") as f:
+                while block := r.read(1 << 20):
+                    f.write(block)
+            break
+        except OSError as e:
+            errors.append(f"{url}: {e}")
+    else:
+        sys.exit("build.sh: cannot download " + "; ".join(errors))
     got = digest(part)
     if got != sha256:
         os.remove(part)
@@ -133,11 +143,12 @@ with tarfile.open(path, "r:bz2") as tar:
 if not os.path.isfile(os.path.join(dest, "src/test/regress/regress.c")):
     sys.exit(f"build.sh: {path} has no {top}/src/test/regress/regress.c")
 PY
-    missing "no regression sources of PostgreSQL $version (from $url)"
+    missing "no regression sources of PostgreSQL $version (from $(echo $url))"
 }
 
 if [ -n "${version:-}" ]; then
-  server=$("$pg/bin/postgres" --version 2>/dev/null | awk '{print $NF}') || true
+  # "postgres (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)": the third word.
+  server=$("$pg/bin/postgres" --version 2>/dev/null | awk '{print $3}') || true
   [ "$server" = "$version" ] ||
     echo "build.sh: note: the server is ${server:-unknown}, the regression sources are of $version" >&2
   key=$version

@@ -547,12 +547,31 @@ fn regression_database_matches_stock_on_18() {
     check_major(18);
 }
 
-/// 17's suite comes from its release tarball like 18's, so a fresh machine runs both
-/// (14 and 16, built from the git mirror's branch points, were checked by hand; each
-/// major costs a pg_regress run in CI).
+/// 17's suite comes from its release tarball like 18's.
 #[test]
 fn regression_database_matches_stock_on_17() {
     check_major(17);
+}
+
+/// Debian's 15: pg_regress and the server headers from postgresql-server-dev-15, the
+/// suite from Debian's tarball of the same release.
+#[test]
+fn regression_database_matches_stock_on_15() {
+    check_major(15);
+}
+
+/// 16's suite is the branch point's, from the git mirror (no Debian tarball of the
+/// wheel's release).
+#[test]
+fn regression_database_matches_stock_on_16() {
+    check_major(16);
+}
+
+/// 14's suite is the branch point's, from the git mirror (no Debian tarball of the
+/// wheel's release).
+#[test]
+fn regression_database_matches_stock_on_14() {
+    check_major(14);
 }
 
 #[cfg(test)]
