@@ -73,7 +73,7 @@ pub async fn collect_with_helper(
     opts: &CollectOptions,
 ) -> Result<Collected, CatalogError> {
     let mut index_rows = helper.map(|helper| {
-        let sql = objects::index::query_sql(session.version);
+        let sql = objects::index::query_sql(session.version, &Catalog::default());
         tokio::spawn(async move {
             futures_util::future::try_join(
                 helper.query(&sql),
@@ -147,7 +147,13 @@ pub async fn collect_with_helper(
             let (rows, dependencies) = task.await.map_err(|e| {
                 CatalogError::Inconsistent(format!("catalog helper connection: {e}"))
             })??;
-            objects::index::collect_rows(&mut cat, &rows)?;
+            // The early query leaves out built-in tables' indexes; `-n pg_catalog`
+            // and the like need them.
+            if cat.builtin_selected {
+                objects::index::collect(session, &mut cat).await?;
+            } else {
+                objects::index::collect_rows(&mut cat, &rows)?;
+            }
             dependency_rows = Some(dependencies);
         }
         None => objects::index::collect(session, &mut cat).await?,
@@ -262,6 +268,9 @@ pub async fn collect_with_helper(
                 warnings.extend(w);
             }
         }
+    }
+    if opts.emit.dump_schema {
+        warnings.extend(objects::types::invalid_typtype_warnings(&cat, &order));
     }
     if std::env::var_os("PGARK_DUMP_DEBUG_ORDER").is_some() {
         // A developer aid: the final order with each object's dependencies.

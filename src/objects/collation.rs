@@ -42,12 +42,17 @@ pub async fn collect(session: &Session, cat: &mut Catalog) -> Result<(), Catalog
     } else {
         "NULL AS collicurules"
     };
+    let skip_system = if cat.builtin_selected {
+        ""
+    } else {
+        "AND n.nspname <> 'pg_catalog' AND n.nspname <> 'information_schema'"
+    };
     let rows = session
         .query(&format!(
             "SELECT c.tableoid, c.oid, c.collname, c.collnamespace, c.collowner, c.collprovider, c.collisdeterministic, \
              {locale}, {rules}, c.collcollate, c.collctype, c.collencoding FROM pg_catalog.pg_collation c \
              JOIN pg_catalog.pg_namespace n ON n.oid = c.collnamespace \
-             WHERE n.nspname <> 'pg_catalog' AND n.nspname <> 'information_schema' ORDER BY c.oid"
+             WHERE true {skip_system} ORDER BY c.oid"
         ))
         .await?;
     let pre15 = !v.at_least(ServerVersion::PG15);

@@ -7,7 +7,6 @@ use pgark_formats::model::{CatalogId, Desc, Section};
 
 use crate::catalog::{CatalogError, Session};
 use crate::dump::toc::{EmitCx, NewEntry, TocBuilder};
-use crate::objects::cast::LAST_BUILTIN_OID;
 use crate::objects::comment::{self, CommentTarget};
 use crate::objects::{Catalog, Components, DumpObject, Kind};
 
@@ -33,7 +32,8 @@ pub async fn collect(session: &Session, cat: &mut Catalog) -> Result<(), Catalog
              pg_catalog.pg_encoding_to_char(c.conforencoding) AS conforencoding, \
              pg_catalog.pg_encoding_to_char(c.contoencoding) AS contoencoding, \
              c.conproc, c.condefault FROM pg_catalog.pg_conversion c \
-             WHERE c.oid > {LAST_BUILTIN_OID} ORDER BY c.oid"
+             WHERE {user} ORDER BY c.oid",
+            user = crate::objects::schema::user_oid_sql(cat, "c.oid")
         ))
         .await?;
     for r in rows.iter() {

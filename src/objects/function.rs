@@ -53,7 +53,8 @@ pub struct Function {
 /// `getFuncs`: one query for every non-aggregate function outside pg_catalog that is
 /// not an internal part of another object.
 pub async fn collect(session: &Session, cat: &mut Catalog) -> Result<(), CatalogError> {
-    let sql = "SELECT p.tableoid, p.oid, p.proname, p.pronamespace, p.proowner, p.prokind, p.proretset, \
+    let sql = format!(
+        "SELECT p.tableoid, p.oid, p.proname, p.pronamespace, p.proowner, p.prokind, p.proretset, \
          p.prosrc, p.probin, pg_catalog.pg_get_function_sqlbody(p.oid) AS prosqlbody, \
          pg_catalog.pg_get_function_arguments(p.oid) AS funcargs, \
          pg_catalog.pg_get_function_identity_arguments(p.oid) AS funciargs, \
@@ -72,10 +73,16 @@ pub async fn collect(session: &Session, cat: &mut Catalog) -> Result<(), Catalog
          LEFT JOIN pg_catalog.pg_init_privs pip ON (p.oid = pip.objoid AND pip.classoid = 'pg_proc'::regclass AND pip.objsubid = 0) \
          WHERE p.prokind <> 'a' \
          AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend WHERE classid = 'pg_proc'::regclass AND objid = p.oid AND deptype = 'i') \
-         AND n.nspname <> 'information_schema' AND n.nspname !~ '^pg_toast' \
+         {skip_system} \
          AND (n.nspname <> 'pg_catalog' OR p.proacl IS DISTINCT FROM pip.initprivs) \
-         ORDER BY p.oid";
-    let rows = session.query(sql).await?;
+         ORDER BY p.oid",
+        skip_system = if cat.builtin_selected {
+            ""
+        } else {
+            "AND n.nspname <> 'information_schema' AND n.nspname !~ '^pg_toast'"
+        }
+    );
+    let rows = session.query(&sql).await?;
     for r in rows.iter() {
         let Some(schema) = cat.schema_by_oid(r.oid("pronamespace")?) else {
             continue;

@@ -9,7 +9,8 @@ use crate::catalog::{CatalogError, Rows, ServerVersion, Session};
 use crate::dump::toc::{EmitCx, NewEntry, TocBuilder};
 use crate::objects::comment::{self, CommentTarget};
 use crate::objects::constraint::{Constraint, ConstraintKind};
-use crate::objects::table::{parse_text_array, reloptions_sql, SKIP_SYSTEM_NAMESPACES};
+use crate::objects::schema::skip_system_namespaces_sql;
+use crate::objects::table::{parse_text_array, reloptions_sql};
 use crate::objects::{catalog_oid, Catalog, Components, DumpObject, Kind};
 
 #[derive(Debug, Clone)]
@@ -37,12 +38,13 @@ pub struct Index {
 /// `getIndexes`: all valid indexes of collected tables in one query, ordered by
 /// table then index name; the constraint of an index gets its DumpId right after it.
 pub async fn collect(session: &Session, cat: &mut Catalog) -> Result<(), CatalogError> {
-    let rows = session.query(&query_sql(session.version)).await?;
+    let rows = session.query(&query_sql(session.version, cat)).await?;
     collect_rows(cat, &rows)
 }
 
-/// `getIndexes`' query (`dump::collect` may run it early on a helper connection).
-pub fn query_sql(version: ServerVersion) -> String {
+/// `getIndexes`' query (`dump::collect` may run it early on a helper connection,
+/// with an empty `cat`: built-in objects not selected).
+pub fn query_sql(version: ServerVersion, cat: &Catalog) -> String {
     let nnd = if version.at_least(ServerVersion::PG15) {
         "i.indnullsnotdistinct"
     } else {
@@ -70,8 +72,9 @@ pub fn query_sql(version: ServerVersion) -> String {
          JOIN pg_catalog.pg_namespace n ON n.oid = tc.relnamespace \
          LEFT JOIN pg_catalog.pg_constraint c ON (i.indrelid = c.conrelid AND i.indexrelid = c.conindid AND c.contype IN ('p','u','x')) \
          LEFT JOIN pg_catalog.pg_inherits inh ON inh.inhrelid = i.indexrelid \
-         WHERE (i.indisvalid OR tc.relkind = 'p') AND i.indisready {SKIP_SYSTEM_NAMESPACES} \
-         ORDER BY i.indrelid, indexname"
+         WHERE (i.indisvalid OR tc.relkind = 'p') AND i.indisready {sys} \
+         ORDER BY i.indrelid, indexname",
+        sys = skip_system_namespaces_sql(cat, false)
     );
     sql
 }

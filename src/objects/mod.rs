@@ -560,6 +560,9 @@ pub struct Catalog {
     pub init_privs: HashMap<(u32, u32), String>,
     /// Role OID → name.
     pub roles: HashMap<u32, String>,
+    /// `-n`/`-t` selects a system schema or an initdb-made relation, so the
+    /// catalog queries read built-in objects too (see `schema::builtin_selected`).
+    pub builtin_selected: bool,
 }
 
 impl Catalog {

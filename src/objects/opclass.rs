@@ -17,7 +17,7 @@ use crate::catalog::{CatalogError, Session};
 use crate::dump::toc::{EmitCx, NewEntry, TocBuilder};
 use crate::objects::cast::LAST_BUILTIN_OID;
 use crate::objects::comment::{self, CommentTarget};
-use crate::objects::{Catalog, Components, DumpObject, Kind, TieBreak};
+use crate::objects::{schema, Catalog, Components, DumpObject, Kind, TieBreak};
 
 /// An `OPERATOR strategy op(left,right) [FOR ORDER BY family]` member.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -168,7 +168,15 @@ fn order_members(amop_families: Vec<Vec<AmopRow>>, amprocs: Vec<AmprocRow>) -> A
 
 /// The member rows of the classes and families made after initdb (and all rows of
 /// their families, which stock's plans sort before filtering), in two queries.
-async fn collect_members(session: &Session) -> Result<AllMembers, CatalogError> {
+/// Every class and family when built-in objects are selected (`builtin`).
+async fn collect_members(session: &Session, builtin: bool) -> Result<AllMembers, CatalogError> {
+    let user = |column: &str| {
+        if builtin {
+            "true".to_string()
+        } else {
+            format!("{column} > {LAST_BUILTIN_OID}")
+        }
+    };
     let ops_sql = format!(
         "SELECT ao.oid, ao.amopfamily, ao.amopstrategy, ao.amopsortfamily, \
          ao.amopopr::pg_catalog.regoperator AS amopopr, \
@@ -180,9 +188,11 @@ async fn collect_members(session: &Session) -> Result<AllMembers, CatalogError> 
                                  'pg_catalog.pg_opfamily'::pg_catalog.regclass)) \
          LEFT JOIN pg_catalog.pg_opfamily f ON f.oid = ao.amopsortfamily \
          LEFT JOIN pg_catalog.pg_namespace n ON n.oid = f.opfnamespace \
-         WHERE ao.amopfamily IN (SELECT opcfamily FROM pg_catalog.pg_opclass WHERE oid > {LAST_BUILTIN_OID} \
-           UNION SELECT oid FROM pg_catalog.pg_opfamily WHERE oid > {LAST_BUILTIN_OID}) \
-         ORDER BY ao.amopfamily, ao.amoplefttype, ao.amoprighttype, ao.amopstrategy, 8, 9"
+         WHERE ao.amopfamily IN (SELECT opcfamily FROM pg_catalog.pg_opclass WHERE {class_user} \
+           UNION SELECT oid FROM pg_catalog.pg_opfamily WHERE {family_user}) \
+         ORDER BY ao.amopfamily, ao.amoplefttype, ao.amoprighttype, ao.amopstrategy, 8, 9",
+        class_user = user("oid"),
+        family_user = user("oid")
     );
     let procs_sql = format!(
         "SELECT ap.amprocnum, ap.amproc::pg_catalog.regprocedure AS amproc, \
@@ -193,8 +203,9 @@ async fn collect_members(session: &Session) -> Result<AllMembers, CatalogError> 
            (d.classid = 'pg_catalog.pg_amproc'::pg_catalog.regclass AND d.objid = ap.oid) \
          WHERE d.refclassid IN ('pg_catalog.pg_opclass'::pg_catalog.regclass, \
                                 'pg_catalog.pg_opfamily'::pg_catalog.regclass) \
-           AND d.refobjid > {LAST_BUILTIN_OID} \
-         ORDER BY ap.oid, 5, 6"
+           AND {user} \
+         ORDER BY ap.oid, 5, 6",
+        user = user("d.refobjid")
     );
     let (ops, procs) = tokio::join!(session.query(&ops_sql), session.query(&procs_sql));
     let owner = |by_class: bool, oid: u32| {
@@ -271,17 +282,19 @@ pub async fn collect(session: &Session, cat: &mut Catalog) -> Result<(), Catalog
          LEFT JOIN pg_catalog.pg_am am ON am.oid = c.opcmethod \
          LEFT JOIN pg_catalog.pg_opfamily f ON f.oid = c.opcfamily \
          LEFT JOIN pg_catalog.pg_namespace fn ON fn.oid = f.opfnamespace \
-         WHERE c.oid > {LAST_BUILTIN_OID} ORDER BY c.oid"
+         WHERE {user} ORDER BY c.oid",
+        user = schema::user_oid_sql(cat, "c.oid")
     );
     let families_sql = format!(
         "SELECT f.tableoid, f.oid, f.opfname, f.opfnamespace, f.opfowner, am.amname \
          FROM pg_catalog.pg_opfamily f LEFT JOIN pg_catalog.pg_am am ON am.oid = f.opfmethod \
-         WHERE f.oid > {LAST_BUILTIN_OID} ORDER BY f.oid"
+         WHERE {user} ORDER BY f.oid",
+        user = schema::user_oid_sql(cat, "f.oid")
     );
     let (classes, families, members) = tokio::join!(
         session.query(&classes_sql),
         session.query(&families_sql),
-        collect_members(session)
+        collect_members(session, cat.builtin_selected)
     );
     let mut members = members?;
     for r in classes?.iter() {

@@ -9,7 +9,6 @@ use pgark_formats::model::{CatalogId, Desc, Section};
 
 use crate::catalog::{CatalogError, RowRef, Session};
 use crate::dump::toc::{EmitCx, NewEntry, TocBuilder};
-use crate::objects::cast::LAST_BUILTIN_OID;
 use crate::objects::comment::{self, CommentTarget};
 use crate::objects::{Catalog, Components, DumpObject, Kind, TieBreak};
 
@@ -115,7 +114,8 @@ pub async fn collect(session: &Session, cat: &mut Catalog) -> Result<(), Catalog
          LEFT JOIN pg_catalog.pg_type rt ON rt.oid = o.oprright \
          LEFT JOIN pg_catalog.pg_namespace rtn ON rtn.oid = rt.typnamespace \
          {com_join} {neg_join} \
-         WHERE o.oid > {LAST_BUILTIN_OID} ORDER BY o.oid",
+         WHERE {user} ORDER BY o.oid",
+        user = crate::objects::schema::user_oid_sql(cat, "o.oid"),
         com = OperatorName::select_sql("com"),
         neg = OperatorName::select_sql("neg"),
         com_join = OperatorName::join_sql("com", "o.oprcom"),

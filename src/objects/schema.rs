@@ -9,6 +9,7 @@ use pgark_formats::model::{CatalogId, Desc, Section};
 use crate::catalog::{CatalogError, Session};
 use crate::dump::toc::{EmitCx, NewEntry, TocBuilder};
 use crate::dump::Filter;
+use crate::objects::cast::LAST_BUILTIN_OID;
 use crate::objects::comment::{self, CommentTarget};
 use crate::objects::component::acl::quote_acl_user_name;
 use crate::objects::privileges::{self, AclTarget, DumpableAcl};
@@ -102,7 +103,49 @@ pub async fn collect(
         );
         cat.objects.set_dump(id, dump);
     }
+    cat.builtin_selected = builtin_selected(cat, filter);
     Ok(())
+}
+
+/// Whether the selection makes built-in objects dumpable: `-n` names a schema initdb
+/// made other than `public` (`pg_catalog`, `information_schema`, `pg_toast`), or
+/// `-t` a relation of one. Stock reads every object and lets the schema's flags
+/// decide; pgark's queries leave built-in objects out unless this holds.
+pub fn builtin_selected(cat: &Catalog, filter: &Filter) -> bool {
+    let schema_selected = cat.schemas.iter().any(|s| {
+        s.oid <= LAST_BUILTIN_OID
+            && s.name != "public"
+            && s.dump_contains.has(Components::DEFINITION)
+    });
+    schema_selected || filter.includes_builtin_table(LAST_BUILTIN_OID)
+}
+
+/// `nspname` condition leaving out the system schemas, whose objects are dumped
+/// only when selected (then nothing is left out, as in stock's queries). Leaving
+/// them out keeps the queries small without changing the order of user objects
+/// (system objects never depend on user objects). `keep_catalog` keeps
+/// `pg_catalog`, for relations: stock dumps changed privileges on them (and on their
+/// columns), the schema being dumped with its ACL component only.
+pub fn skip_system_namespaces_sql(cat: &Catalog, keep_catalog: bool) -> &'static str {
+    match (cat.builtin_selected, keep_catalog) {
+        (true, _) => "",
+        (false, true) => {
+            "AND n.nspname <> 'information_schema' AND n.nspname !~ '^pg_(toast|temp_|toast_temp_)'"
+        }
+        (false, false) => {
+            "AND n.nspname <> 'information_schema' AND n.nspname !~ '^pg_(catalog|toast|temp_|toast_temp_)'"
+        }
+    }
+}
+
+/// Condition on `column` (an OID) keeping only objects made after initdb, or every
+/// object when built-in objects are selected.
+pub fn user_oid_sql(cat: &Catalog, column: &str) -> String {
+    if cat.builtin_selected {
+        "true".to_string()
+    } else {
+        format!("{column} > {LAST_BUILTIN_OID}")
+    }
 }
 
 /// `dumpNamespace`

@@ -17,6 +17,7 @@ use crate::dump::toc::{EmitCx, NewEntry, TocBuilder};
 use crate::dump::Filter;
 use crate::objects::comment::{self, CommentTarget};
 use crate::objects::privileges::{self, AclTarget, DumpableAcl};
+use crate::objects::schema::skip_system_namespaces_sql;
 use crate::objects::{catalog_oid, Catalog, Components, DumpObject, Kind, TieBreak};
 use crate::objects::{foreign_data, security_label};
 
@@ -136,7 +137,7 @@ pub async fn collect(
          LEFT JOIN pg_catalog.pg_class tc ON (c.reltoastrelid = tc.oid AND c.relkind <> 'p') \
          WHERE c.relkind IN ('r', 'S', 'v', 'c', 'm', 'f', 'p') {sys} \
          ORDER BY c.oid",
-        sys = SKIP_SYSTEM_NAMESPACES_BUT_CATALOG
+        sys = skip_system_namespaces_sql(cat, true)
     );
     let rows = session.query(&sql).await?;
     for r in rows.iter() {
@@ -254,17 +255,6 @@ pub async fn collect(
     Ok(())
 }
 
-/// System schemas hold nothing pgark dumps; leaving their relations out keeps the
-/// queries small without changing the order of user objects (system objects never
-/// depend on user objects).
-/// Relations are read from `pg_catalog` too: stock dumps changed privileges on them
-/// (and on their columns), the schema being dumped with its ACL component only.
-const SKIP_SYSTEM_NAMESPACES_BUT_CATALOG: &str =
-    "AND n.nspname <> 'information_schema' AND n.nspname !~ '^pg_(toast|temp_|toast_temp_)'";
-
-pub const SKIP_SYSTEM_NAMESPACES: &str =
-    "AND n.nspname <> 'information_schema' AND n.nspname !~ '^pg_(catalog|toast|temp_|toast_temp_)'";
-
 /// `getTableAttrs`: all columns of all collected relations, then all defaults.
 async fn collect_columns(session: &Session, cat: &mut Catalog) -> Result<(), CatalogError> {
     let v18 = session.version.at_least(ServerVersion::PG18);
@@ -307,8 +297,9 @@ async fn collect_columns(session: &Session, cat: &mut Catalog) -> Result<(), Cat
          {notnull_join} \
          LEFT JOIN pg_catalog.pg_init_privs pip ON (a.attrelid = pip.objoid \
               AND pip.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND a.attnum = pip.objsubid) \
-         WHERE a.attnum > 0::pg_catalog.int2 AND c.relkind IN ('r', 'S', 'v', 'm', 'f', 'p') {SKIP_SYSTEM_NAMESPACES_BUT_CATALOG} \
-         ORDER BY a.attrelid, a.attnum"
+         WHERE a.attnum > 0::pg_catalog.int2 AND c.relkind IN ('r', 'S', 'v', 'm', 'f', 'p') {sys} \
+         ORDER BY a.attrelid, a.attnum",
+        sys = skip_system_namespaces_sql(cat, true)
     );
     let rows = session.query(&sql).await?;
     // Stock reads columns only of "interesting" tables: dumped ones and their parents.

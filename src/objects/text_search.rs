@@ -215,15 +215,20 @@ pub async fn collect_configurations(
              FROM pg_catalog.pg_ts_config c",
         )
         .await?;
+    let user_config = if cat.builtin_selected {
+        "true"
+    } else {
+        "c.cfgnamespace <> 'pg_catalog'::pg_catalog.regnamespace"
+    };
     let maps = session
-        .query(
+        .query(&format!(
             "SELECT m.mapcfg, \
              (SELECT alias FROM pg_catalog.ts_token_type(c.cfgparser) AS t WHERE t.tokid = m.maptokentype) AS tokenname, \
              m.mapdict::pg_catalog.regdictionary AS dictname \
              FROM pg_catalog.pg_ts_config_map m JOIN pg_catalog.pg_ts_config c ON c.oid = m.mapcfg \
-             WHERE c.cfgnamespace <> 'pg_catalog'::pg_catalog.regnamespace \
-             ORDER BY m.mapcfg, m.maptokentype, m.mapseqno",
-        )
+             WHERE {user_config} \
+             ORDER BY m.mapcfg, m.maptokentype, m.mapseqno"
+        ))
         .await?;
     let mut by_config: HashMap<u32, Vec<(String, String)>> = HashMap::new();
     for r in maps.iter() {

@@ -102,6 +102,21 @@ pub struct Type {
     pub acl: DumpableAcl,
     /// The shell-type object of a base or range type (`tyinfo->shellType`).
     pub shell: Option<DumpId>,
+    /// A defined pseudo-type in a schema whose contents are dumped: stock's
+    /// `dumpType` warns that its typtype "appears to be invalid" and writes nothing.
+    pub invalid_typtype: bool,
+}
+
+/// Stock's `dumpType` warnings, in dump order (`order`), for a dump with schema.
+pub fn invalid_typtype_warnings(cat: &Catalog, order: &[DumpId]) -> Vec<String> {
+    order
+        .iter()
+        .filter_map(|&id| cat.objects.get(id))
+        .filter(|o| o.kind == Kind::Type)
+        .filter_map(|o| cat.types.get(o.model))
+        .filter(|t| t.invalid_typtype)
+        .map(|t| format!("typtype of data type \"{}\" appears to be invalid", t.name))
+        .collect()
 }
 
 /// The shell-type object of the type `type_id`, if it has one.
@@ -186,7 +201,12 @@ pub async fn collect(session: &Session, cat: &mut Catalog) -> Result<(), Catalog
     // Every type outside the system schemas (like stock's getTypes, light per row),
     // and the kind-specific details of the few that are not array or row types: two
     // pipelined queries.
-    let list_sql = "SELECT t.tableoid, t.oid, t.typname, t.typnamespace, t.typowner, t.typtype, t.typrelid, t.typisdefined, \
+    let skip_system = if cat.builtin_selected {
+        ""
+    } else {
+        "AND n.nspname <> 'pg_catalog' AND n.nspname <> 'information_schema' AND n.nspname !~ '^pg_toast'"
+    };
+    let list_sql = format!("SELECT t.tableoid, t.oid, t.typname, t.typnamespace, t.typowner, t.typtype, t.typrelid, t.typisdefined, \
              CASE WHEN t.typrelid = 0 THEN ' '::\"char\" \
                ELSE (SELECT relkind FROM pg_catalog.pg_class c WHERE c.oid = t.typrelid) END AS typrelkind, \
              (t.typname[0] = '_' AND t.typelem != 0 AND (SELECT typarray FROM pg_catalog.pg_type te WHERE te.oid = t.typelem) = t.oid) AS isarray, \
@@ -194,9 +214,9 @@ pub async fn collect(session: &Session, cat: &mut Catalog) -> Result<(), Catalog
              FROM pg_catalog.pg_type t \
              JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace \
              LEFT JOIN pg_catalog.pg_init_privs pip ON (t.oid = pip.objoid AND pip.classoid = 'pg_type'::regclass AND pip.objsubid = 0) \
-             WHERE n.nspname <> 'pg_catalog' AND n.nspname <> 'information_schema' AND n.nspname !~ '^pg_toast' \
-             ORDER BY t.oid";
-    let details_sql = "SELECT t.oid, \
+             WHERE true {skip_system} \
+             ORDER BY t.oid");
+    let details_sql = format!("SELECT t.oid, \
              pg_catalog.format_type(t.typbasetype, t.typtypmod) AS typdefn, t.typnotnull, \
              pg_catalog.pg_get_expr(t.typdefaultbin, 'pg_catalog.pg_type'::pg_catalog.regclass) AS typdefaultbin, t.typdefault, \
              CASE WHEN t.typcollation <> u.typcollation THEN \
@@ -224,12 +244,12 @@ pub async fn collect(session: &Session, cat: &mut Catalog) -> Result<(), Catalog
              LEFT JOIN pg_catalog.pg_namespace opcn ON opcn.oid = opc.opcnamespace \
              LEFT JOIN pg_catalog.pg_collation rcoll ON rcoll.oid = rng.rngcollation \
              LEFT JOIN pg_catalog.pg_namespace rcn ON rcn.oid = rcoll.collnamespace \
-             WHERE n.nspname <> 'pg_catalog' AND n.nspname <> 'information_schema' AND n.nspname !~ '^pg_toast' \
-             AND t.typtype IN ('b', 'd', 'e', 'r', 'p') \
+             WHERE t.typtype IN ('b', 'd', 'e', 'r', 'p') {skip_system} \
              AND NOT (t.typname[0] = '_' AND t.typelem <> 0 \
-                      AND EXISTS (SELECT 1 FROM pg_catalog.pg_type te WHERE te.oid = t.typelem AND te.typarray = t.oid))";
+                      AND EXISTS (SELECT 1 FROM pg_catalog.pg_type te WHERE te.oid = t.typelem AND te.typarray = t.oid))");
     let (rows, detail_rows) =
-        futures_util::future::try_join(session.query(list_sql), session.query(details_sql)).await?;
+        futures_util::future::try_join(session.query(&list_sql), session.query(&details_sql))
+            .await?;
     let mut details: std::collections::HashMap<u32, RowRef<'_>> =
         std::collections::HashMap::with_capacity(detail_rows.len());
     for d in detail_rows.iter() {
@@ -338,6 +358,7 @@ pub async fn collect(session: &Session, cat: &mut Catalog) -> Result<(), Catalog
             },
         };
         let emitted = !matches!(body, TypeBody::NotEmitted);
+        let invalid_typtype = !is_dummy && !emitted && typtype == b'p' && contains.any();
         let needs_shell = matches!(body, TypeBody::Base(_) | TypeBody::Range(_));
         let is_domain = matches!(body, TypeBody::Domain { .. });
         let name = r.string("typname")?;
@@ -355,6 +376,7 @@ pub async fn collect(session: &Session, cat: &mut Catalog) -> Result<(), Catalog
                 initprivs: r.opt_string("initprivs")?,
             },
             shell: None,
+            invalid_typtype,
         });
         let kind = if is_dummy {
             Kind::DummyType
