@@ -1,4 +1,4 @@
--- Contrib sweep, part 3 (only where postgres_fdw loads): a loop-back server, user
+-- Contrib sweep, part 3: a postgres_fdw loop-back server, user
 -- mappings, a foreign table, privileges on the wrapper and the server.
 CREATE SERVER loopback FOREIGN DATA WRAPPER postgres_fdw
     OPTIONS (dbname 'contrib', fetch_size '100');

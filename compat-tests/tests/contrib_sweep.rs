@@ -1,5 +1,5 @@
-//! Contrib-extension sweep: one database per server (18 and 14) holding every extension
-//! of `pg_available_extensions` that installs without extra setup, in several schemas and
+//! Contrib-extension sweep: one database per server (14 to 18) holding every extension
+//! of `pg_available_extensions` (each must install), in several schemas and
 //! owners, plus user objects that use them (`compat-tests/contrib/*.sql`). Every plain
 //! `pgark dump` variant must equal stock pg_dump 18's byte for byte (the two version
 //! comment lines aside), `pg_restore -l` of both `-Fc` archives must be equal apart
@@ -15,25 +15,57 @@ use pgark_testkit::{
 const KEY: &str = "ContribKey0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRS";
 const DB: &str = "contrib";
 
-/// Extensions the user objects of `after.sql` need: they must install on every major.
-/// (postgres_fdw, dblink and uuid-ossp are not among them: where the server's libpq or libossp-uuid
-/// differs from the build's they do not load, and `postgres_fdw.sql` is skipped.)
-const REQUIRED: &[&str] = &[
-    "btree_gin",
-    "btree_gist",
-    "bloom",
-    "file_fdw",
-    "intarray",
-    "isn",
-    "lo",
-    "moddatetime",
-    "pg_buffercache",
-    "pg_stat_statements",
-    "pgcrypto",
-    "seg",
-    "tcn",
-    "unaccent",
-    "dict_int",
+/// Contrib extensions every build must ship and install (the sweep's files use many of them),
+/// with the majors that have them: (name, first major, last major). Every other available
+/// extension (e.g. plpython3u where the build has it) must install too.
+const REQUIRED: &[(&str, u32, u32)] = &[
+    ("adminpack", 14, 16),
+    ("amcheck", 14, 18),
+    ("autoinc", 14, 18),
+    ("bloom", 14, 18),
+    ("btree_gin", 14, 18),
+    ("btree_gist", 14, 18),
+    ("citext", 14, 18),
+    ("cube", 14, 18),
+    ("dblink", 14, 18),
+    ("dict_int", 14, 18),
+    ("dict_xsyn", 14, 18),
+    ("earthdistance", 14, 18),
+    ("file_fdw", 14, 18),
+    ("fuzzystrmatch", 14, 18),
+    ("hstore", 14, 18),
+    ("insert_username", 14, 18),
+    ("intagg", 14, 18),
+    ("intarray", 14, 18),
+    ("isn", 14, 18),
+    ("lo", 14, 18),
+    ("ltree", 14, 18),
+    ("moddatetime", 14, 18),
+    ("old_snapshot", 14, 16),
+    ("pageinspect", 14, 18),
+    ("pg_buffercache", 14, 18),
+    ("pg_freespacemap", 14, 18),
+    ("pg_logicalinspect", 18, 18),
+    ("pg_prewarm", 14, 18),
+    ("pg_stat_statements", 14, 18),
+    ("pg_surgery", 14, 18),
+    ("pg_trgm", 14, 18),
+    ("pg_visibility", 14, 18),
+    ("pg_walinspect", 15, 18),
+    ("pgcrypto", 14, 18),
+    ("pgrowlocks", 14, 18),
+    ("pgstattuple", 14, 18),
+    ("postgres_fdw", 14, 18),
+    ("refint", 14, 18),
+    ("seg", 14, 18),
+    ("sslinfo", 14, 18),
+    ("tablefunc", 14, 18),
+    ("tcn", 14, 18),
+    ("tsm_system_rows", 14, 18),
+    ("tsm_system_time", 14, 18),
+    ("unaccent", 14, 18),
+    ("uuid-ossp", 14, 18),
+    ("xml2", 14, 18),
 ];
 
 /// Who runs a dump: the superuser, or the owner of schema `mine` (a non-superuser who
@@ -306,22 +338,37 @@ fn sweep(major: u32) {
     cluster.create_database(DB);
     cluster.psql_file(DB, &sql_dir.join("before.sql"));
     let failed = install_all_extensions(&cluster);
-    for (name, why) in &failed {
-        eprintln!("PG {major}: extension {name} not installed: {why}");
-        assert!(
-            !REQUIRED.contains(&name.as_str()),
-            "PG {major}: required extension {name} failed to install: {why}"
-        );
-    }
-    let installed = cluster.psql(
-        DB,
-        "SELECT string_agg(extname || ' ' || extversion, ', ' ORDER BY extname) FROM pg_extension",
+    assert!(
+        failed.is_empty(),
+        "PG {major}: extensions failed to install (a library missing? run scripts/postgres.sh):\n{}",
+        failed
+            .iter()
+            .map(|(name, why)| format!("{name}: {why}"))
+            .collect::<Vec<_>>()
+            .join("\n")
     );
-    eprintln!("PG {major}: installed: {installed}");
-    cluster.psql_file(DB, &sql_dir.join("after.sql"));
-    cluster.psql_file(DB, &sql_dir.join("extra.sql"));
-    if !failed.iter().any(|(name, _)| name == "postgres_fdw") {
-        cluster.psql_file(DB, &sql_dir.join("postgres_fdw.sql"));
+    let installed = cluster.psql(DB, "SELECT extname FROM pg_extension ORDER BY extname");
+    let installed: Vec<&str> = installed.lines().collect();
+    let missing: Vec<&str> = REQUIRED
+        .iter()
+        .filter(|(name, first, last)| {
+            (*first..=*last).contains(&major) && !installed.contains(name)
+        })
+        .map(|(name, _, _)| *name)
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "PG {major}: required contrib extensions not available: {}",
+        missing.join(", ")
+    );
+    eprintln!("PG {major}: installed: {}", installed.join(", "));
+    for part in [
+        "after.sql",
+        "extra.sql",
+        "postgres_fdw.sql",
+        "dependents.sql",
+    ] {
+        cluster.psql_file(DB, &sql_dir.join(part));
     }
     let dir = scratch_dir();
     let failures = compare(&cluster, dir.path());
@@ -338,6 +385,21 @@ fn sweep(major: u32) {
 #[test]
 fn contrib_extensions_dump_like_stock_on_18() {
     sweep(18);
+}
+
+#[test]
+fn contrib_extensions_dump_like_stock_on_17() {
+    sweep(17);
+}
+
+#[test]
+fn contrib_extensions_dump_like_stock_on_16() {
+    sweep(16);
+}
+
+#[test]
+fn contrib_extensions_dump_like_stock_on_15() {
+    sweep(15);
 }
 
 #[test]
