@@ -12,6 +12,7 @@ pub mod dumpall;
 pub mod error;
 pub mod graph;
 pub mod objects;
+pub mod program;
 pub mod restore;
 
 pub use error::{Error, Result};

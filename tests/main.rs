@@ -18,3 +18,4 @@ mod dump_types;
 mod dump_encodings;
 mod dump_verbose;
 mod dump_faults;
+mod multicall;

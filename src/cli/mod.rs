@@ -9,7 +9,9 @@ pub mod dumpall;
 pub mod list;
 pub mod restore;
 
-use clap::{Parser, Subcommand};
+use crate::program::{Invocation, Tool};
+use clap::{Args, FromArgMatches, Parser, Subcommand};
+use std::ffi::OsString;
 
 /// pgark: PostgreSQL logical backups (pg_dump, pg_restore, pg_dumpall), reimplemented.
 #[derive(Debug, Parser)]
@@ -29,6 +31,74 @@ pub enum Command {
     Dumpall(Box<dumpall::DumpallArgs>),
     /// Print an archive's table of contents, as `pg_restore -l` does.
     List(list::ListArgs),
+}
+
+/// What a stock tool's command line asks for (see [`parse_tool_command_line`]).
+#[derive(Debug)]
+pub enum ToolRequest {
+    /// Run this command.
+    Run(Command),
+    /// Print this text on standard output and exit successfully (`--version`, `--help`).
+    Print(String),
+    /// A command-line error: print this text on standard error and exit with 1.
+    UsageError(String),
+}
+
+/// The command line of a stock tool, for pgark invoked under its name:
+/// `pg_dump [OPTION]... [DBNAME]` means `pgark dump [OPTION]... [DBNAME]`, and so on.
+/// Parsed as glibc's getopt_long parses stock's: a long option may be abbreviated while
+/// unambiguous, and an option's value may start with `-`. `-V`/`--version` counts only
+/// as the first argument, as in stock. `args` is argv without argv[0].
+pub fn parse_tool_command_line(invocation: &Invocation, tool: Tool, args: &[OsString]) -> ToolRequest {
+    if args.len() == 1 && matches!(args[0].to_str(), Some("-V" | "--version")) {
+        return ToolRequest::Print(format!("{}\n", Invocation::version_line(tool)));
+    }
+    let mut command = tool_command(tool, &invocation.name);
+    let argv = std::iter::once(OsString::from(&invocation.name)).chain(args.iter().cloned());
+    let parsed = command.try_get_matches_from_mut(argv).and_then(|matches| {
+        Ok(match tool {
+            Tool::Dump => Command::Dump(Box::new(dump::DumpArgs::from_arg_matches(&matches)?)),
+            Tool::Restore => Command::Restore(Box::new(restore::RestoreArgs::from_arg_matches(&matches)?)),
+            Tool::Dumpall => Command::Dumpall(Box::new(dumpall::DumpallArgs::from_arg_matches(&matches)?)),
+        })
+    });
+    match parsed {
+        Ok(command) => ToolRequest::Run(command),
+        Err(err) if matches!(err.kind(), clap::error::ErrorKind::DisplayHelp) => {
+            ToolRequest::Print(err.render().to_string())
+        }
+        Err(err) => ToolRequest::UsageError(invocation.render_usage_error(tool, &err, &command, args)),
+    }
+}
+
+/// The clap command of a stock tool's command line, named `name` (the program name the
+/// user ran, as stock's usage line shows it).
+fn tool_command(tool: Tool, name: &str) -> clap::Command {
+    // clap (without its "string" feature) names commands with 'static strings; this
+    // runs once per process.
+    let static_name: &'static str = Box::leak(name.to_string().into_boxed_str());
+    let base = clap::Command::new(static_name).disable_version_flag(true);
+    let command = match tool {
+        Tool::Dump => dump::DumpArgs::augment_args(base),
+        Tool::Restore => restore::RestoreArgs::augment_args(base),
+        Tool::Dumpall => dumpall::DumpallArgs::augment_args(base),
+    };
+    command
+        .about(format!("{name} {}", tool.description()))
+        .after_help(format!(
+            "This is pgark {} standing in for {} (PostgreSQL {}).",
+            env!("CARGO_PKG_VERSION"),
+            tool.stock_name(),
+            crate::program::EMULATED_VERSION
+        ))
+        .infer_long_args(true)
+        .mut_args(|arg| {
+            if !arg.is_positional() && arg.get_action().takes_values() {
+                arg.allow_hyphen_values(true)
+            } else {
+                arg
+            }
+        })
 }
 
 /// Accepts the spellings stock tools accept for one output/input format.
@@ -73,6 +143,13 @@ mod tests {
     #[test]
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn tool_command_lines_are_consistent() {
+        for tool in Tool::ALL {
+            tool_command(tool, tool.stock_name()).debug_assert();
+        }
     }
 
     #[test]

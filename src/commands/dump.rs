@@ -313,9 +313,9 @@ async fn read_database(
     for w in &collected.warnings {
         // A warning's detail and hint lines carry their own level, as stock prints them.
         if w.starts_with("detail: ") || w.starts_with("hint: ") {
-            eprintln!("pg_dump: {w}");
+            eprintln!("{}: {w}", crate::program::dump_name());
         } else {
-            eprintln!("pg_dump: warning: {w}");
+            eprintln!("{}: warning: {w}", crate::program::dump_name());
         }
     }
     verbose::saving_steps(

@@ -361,7 +361,7 @@ fn dump_databases(
     let failed = || failure.lock().map(|f| f.is_some()).unwrap_or(true);
     let dump_one = |db: &ArchivedDatabase| -> Result<()> {
         if args.verbose {
-            eprintln!("pgark: dumping database \"{}\"", db.shown_name());
+            eprintln!("{}: dumping database \"{}\"", crate::program::name(), db.shown_name());
         }
         let name = std::str::from_utf8(&db.name).map_err(|_| {
             Error::Dumpall(format!(
@@ -486,7 +486,7 @@ fn exclude_patterns(args: &DumpallArgs) -> Result<Vec<String>> {
 /// Stock's option checks, in stock's order; returns the globals scope (`None` for a
 /// whole-cluster dump).
 fn check_options(args: &DumpallArgs, exclude_patterns: &[String]) -> Result<Option<Scope>> {
-    let hint = "\nHint: Try \"pgark dumpall --help\" for more information.";
+    let hint = format!("\nHint: {}", crate::program::current().try_help(crate::program::Tool::Dumpall));
     if !exclude_patterns.is_empty()
         && (args.globals_only || args.roles_only || args.tablespaces_only)
     {

@@ -99,7 +99,7 @@ pub fn run_script(args: &RestoreArgs) -> Result<()> {
         report
     };
     for warning in &report.warnings {
-        eprintln!("pgark: warning: {warning}");
+        crate::program::warn(warning);
     }
     Ok(())
 }
@@ -133,7 +133,7 @@ fn script_options(
         quote_all_identifiers: false,
         print_data_locations: true,
         output_name: if output_name == "-" { "standard output".into() } else { output_name.into() },
-        progress: if args.verbose { Some(|message| eprintln!("pgark: {message}")) } else { None },
+        progress: if args.verbose { Some(|message| eprintln!("{}: {message}", crate::program::name())) } else { None },
         schema_requested: true,
         tar_input: false,
     }

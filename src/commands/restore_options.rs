@@ -141,7 +141,7 @@ pub fn load_use_list(path: &str, toc: &Toc) -> Result<ParsedUseList> {
 /// Prints the `-L` warnings as stock does (`warning: line ignored: ...`).
 pub fn report_ignored_lines(parsed: &ParsedUseList) {
     for line in &parsed.ignored_lines {
-        eprintln!("pgark: warning: line ignored: {}", String::from_utf8_lossy(line));
+        crate::program::warn(format_args!("line ignored: {}", String::from_utf8_lossy(line)));
     }
 }
 

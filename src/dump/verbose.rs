@@ -35,7 +35,7 @@ pub fn enabled() -> bool {
 /// One `-v` line, as stock's `pg_log_info` prints it.
 pub fn info(message: &str) {
     if enabled() {
-        super::progress::print_line(&format!("pg_dump: {message}"));
+        super::progress::print_line(&format!("{}: {message}", crate::program::dump_name()));
     }
 }
 

@@ -103,7 +103,8 @@ pub fn run(args: &RestoreArgs) -> Result<()> {
             objects_only,
         ) {
             eprintln!(
-                "pgark: error: restore of database \"{}\" failed: {e}",
+                "{}: error: restore of database \"{}\" failed: {e}",
+                crate::program::name(),
                 db.shown_name()
             );
             if args.exit_on_error {
@@ -227,7 +228,7 @@ fn list(manifest: &Manifest) -> String {
 
 fn info(args: &RestoreArgs, message: &str) {
     if args.verbose {
-        eprintln!("pgark: {message}");
+        eprintln!("{}: {message}", crate::program::name());
     }
 }
 
@@ -378,7 +379,7 @@ fn restore_globals(args: &RestoreArgs, path: &Path) -> Result<(usize, Option<Pas
             if args.exit_on_error {
                 return Err(Error::Restore(message));
             }
-            eprintln!("pgark: error: {message}");
+            eprintln!("{}: error: {message}", crate::program::name());
             errors += 1;
         }
         Ok((errors, connect.prompted_password()))

@@ -50,7 +50,7 @@ impl Session {
         // Server warnings go where stock's libpq notice processor puts them.
         tokio::spawn(async move {
             while let Some(notice) = notices.recv().await {
-                eprintln!("pgark: {}:  {}", notice.severity(), notice.message());
+                eprintln!("{}: {}:  {}", crate::program::name(), notice.severity(), notice.message());
             }
         });
         let mut session = Session {
@@ -98,20 +98,20 @@ impl Session {
 
     /// A warning on standard error, as stock's `pg_log_warning`.
     pub fn warn(&self, message: &str) {
-        eprintln!("pgark: warning: {message}");
+        crate::program::warn(message);
     }
 
     /// An informational message shown with `-v` (stock's `pg_log_info`).
     pub fn info(&self, message: &str) {
         if self.verbose {
-            eprintln!("pgark: {message}");
+            eprintln!("{}: {message}", crate::program::name());
         }
     }
 
     fn log(&self, sql: &str) {
         if self.verbose {
             // Stock's logging drops one trailing newline of a message.
-            eprintln!("pgark: executing {}", sql.strip_suffix('\n').unwrap_or(sql));
+            eprintln!("{}: executing {}", crate::program::name(), sql.strip_suffix('\n').unwrap_or(sql));
         }
     }
 

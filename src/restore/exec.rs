@@ -247,7 +247,7 @@ impl<'a> Restorer<'a> {
 
     fn info(&self, msg: &str) {
         if self.opts.verbose {
-            self.progress.println(&format!("pgark: {msg}"));
+            self.progress.println(&format!("{}: {msg}", crate::program::name()));
         }
     }
 
@@ -452,14 +452,15 @@ impl<'a> Restorer<'a> {
     /// stops the restore with `--exit-on-error`.
     fn entry_error(&self, entry: Option<DumpId>, msg: &str, command: Option<&[u8]>) -> Result<()> {
         if !self.stage_reported.replace(true) {
-            self.progress.println("pgark: while PROCESSING TOC:");
+            self.progress.println(&format!("{}: while PROCESSING TOC:", crate::program::name()));
         }
         if let Some(id) = entry {
             self.failed_entries.borrow_mut().insert(id);
             if self.last_error_entry.get() != Some(id) {
                 if let Some(te) = self.generator.entry(id) {
                     self.progress.println(&format!(
-                        "pgark: from TOC entry {}; {} {} {} {} {}",
+                        "{}: from TOC entry {}; {} {} {} {} {}",
+                        crate::program::name(),
                         te.dump_id,
                         te.catalog_id.table_oid,
                         te.catalog_id.oid,
@@ -476,10 +477,10 @@ impl<'a> Restorer<'a> {
             text.push_str(&format!("\nCommand was: {}", String::from_utf8_lossy(cmd).trim_end_matches('\n')));
         }
         if self.opts.exit_on_error {
-            // main prints it as "pgark: error: ..." and exits 1.
+            // main prints it as "pgark: error: ..." (the invoked name) and exits 1.
             return Err(Error::Restore(text));
         }
-        self.progress.println(&format!("pgark: error: {text}"));
+        self.progress.println(&format!("{}: error: {text}", crate::program::name()));
         self.errors.set(self.errors.get() + 1);
         Ok(())
     }
@@ -534,7 +535,8 @@ impl<'a> Restorer<'a> {
         let mut reqs = item.reqs;
         if te.desc == Desc::Warning && reqs.wants_anything() {
             self.progress.println(&format!(
-                "pgark: warning: warning from original dump file: {}",
+                "{}: warning: warning from original dump file: {}",
+                crate::program::name(),
                 lossy(te.defn.as_deref())
             ));
         }

@@ -115,7 +115,7 @@ impl<'a> Generator<'a> {
         self.statements
             .drop_statements(state, te, &mut statements, &mut warnings);
         for warning in warnings {
-            eprintln!("pgark: warning: {warning}");
+            crate::program::warn(warning);
         }
         push_statements(&mut out, statements);
         out
