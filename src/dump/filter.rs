@@ -105,13 +105,6 @@ impl Filter {
     pub fn table_excluded(&self, oid: u32) -> bool {
         self.table_exclude.contains(&oid)
     }
-    /// `-t`/`--table-and-children` names a relation initdb made (all such have
-    /// OIDs up to `last_builtin_oid`; user relations come after).
-    pub fn includes_builtin_table(&self, last_builtin_oid: u32) -> bool {
-        self.table_include
-            .as_ref()
-            .is_some_and(|s| s.iter().any(|&oid| oid <= last_builtin_oid))
-    }
 }
 
 /// The patterns of a `pgark dump` command line, `--filter` files included (read in

@@ -103,35 +103,37 @@ pub async fn collect(
         );
         cat.objects.set_dump(id, dump);
     }
-    cat.builtin_selected = builtin_selected(cat, filter);
+    cat.builtin_selected = builtin_selected(cat);
     Ok(())
 }
 
-/// Whether the selection makes built-in objects dumpable: `-n` names a schema initdb
-/// made other than `public` (`pg_catalog`, `information_schema`, `pg_toast`), or
-/// `-t` a relation of one. Stock reads every object and lets the schema's flags
-/// decide; pgark's queries leave built-in objects out unless this holds.
-pub fn builtin_selected(cat: &Catalog, filter: &Filter) -> bool {
-    let schema_selected = cat.schemas.iter().any(|s| {
-        s.oid <= LAST_BUILTIN_OID
-            && s.name != "public"
-            && s.dump_contains.has(Components::DEFINITION)
-    });
-    schema_selected || filter.includes_builtin_table(LAST_BUILTIN_OID)
+/// A system schema: `pg_catalog`, `pg_toast`, temporary schemas (`pg_*`) and
+/// `information_schema`, which stock dumps only when `-n`/`-t` select them.
+pub fn is_system_schema_name(name: &str) -> bool {
+    name.starts_with("pg_") || name == "information_schema"
+}
+
+/// Whether `-n` selects a system schema, which makes its built-in objects dumpable.
+/// Stock reads every object and lets the schema's flags decide; pgark's queries
+/// leave the system schemas' objects out unless this holds (or `-t` names a
+/// relation of one: `table::collect`).
+fn builtin_selected(cat: &Catalog) -> bool {
+    cat.schemas
+        .iter()
+        .any(|s| is_system_schema_name(&s.name) && s.dump_contains.has(Components::DEFINITION))
 }
 
 /// `nspname` condition leaving out the system schemas, whose objects are dumped
 /// only when selected (then nothing is left out, as in stock's queries). Leaving
 /// them out keeps the queries small without changing the order of user objects
-/// (system objects never depend on user objects). `keep_catalog` keeps
-/// `pg_catalog`, for relations: stock dumps changed privileges on them (and on their
-/// columns), the schema being dumped with its ACL component only.
+/// (system objects never depend on user objects). `keep_catalog` is for relations:
+/// it keeps `pg_catalog` (stock dumps changed privileges on them and on their
+/// columns, the schema being dumped with its ACL component only) and
+/// `information_schema` (a user table may inherit from one of its tables).
 pub fn skip_system_namespaces_sql(cat: &Catalog, keep_catalog: bool) -> &'static str {
     match (cat.builtin_selected, keep_catalog) {
         (true, _) => "",
-        (false, true) => {
-            "AND n.nspname <> 'information_schema' AND n.nspname !~ '^pg_(toast|temp_|toast_temp_)'"
-        }
+        (false, true) => "AND n.nspname !~ '^pg_(toast|temp_|toast_temp_)'",
         (false, false) => {
             "AND n.nspname <> 'information_schema' AND n.nspname !~ '^pg_(catalog|toast|temp_|toast_temp_)'"
         }

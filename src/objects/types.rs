@@ -201,10 +201,13 @@ pub async fn collect(session: &Session, cat: &mut Catalog) -> Result<(), Catalog
     // Every type outside the system schemas (like stock's getTypes, light per row),
     // and the kind-specific details of the few that are not array or row types: two
     // pipelined queries.
+    // pg_catalog's types are read when their ACL differs from initdb's: stock dumps
+    // that ACL (the schema's ACL component).
     let skip_system = if cat.builtin_selected {
         ""
     } else {
-        "AND n.nspname <> 'pg_catalog' AND n.nspname <> 'information_schema' AND n.nspname !~ '^pg_toast'"
+        "AND n.nspname <> 'information_schema' AND n.nspname !~ '^pg_toast' \
+         AND (n.nspname <> 'pg_catalog' OR t.typacl IS DISTINCT FROM pip.initprivs)"
     };
     let list_sql = format!("SELECT t.tableoid, t.oid, t.typname, t.typnamespace, t.typowner, t.typtype, t.typrelid, t.typisdefined, \
              CASE WHEN t.typrelid = 0 THEN ' '::\"char\" \
@@ -244,6 +247,7 @@ pub async fn collect(session: &Session, cat: &mut Catalog) -> Result<(), Catalog
              LEFT JOIN pg_catalog.pg_namespace opcn ON opcn.oid = opc.opcnamespace \
              LEFT JOIN pg_catalog.pg_collation rcoll ON rcoll.oid = rng.rngcollation \
              LEFT JOIN pg_catalog.pg_namespace rcn ON rcn.oid = rcoll.collnamespace \
+             LEFT JOIN pg_catalog.pg_init_privs pip ON (t.oid = pip.objoid AND pip.classoid = 'pg_type'::regclass AND pip.objsubid = 0) \
              WHERE t.typtype IN ('b', 'd', 'e', 'r', 'p') {skip_system} \
              AND NOT (t.typname[0] = '_' AND t.typelem <> 0 \
                       AND EXISTS (SELECT 1 FROM pg_catalog.pg_type te WHERE te.oid = t.typelem AND te.typarray = t.oid))");
