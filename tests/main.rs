@@ -19,3 +19,4 @@ mod dump_encodings;
 mod dump_verbose;
 mod dump_faults;
 mod multicall;
+mod dump_system_schemas;
