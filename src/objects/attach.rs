@@ -4,6 +4,8 @@
 //! 0/0); dependencies are stated explicitly since pg_depend has none to match.
 //! TOC: "TABLE ATTACH" pre-data, "INDEX ATTACH" post-data.
 
+use std::collections::HashMap;
+
 use pgark_formats::model::{CatalogId, Desc, Section};
 
 use crate::dump::toc::{EmitCx, NewEntry, TocBuilder};
@@ -54,8 +56,15 @@ pub fn collect_tables(cat: &mut Catalog) {
 }
 
 /// `flagInhIndexes`' INDEX ATTACH objects: one per index of a partition that has a
-/// parent index.
+/// parent index. Parent indexes are found through a map by OID, built once, so
+/// that many partitions with many indexes stay linear.
 pub fn collect_indexes(cat: &mut Catalog) {
+    let position_by_oid: HashMap<u32, usize> = cat
+        .indexes
+        .iter()
+        .enumerate()
+        .map(|(i, ix)| (ix.oid, i))
+        .collect();
     for ii in 0..cat.indexes.len() {
         let ix = &cat.indexes[ii];
         if ix.parent_index == 0 {
@@ -67,7 +76,7 @@ pub fn collect_indexes(cat: &mut Catalog) {
         if !t.is_partition || t.parents.is_empty() {
             continue;
         }
-        let Some(pi) = cat.indexes.iter().position(|p| p.oid == ix.parent_index) else {
+        let Some(&pi) = position_by_oid.get(&ix.parent_index) else {
             continue;
         };
         let parent_table_id = cat
@@ -154,6 +163,148 @@ pub fn emit(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {
                 cx.qualified(&pt.schema, &pix.name)
             );
             out.push(obj.dump_id, e);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::objects::catalog_oid::PG_CLASS;
+    use crate::objects::index::Index;
+    use crate::objects::table::Table;
+    use pgark_formats::DumpId;
+
+    fn table(cat: &mut Catalog, oid: u32, name: &str, parent: Option<u32>) -> DumpId {
+        let idx = cat.tables.len();
+        let id = cat.objects.add(
+            Kind::Table,
+            CatalogId {
+                table_oid: PG_CLASS,
+                oid,
+            },
+            name,
+            Some("s".into()),
+            idx,
+        );
+        cat.objects.set_dump(id, Components::ALL);
+        cat.tables.push(Table {
+            oid,
+            dump_id: id,
+            name: name.into(),
+            schema: "s".into(),
+            relkind: if parent.is_some() { b'r' } else { b'p' },
+            owner: "o".into(),
+            persistence: b'p',
+            is_partition: parent.is_some(),
+            reloptions: Vec::new(),
+            check_option: None,
+            tablespace: String::new(),
+            am: None,
+            replident: b'd',
+            force_row_security: false,
+            has_oftype: false,
+            partkeydef: None,
+            partbound: None,
+            viewdef: None,
+            columns: Vec::new(),
+            parents: parent.into_iter().collect(),
+            owning_tab: 0,
+            owning_col: 0,
+            is_identity_sequence: false,
+            checks: Vec::new(),
+            acl: String::new(),
+            acldefault: String::new(),
+            is_populated: true,
+            dummy_view: false,
+            postponed_def: false,
+            of_type: None,
+            toast_reloptions: Vec::new(),
+        });
+        cat.table_by_oid.insert(oid, idx);
+        id
+    }
+
+    fn index(cat: &mut Catalog, oid: u32, table_oid: u32, parent_index: u32) -> DumpId {
+        let name = format!("i{oid}");
+        let id = cat.objects.add(
+            Kind::Index,
+            CatalogId {
+                table_oid: PG_CLASS,
+                oid,
+            },
+            name.clone(),
+            Some("s".into()),
+            cat.indexes.len(),
+        );
+        cat.objects.set_dump(id, Components::ALL);
+        cat.indexes.push(Index {
+            oid,
+            name,
+            table_oid,
+            definition: String::new(),
+            attnames: Vec::new(),
+            n_key_atts: 1,
+            is_clustered: false,
+            is_replident: false,
+            nulls_not_distinct: false,
+            tablespace: None,
+            reloptions: Vec::new(),
+            stat_targets: Vec::new(),
+            constraint: None,
+            parent_index,
+        });
+        id
+    }
+
+    /// A partitioned table with 20,000 partitions and three partitioned indexes (the
+    /// case that was quadratic): each partition index is attached to its own parent
+    /// index, depending on both indexes and both tables.
+    #[test]
+    fn many_partition_indexes_attach_to_their_parents() {
+        const PARTITIONS: u32 = 20_000;
+        const PARENT_INDEXES: u32 = 3;
+        let mut cat = Catalog::default();
+        let root = table(&mut cat, 100, "root", None);
+        let parent_ids: Vec<DumpId> = (0..PARENT_INDEXES)
+            .map(|k| index(&mut cat, 200 + k, 100, 0))
+            .collect();
+        let mut expected = Vec::new();
+        for p in 0..PARTITIONS {
+            let part_oid = 1_000 + p;
+            let part = table(&mut cat, part_oid, &format!("p{p}"), Some(100));
+            for k in 0..PARENT_INDEXES {
+                let oid = 100_000 + p * PARENT_INDEXES + k;
+                let id = index(&mut cat, oid, part_oid, 200 + k);
+                expected.push((oid, 200 + k, id, parent_ids[k as usize], part));
+            }
+        }
+        collect_indexes(&mut cat);
+        assert_eq!(cat.attaches.len(), expected.len());
+        let attach_ids: Vec<DumpId> = cat
+            .objects
+            .all()
+            .iter()
+            .filter(|o| o.kind == Kind::IndexAttach)
+            .map(|o| o.dump_id)
+            .collect();
+        assert_eq!(attach_ids.len(), expected.len());
+        for ((attach, (oid, parent_oid, id, parent_id, part)), attach_id) in
+            cat.attaches.iter().zip(&expected).zip(&attach_ids)
+        {
+            let Attach::Index {
+                partition_index,
+                parent_index,
+            } = attach
+            else {
+                panic!("not an index attach: {attach:?}");
+            };
+            assert_eq!(cat.indexes[*partition_index].oid, *oid);
+            assert_eq!(cat.indexes[*parent_index].oid, *parent_oid);
+            let deps = &cat.objects.get(*attach_id).expect("attach object").deps;
+            for dep in [*id, *parent_id, *part, root] {
+                assert!(deps.contains(&dep), "attach of index {oid} lacks {dep:?}");
+            }
         }
     }
 }
