@@ -22,3 +22,9 @@ SET ROLE contrib_owner;
 CREATE EXTENSION citext SCHEMA app;
 CREATE EXTENSION pg_trgm SCHEMA app;
 RESET ROLE;
+
+-- Default privileges in force while the remaining extensions install into public: their
+-- members start with these grants (pg_init_privs records them).
+ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT EXECUTE ON FUNCTIONS TO contrib_reader;
+ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO contrib_reader;
+ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE USAGE ON TYPES FROM PUBLIC;

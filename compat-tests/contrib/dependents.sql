@@ -35,3 +35,25 @@ CREATE VIEW app.grouped AS
     SELECT public.int_array_aggregate(id) AS ids FROM app.things;
 CREATE TEXT SEARCH DICTIONARY app.synonyms (TEMPLATE = public.xsyn_template, RULES = 'xsyn_sample');
 COMMENT ON TEXT SEARCH DICTIONARY app.synonyms IS 'dict_xsyn sample rules';
+-- Operator-class parameters, a foreign-table partition with column options and a
+-- CHECK constraint, foreign tables made by IMPORT FOREIGN SCHEMA.
+CREATE INDEX people_score_big ON app.people USING gist (score public.gist__intbig_ops (siglen = 64));
+CREATE TABLE app.measurements (id integer NOT NULL, name text) PARTITION BY RANGE (id);
+CREATE TABLE app.measurements_local PARTITION OF app.measurements FOR VALUES FROM (0) TO (100);
+CREATE FOREIGN TABLE app.measurements_remote PARTITION OF app.measurements
+    FOR VALUES FROM (100) TO (200) SERVER loopback
+    OPTIONS (schema_name 'app', table_name 'things');
+ALTER FOREIGN TABLE app.measurements_remote ALTER COLUMN name OPTIONS (column_name 'name');
+ALTER FOREIGN TABLE app.measurements_remote ADD CONSTRAINT remote_ids CHECK (id >= 100) NOT VALID;
+CREATE SCHEMA imported;
+IMPORT FOREIGN SCHEMA app LIMIT TO (counters, people) FROM SERVER loopback INTO imported;
+-- What stock dumps of an extension's member tables besides data: privileges (columns
+-- too) and policies; their user-made indexes, triggers and statistics objects.
+GRANT SELECT (userid, query) ON public.pg_stat_statements TO contrib_owner;
+GRANT UPDATE (key) ON ext.hstore_settings TO contrib_reader;
+CREATE POLICY user_rows ON ext.hstore_settings FOR SELECT TO contrib_reader USING (NOT builtin);
+ALTER TABLE ext.hstore_settings ENABLE ROW LEVEL SECURITY;
+CREATE INDEX hstore_settings_key ON ext.hstore_settings (key);
+CREATE TRIGGER hstore_settings_notify AFTER INSERT ON ext.hstore_settings
+    FOR EACH ROW EXECUTE FUNCTION public.triggered_change_notification();
+CREATE STATISTICS app.hstore_settings_stats (ndistinct) ON id, key FROM ext.hstore_settings;

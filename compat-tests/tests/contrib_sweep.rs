@@ -146,6 +146,37 @@ const PLAIN_VARIANTS: &[(&str, As, &[&str])] = &[
         As::Superuser,
         &["--schema-only", "-C", "--quote-all-identifiers"],
     ),
+    (
+        "foreign-data",
+        As::Superuser,
+        &[
+            "--include-foreign-data=loopback",
+            "--include-foreign-data=f*s",
+            "--load-via-partition-root",
+        ],
+    ),
+    (
+        "extension-patterns",
+        As::Superuser,
+        &[
+            "-s",
+            "-e",
+            "pg_*",
+            "-e",
+            "*fdw",
+            "--exclude-extension=pg_t*",
+        ],
+    ),
+    (
+        "no-comments-exclude-data",
+        As::Superuser,
+        &[
+            "--no-comments",
+            "--no-table-access-method",
+            "--exclude-table-data=ext.hstore_settings",
+            "--exclude-table-data=app.t*",
+        ],
+    ),
     ("owner-dumps-mine", As::Owner, &["-n", "mine"]),
     (
         "owner-dumps-mine-bare",
@@ -163,6 +194,7 @@ const ARCHIVE_VARIANTS: &[(&str, &[&str])] = &[
     ("data-only", &["-a"]),
     ("statistics", &["--statistics"]),
     ("extensions", &["-e", "hstore"]),
+    ("foreign-data", &["--include-foreign-data=*"]),
 ];
 
 fn must(cmd: &mut Command, what: &str) -> Output {
@@ -369,6 +401,20 @@ fn sweep(major: u32) {
         "dependents.sql",
     ] {
         cluster.psql_file(DB, &sql_dir.join(part));
+        if part == "postgres_fdw.sql" {
+            // The loop-back server reaches this cluster (IMPORT FOREIGN SCHEMA, foreign data).
+            cluster.psql(
+                DB,
+                &format!(
+                    "ALTER SERVER loopback OPTIONS (ADD host '{}', ADD port '{}')",
+                    cluster.socket_dir().display(),
+                    cluster.port()
+                ),
+            );
+        }
+    }
+    if installed.contains(&"plpython3u") {
+        cluster.psql_file(DB, &sql_dir.join("plpython.sql"));
     }
     let dir = scratch_dir();
     let failures = compare(&cluster, dir.path());
