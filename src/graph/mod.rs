@@ -277,9 +277,50 @@ pub fn describe(cat: &Catalog, id: DumpId) -> String {
     let Some(o) = cat.objects.get(id) else {
         return format!("object {id}");
     };
+    let (id, oid) = (o.dump_id, o.catalog_id.oid);
     match o.kind {
-        Kind::PreDataBoundary | Kind::PostDataBoundary => {
-            format!("{}  (ID {})", o.kind.describe(), o.dump_id)
+        Kind::PreDataBoundary | Kind::PostDataBoundary | Kind::LargeObjectData => {
+            format!("{}  (ID {id})", o.kind.describe())
+        }
+        Kind::TableAttach | Kind::IndexAttach => {
+            format!("{} {}  (ID {id})", o.kind.describe(), o.name)
+        }
+        Kind::LargeObject => format!("LARGE OBJECT  (ID {id} OID {oid})"),
+        Kind::EventTrigger => format!("EVENT TRIGGER {} (ID {id} OID {oid})", o.name),
+        Kind::Policy
+        | Kind::Publication
+        | Kind::PublicationTable
+        | Kind::PublicationSchema
+        | Kind::Subscription
+        | Kind::SubscriptionRel => format!("{} (ID {id} OID {oid})", o.kind.describe()),
+        Kind::Cast => match cat.casts.get(o.model) {
+            Some(c) => format!(
+                "CAST {} to {}  (ID {id} OID {oid})",
+                c.source_oid, c.target_oid
+            ),
+            None => format!("CAST {}  (ID {id} OID {oid})", o.name),
+        },
+        Kind::Transform => match cat.transforms.get(o.model) {
+            Some(t) => format!(
+                "TRANSFORM {} lang {}  (ID {id} OID {oid})",
+                t.type_oid, t.language_oid
+            ),
+            None => format!("TRANSFORM {}  (ID {id} OID {oid})", o.name),
+        },
+        Kind::AttrDef => {
+            let column = cat.attrdefs.get(o.model).and_then(|d| {
+                let table = cat.table_by_oid(d.table_oid)?;
+                table
+                    .columns
+                    .iter()
+                    .find(|c| c.num == d.num)
+                    .map(|c| c.name.clone())
+            });
+            format!(
+                "ATTRDEF {}.{}  (ID {id} OID {oid})",
+                o.name,
+                column.unwrap_or_default()
+            )
         }
         _ => format!(
             "{} {}  (ID {} OID {})",

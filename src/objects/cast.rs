@@ -72,6 +72,9 @@ impl FunctionRef {
 #[derive(Debug, Clone)]
 pub struct Cast {
     pub oid: u32,
+    /// `castsource` and `casttarget` (named in loop warnings).
+    pub source_oid: u32,
+    pub target_oid: u32,
     /// `format_type` of the source and target types.
     pub source: String,
     pub target: String,
@@ -111,6 +114,8 @@ pub async fn collect(
     for r in rows.iter() {
         let cast = Cast {
             oid: r.oid("oid")?,
+            source_oid: r.oid("castsource")?,
+            target_oid: r.oid("casttarget")?,
             source: r.string("sourcetype")?,
             target: r.string("targettype")?,
             function: if r.oid("castfunc")? == 0 {

@@ -13,6 +13,9 @@ use crate::objects::{Catalog, Components, DumpObject, Kind};
 #[derive(Debug, Clone)]
 pub struct Transform {
     pub oid: u32,
+    /// `trftype` and `trflang` (named in loop warnings).
+    pub type_oid: u32,
+    pub language_oid: u32,
     /// `format_type` of the type.
     pub type_name: String,
     pub language: String,
@@ -30,7 +33,8 @@ pub async fn collect(
     let sql = format!(
         "SELECT t.tableoid, t.oid, t.trftype, t.trflang, t.trffromsql::pg_catalog.oid AS trffromsql, \
          t.trftosql::pg_catalog.oid AS trftosql, ty.typname, \
-         pg_catalog.format_type(t.trftype, NULL) AS typeformat, l.lanname, {from}, {to} \
+         pg_catalog.format_type(t.trftype, NULL) AS typeformat, l.lanname, \
+         pg_catalog.quote_ident(l.lanname) AS lanquoted, {from}, {to} \
          FROM pg_catalog.pg_transform t \
          LEFT JOIN pg_catalog.pg_type ty ON ty.oid = t.trftype \
          LEFT JOIN pg_catalog.pg_language l ON l.oid = t.trflang {from_join} {to_join} \
@@ -41,11 +45,6 @@ pub async fn collect(
         to_join = FunctionRef::join_sql("tf", "t.trftosql"),
     );
     let rows = session.query(&sql).await?;
-    let quoter = pgark_formats::quote::Quoter {
-        encoding: pgark_formats::quote::Encoding::Utf8,
-        std_strings: true,
-        quote_all_identifiers: false,
-    };
     let dump = if include_everything {
         Components::ALL
     } else {
@@ -55,6 +54,8 @@ pub async fn collect(
         let language = r.string("lanname")?;
         let t = Transform {
             oid: r.oid("oid")?,
+            type_oid: r.oid("trftype")?,
+            language_oid: r.oid("trflang")?,
             type_name: r.string("typeformat")?,
             language: language.clone(),
             from_sql: if r.oid("trffromsql")? == 0 {
@@ -68,15 +69,12 @@ pub async fn collect(
                 FunctionRef::from_row(&r, "to")?
             },
         };
-        // Sort name: the type's name and the quoted language name, as stock (which
-        // would also quote it under --quote-all-identifiers; only the order of
-        // transforms of one type can differ then).
-        let name = match r.opt("typname")? {
-            Some(typname) => format!(
-                "{typname} {}",
-                String::from_utf8_lossy(&quoter.ident(language.as_bytes()))
-            ),
-            None => String::new(),
+        // Sort name: the type's name and the language name quoted as stock's
+        // `fmtId` does; the server's quote_ident follows the session's
+        // quote_all_identifiers, which `--quote-all-identifiers` sets.
+        let name = match (r.opt("typname")?, r.opt("lanquoted")?) {
+            (Some(typname), Some(lanquoted)) => format!("{typname} {lanquoted}"),
+            _ => String::new(),
         };
         let idx = cat.transforms.len();
         let id = cat.objects.add(
