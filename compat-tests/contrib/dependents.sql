@@ -57,3 +57,17 @@ CREATE INDEX hstore_settings_key ON ext.hstore_settings (key);
 CREATE TRIGGER hstore_settings_notify AFTER INSERT ON ext.hstore_settings
     FOR EACH ROW EXECUTE FUNCTION public.triggered_change_notification();
 CREATE STATISTICS app.hstore_settings_stats (ndistinct) ON id, key FROM ext.hstore_settings;
+-- Comments on members and on the built-in plpgsql (stock dumps neither), an extension
+-- operator class in a partition key, a generated column over an extension function, a
+-- large object through lo's type.
+COMMENT ON FUNCTION ext.akeys(ext.hstore) IS 'member comment changed';
+COMMENT ON EXTENSION plpgsql IS 'built-in language, comment changed';
+CREATE TABLE app.by_name (name app.citext, depth integer GENERATED ALWAYS AS (ext.nlevel(ext.text2ltree(name::text))) STORED)
+    PARTITION BY RANGE (name app.citext_pattern_ops);
+CREATE TABLE app.by_name_a PARTITION OF app.by_name FOR VALUES FROM ('a') TO ('m');
+INSERT INTO app.by_name (name) VALUES ('abc');
+CREATE TABLE app.documents (id integer PRIMARY KEY, blob public.lo);
+INSERT INTO app.documents VALUES (1, lo_from_bytea(424242, 'contrib payload'));
+COMMENT ON LARGE OBJECT 424242 IS 'lo-managed';
+CREATE TRIGGER documents_lo BEFORE UPDATE OR DELETE ON app.documents
+    FOR EACH ROW EXECUTE FUNCTION public.lo_manage(blob);
