@@ -10,7 +10,9 @@
 //! - Messages use that file name, as stock's `get_progname` does (`pg_dump: error: ...`,
 //!   `pg_dump-18: error: ...`); getopt-level errors (unknown option, missing option
 //!   argument) use argv[0] verbatim, as glibc's getopt prints them for stock. `pgark
-//!   dump` and the other subcommands print `pgark: error: ...`.
+//!   dump` and the other subcommands print `pgark: error: ...`. Long options may be
+//!   abbreviated while unambiguous; an ambiguous one lists its possibilities in pgark's
+//!   option order, not stock's option table's.
 //! - `--version` (or `-V`, as the first argument only, as stock) prints stock's line
 //!   with pgark's name and version in parentheses, the way distributions mark their
 //!   builds (`pg_dump (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)`):
@@ -204,8 +206,19 @@ impl Invocation {
                             .is_some_and(|rest| rest.is_empty() || rest.starts_with('='))
                     })
                     .map(|a| a.into_owned())
-                    .unwrap_or(invalid_arg);
-                format!("{}: unrecognized option '{written}'\n{hint}", self.argv0)
+                    .unwrap_or(invalid_arg.clone());
+                let candidates = long_names_starting_with(command, &invalid_arg[2..]);
+                if candidates.len() > 1 {
+                    let listed: Vec<String> =
+                        candidates.iter().map(|c| format!("'--{c}'")).collect();
+                    format!(
+                        "{}: option '{written}' is ambiguous; possibilities: {}\n{hint}",
+                        self.argv0,
+                        listed.join(" ")
+                    )
+                } else {
+                    format!("{}: unrecognized option '{written}'\n{hint}", self.argv0)
+                }
             }
             ErrorKind::UnknownArgument if invalid_arg.starts_with('-') && invalid_arg.len() > 1 => {
                 let letter: String = invalid_arg.chars().skip(1).take(1).collect();
@@ -238,6 +251,23 @@ impl Invocation {
             }
             ErrorKind::InvalidValue | ErrorKind::ValueValidation => {
                 let value = invalid_value.unwrap_or_default();
+                let long = invalid_arg.split_whitespace().next().unwrap_or_default();
+                // Values clap checks that stock words its own way.
+                match (tool, long) {
+                    (_, "--section") => {
+                        return format!(
+                            "{}: error: unrecognized section name: \"{value}\"\n{hint}",
+                            self.name
+                        )
+                    }
+                    (Tool::Restore, "--format") => {
+                        return format!(
+                            "{}: error: unrecognized archive format \"{value}\"; please specify \"c\", \"d\", or \"t\"\n",
+                            self.name
+                        )
+                    }
+                    _ => {}
+                }
                 let source = std::error::Error::source(err).map(|s| s.to_string());
                 match source {
                     // A parser worded as stock (e.g. "invalid output format "x" specified").
@@ -259,6 +289,25 @@ impl Invocation {
             }
         }
     }
+}
+
+/// The long option names (and aliases) `prefix` abbreviates, in definition order:
+/// more than one makes an abbreviation ambiguous, as for getopt_long.
+fn long_names_starting_with(command: &clap::Command, written: &str) -> Vec<String> {
+    let prefix = written.split('=').next().unwrap_or(written);
+    let mut names = Vec::new();
+    for arg in command.get_arguments() {
+        let longs = arg
+            .get_long()
+            .into_iter()
+            .chain(arg.get_all_aliases().into_iter().flatten());
+        for long in longs {
+            if long.starts_with(prefix) && !names.iter().any(|n: &String| n == long) {
+                names.push(long.to_string());
+            }
+        }
+    }
+    names
 }
 
 /// `-j/--jobs` for clap's `--jobs <NUM>`: stock's way of naming an option in messages.

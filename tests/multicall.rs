@@ -81,6 +81,7 @@ fn bad_options_fail_as_stock() {
         vec!["a", "b", "c"],
         vec!["-s", "-V"],
         vec!["--file"],
+        vec!["--rows-per"],
     ];
     let cases: [(&str, Vec<Vec<&str>>); 3] = [
         (
@@ -131,6 +132,28 @@ fn bad_options_fail_as_stock() {
             }
         }
     }
+    // An ambiguous abbreviation: getopt's shape; the same possibilities (stock lists
+    // them in its option table's order, pgark in its own).
+    for tool in ["pg_dump", "pg_restore", "pg_dumpall"] {
+        let stock = stock_tool(18, tool);
+        let ours = links.path(tool);
+        let stock_out = run(Command::new(&stock).arg("--no-s"));
+        let ours_out = run(Command::new(&ours).arg("--no-s"));
+        let sorted = |shape: String| {
+            let (head, tail) = shape.split_once("possibilities: ").unwrap_or((&shape, ""));
+            let (list, rest) = tail.split_once('\n').unwrap_or((tail, ""));
+            let mut names: Vec<&str> = list.split(' ').collect();
+            names.sort_unstable();
+            format!("{head}possibilities: {}\n{rest}", names.join(" "))
+        };
+        let (s, o) = (
+            sorted(stderr_shape(&stock_out, &stock)),
+            sorted(stderr_shape(&ours_out, &ours)),
+        );
+        if s != o || ours_out.status.code() != Some(1) {
+            failures.push(format!("{tool} --no-s:\n  stock: {s:?}\n  ours:  {o:?}"));
+        }
+    }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 
     // A suffixed link prints under its own name, as stock's get_progname does.
@@ -157,6 +180,34 @@ fn bad_options_fail_as_stock() {
         "pgark: error: options -g/--globals-only and -r/--roles-only cannot be used together\n\
          pgark: hint: Try \"pgark dumpall --help\" for more information.\n"
     );
+}
+
+/// Every option stock's `--help` lists is in the link's `--help` (so accepted by the
+/// link's command line), but `--version`, which stock takes only as the first argument
+/// and the links too.
+#[test]
+fn help_lists_every_stock_option() {
+    if !provisioned(18) {
+        return;
+    }
+    let links = Links::new();
+    let options = |out: Output| -> Vec<String> {
+        let mut found: Vec<String> = text(&out.stdout)
+            .split(|c: char| c.is_whitespace() || ",=[]/()".contains(c))
+            .filter(|w| w.starts_with('-') && w.len() > 1 && w != &"--version" && w != &"-V")
+            .map(|w| w.to_string())
+            .collect();
+        found.sort();
+        found.dedup();
+        found
+    };
+    for tool in ["pg_dump", "pg_restore", "pg_dumpall"] {
+        let stock = options(run(Command::new(stock_tool(18, tool)).arg("--help")));
+        let ours = options(run(Command::new(links.path(tool)).arg("--help")));
+        assert!(stock.len() > 20, "{tool}: {stock:?}");
+        let missing: Vec<&String> = stock.iter().filter(|o| !ours.contains(o)).collect();
+        assert!(missing.is_empty(), "{tool} --help lacks {missing:?}");
+    }
 }
 
 /// `--version` and `-V`: stock's line with a pgark marker; the version a script parses
