@@ -5,7 +5,9 @@
 //! on pg_catalog objects, a user table inheriting from a table in
 //! information_schema). Scripts and warnings are compared with stock pg_dump 18's
 //! (run here, on the same database), and `pgark list` of `-Fc` archives with stock
-//! `pg_restore -l`, on servers 18, 15 and 14.
+//! `pg_restore -l`, on servers 18, 15 and 14. Also transforms and casts under
+//! `--quote-all-identifiers` (the transform sort name quotes the language) and the
+//! dependency-loop warnings of a cast and a transform, worded as stock's.
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -44,6 +46,10 @@ fn must(cmd: &mut Command, what: &str) -> Output {
 }
 
 fn dump(cluster: &Cluster, stock: bool, args: &[&str]) -> Output {
+    dump_db(cluster, stock, args, "syscat")
+}
+
+fn dump_db(cluster: &Cluster, stock: bool, args: &[&str], db: &str) -> Output {
     let mut cmd = if stock {
         Command::new(stock_tool(18, "pg_dump"))
     } else {
@@ -52,7 +58,7 @@ fn dump(cluster: &Cluster, stock: bool, args: &[&str]) -> Output {
         c
     };
     cluster.apply_env(&mut cmd);
-    cmd.args(args).arg("syscat");
+    cmd.args(args).arg(db);
     let what = format!(
         "{} {}",
         if stock { "pg_dump" } else { "pgark dump" },
@@ -203,4 +209,108 @@ fn system_schemas_match_stock_on_15() {
 fn system_schemas_match_stock_on_14() {
     let Some(cluster) = start(14) else { return };
     check_common(&cluster);
+}
+
+/// Two transforms of one type whose order depends on the language name's quoting
+/// ("b pl" sorts first as `"b pl"` against `apl`, last against `"apl"`), casts, and
+/// two loops stock cannot repair: a cast whose function's SQL body uses the cast, and
+/// a transform whose FROM SQL function is declared with TRANSFORM FOR TYPE.
+const TRANSFORMS: &str = "
+CREATE SCHEMA tq;
+CREATE TYPE tq.pair AS (a integer, b integer);
+CREATE FUNCTION tq.h() RETURNS language_handler LANGUAGE c
+    AS '$libdir/plpgsql', 'plpgsql_call_handler';
+CREATE LANGUAGE \"b pl\" HANDLER tq.h;
+CREATE LANGUAGE apl HANDLER tq.h;
+CREATE FUNCTION tq.fromsql(internal) RETURNS internal LANGUAGE internal IMMUTABLE STRICT
+    AS 'int4recv';
+CREATE TRANSFORM FOR tq.pair LANGUAGE \"b pl\" (FROM SQL WITH FUNCTION tq.fromsql(internal));
+CREATE TRANSFORM FOR tq.pair LANGUAGE apl (FROM SQL WITH FUNCTION tq.fromsql(internal));
+CREATE FUNCTION tq.pair_sum(p tq.pair) RETURNS integer LANGUAGE sql IMMUTABLE STRICT
+    AS $$ SELECT (p).a + (p).b $$;
+CREATE CAST (tq.pair AS integer) WITH FUNCTION tq.pair_sum(tq.pair);
+CREATE CAST (tq.pair AS text) WITH INOUT;
+CREATE OR REPLACE FUNCTION tq.pair_sum(p tq.pair) RETURNS integer LANGUAGE sql IMMUTABLE STRICT
+    BEGIN ATOMIC SELECT (p).a + (p).b + (ROW(0, 0)::tq.pair)::integer * 0; END;
+CREATE FUNCTION tq.g(internal) RETURNS internal LANGUAGE apl IMMUTABLE AS 'body';
+CREATE TRANSFORM FOR integer LANGUAGE apl (FROM SQL WITH FUNCTION tq.g(internal));
+CREATE OR REPLACE FUNCTION tq.g(internal) RETURNS internal LANGUAGE apl IMMUTABLE
+    TRANSFORM FOR TYPE integer AS 'body';
+";
+
+/// Messages with DumpIds masked: pgark numbers the objects it reads, and it does not
+/// read the built-in objects stock numbers before casts and transforms.
+fn without_dump_ids(messages: &str) -> String {
+    messages
+        .split("(ID ")
+        .enumerate()
+        .map(|(i, part)| {
+            if i == 0 {
+                part.to_string()
+            } else {
+                let digits = part.bytes().take_while(u8::is_ascii_digit).count();
+                format!("(ID _{}", &part[digits..])
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn transforms_casts_and_their_loop_warnings_match_stock_on_18() {
+    if !available_majors().contains(&18) {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "PostgreSQL 18 is not provisioned"
+        );
+        return;
+    }
+    let cluster = Cluster::start(18);
+    cluster.create_database("tq");
+    cluster.psql("tq", TRANSFORMS);
+    let key = format!("--restrict-key={KEY}");
+    for quote_all in [false, true] {
+        let mut args = vec![key.as_str()];
+        if quote_all {
+            args.push("--quote-all-identifiers");
+        }
+        let (stock, ours) = (
+            dump_db(&cluster, true, &args, "tq"),
+            dump_db(&cluster, false, &args, "tq"),
+        );
+        let (stock_sql, our_sql) = (
+            without_version_lines(&stock.stdout),
+            without_version_lines(&ours.stdout),
+        );
+        assert!(
+            stock_sql == our_sql,
+            "{args:?}:\n{}",
+            unified_diff(&stock_sql, &our_sql, "stock", "pgark")
+        );
+        // Without quoting, `"b pl"` sorts before `apl`; with it, `"apl"` first.
+        let pair_languages: Vec<&str> = our_sql
+            .lines()
+            .filter(|l| l.starts_with("CREATE TRANSFORM FOR") && l.contains("pair"))
+            .filter_map(|l| l.split(" LANGUAGE ").nth(1))
+            .filter_map(|rest| rest.split(" (").next())
+            .collect();
+        let expected: &[&str] = if quote_all {
+            &["\"apl\"", "\"b pl\""]
+        } else {
+            &["\"b pl\"", "apl"]
+        };
+        assert_eq!(pair_languages, expected, "transforms of tq.pair");
+        let (stock_err, our_err) = (
+            without_dump_ids(&messages(&stock.stderr)),
+            without_dump_ids(&messages(&ours.stderr)),
+        );
+        assert!(
+            stock_err == our_err,
+            "{args:?} messages:\n{}",
+            unified_diff(&stock_err, &our_err, "stock", "pgark")
+        );
+        assert!(
+            our_err.contains(" lang ") && our_err.contains("could not resolve dependency loop"),
+            "no transform loop warning:\n{our_err}"
+        );
+    }
 }
