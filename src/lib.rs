@@ -11,6 +11,7 @@ pub mod dump;
 pub mod dumpall;
 pub mod error;
 pub mod graph;
+pub mod interrupt;
 pub mod objects;
 pub mod program;
 pub mod restore;

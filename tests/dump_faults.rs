@@ -1,8 +1,10 @@
 //! `pgark dump` under faults: a worker's backend terminated mid-dump, the server stopped
-//! mid-dump, a file-size limit hit while writing. Each run must exit non-zero with one
-//! clear error line and leave nothing that looks like a complete archive at the target
-//! path (custom/tar/plain files are written under a temporary name, directory archives
-//! get `toc.dat` last).
+//! mid-dump, a file-size limit or a full file system hit while writing, the process
+//! ended by a signal. Each run must exit non-zero with one clear error line (a signal:
+//! stock's `terminated by user` line) and leave nothing that looks like a complete
+//! archive at the target path (custom/tar/plain files are written under a temporary
+//! name, directory archives get `toc.dat` last; a signal removes the temporary file or
+//! the directory's files), and no temporary file.
 //!
 //! Timing is made deterministic with a gate rather than with table size: the dumped
 //! tables carry a row-level security policy calling `gate()`, which takes a shared
@@ -223,6 +225,18 @@ fn assert_nothing_complete(target: &Path, what: &str) {
 
 /// Starts a gated `-j 2` dump as `dumper`, waits until both workers block on the gate.
 fn start_gated_dump(cluster: &Cluster, format: &str, target: Option<&Path>) -> Child {
+    start_gated_dump_jobs(cluster, format, target, 2)
+}
+
+/// Starts a gated dump with `-j jobs` as `dumper`, waits until the connections that
+/// read data (one per job; one for plain output) block on the gate.
+fn start_gated_dump_jobs(
+    cluster: &Cluster,
+    format: &str,
+    target: Option<&Path>,
+    jobs: usize,
+) -> Child {
+    let blocked = if format == "p" { 1 } else { jobs };
     let mut cmd = pgark(cluster);
     cmd.args([
         "dump",
@@ -232,7 +246,7 @@ fn start_gated_dump(cluster: &Cluster, format: &str, target: Option<&Path>) -> C
         DB,
         "--enable-row-security",
         "-j",
-        "2",
+        &jobs.to_string(),
     ])
     .args(["-t", "public.gated1", "-t", "public.gated2"])
     .arg(format!("-F{format}"));
@@ -244,8 +258,8 @@ fn start_gated_dump(cluster: &Cluster, format: &str, target: Option<&Path>) -> C
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn pgark dump");
-    poll(cluster, "both dump workers blocked in COPY", || {
-        gated_backends(cluster).len() == 2
+    poll(cluster, "the dump's connections blocked in COPY", || {
+        gated_backends(cluster).len() == blocked
     });
     child
 }
@@ -296,12 +310,34 @@ fn dump_faults_leave_no_complete_archive() {
             .arg(&target);
         cluster.apply_env(&mut cmd);
         let out = cmd.output().expect("run pgark under prlimit");
-        assert_one_clear_error(
-            &out,
-            &what,
-            &[&["file too large", "could not write", "efbig"], &[name]],
-        );
+        assert_write_error(&out, &what, "File too large", name);
         assert_nothing_complete(&target, &what);
+    }
+
+    // (2b) A full file system for real: a 2 MB tmpfs (mounting needs root; elsewhere
+    // only the file-size limit above runs).
+    match SmallTmpfs::mount(&scratch.path().join("small-fs")) {
+        Err(why) => eprintln!("dump_faults: no tmpfs, full-disk case skipped: {why}"),
+        Ok(fs) => {
+            for (format, name) in [
+                ("c", "nospc.dump"),
+                ("t", "nospc.tar"),
+                ("d", "nospc-dir"),
+                ("p", "nospc.sql"),
+            ] {
+                let what = format!("-F{format}, file system full");
+                let target = fs.dir.join(name);
+                let out = pgark(&cluster)
+                    .args(["dump", "-d", DB, "-t", "public.big", "-Z", "0"])
+                    .arg(format!("-F{format}"))
+                    .arg("-f")
+                    .arg(&target)
+                    .output()
+                    .expect("run pgark dump onto the small tmpfs");
+                assert_write_error(&out, &what, "No space left on device", name);
+                assert_nothing_complete(&target, &what);
+            }
+        }
     }
 
     // A FIFO (like a device such as /dev/null) is written in place: a temporary file
@@ -343,32 +379,198 @@ fn dump_faults_leave_no_complete_archive() {
         "the FIFO carried no custom archive"
     );
 
-    // (3) The server stopped (immediate shutdown) while workers are in COPY. Last: the
-    // cluster stays down.
-    let target = scratch.path().join("stopped-dir");
-    let gate = GateClosed::new(&cluster);
-    let child = start_gated_dump(&cluster, "d", Some(&target));
+    // (3) The server stopped (immediate shutdown) while the dump's connections are in
+    // COPY; the server is started again for the next case.
+    for (format, jobs, name) in [
+        ("d", 2, "stopped-dir"),
+        ("c", 2, "stopped-j2.dump"),
+        ("c", 1, "stopped.dump"),
+        ("t", 1, "stopped.tar"),
+        ("p", 1, "stopped.sql"),
+    ] {
+        let what = format!("-F{format} -j {jobs}, server stopped");
+        let target = scratch.path().join(name);
+        let gate = GateClosed::new(&cluster);
+        let child = start_gated_dump_jobs(&cluster, format, Some(&target), jobs);
+        stop_server_immediately(&cluster);
+        let out = wait_output(child, &what);
+        drop(gate);
+        assert_one_clear_error(
+            &out,
+            &what,
+            &[
+                &["gated1", "gated2"],
+                &["connection", "terminat", "closed", "shut"],
+            ],
+        );
+        assert_nothing_complete(&target, &what);
+        start_server_again(&cluster);
+    }
+}
+
+/// A write failure worded as stock's (`could not write to output file`), naming the
+/// file (`name`: the target or, for a directory, its data file inside it) and the
+/// system's reason, without Rust's "(os error N)" tail.
+fn assert_write_error(out: &Output, what: &str, reason: &str, name: &str) {
+    assert_one_clear_error(
+        out,
+        what,
+        &[&["could not write to output file \""], &[reason], &[name]],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !stderr.contains("(os error"),
+        "{what}: error carries Rust's os error tail:\n{stderr}"
+    );
+}
+
+/// A 2 MB tmpfs mounted for the test, unmounted on drop.
+struct SmallTmpfs {
+    dir: std::path::PathBuf,
+}
+
+impl SmallTmpfs {
+    fn mount(dir: &Path) -> Result<SmallTmpfs, String> {
+        std::fs::create_dir_all(dir).map_err(|e| format!("mkdir {}: {e}", dir.display()))?;
+        let out = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=2m", "tmpfs"])
+            .arg(dir)
+            .output()
+            .map_err(|e| format!("run mount: {e}"))?;
+        if !out.status.success() {
+            return Err(String::from_utf8_lossy(&out.stderr).trim().to_string());
+        }
+        Ok(SmallTmpfs {
+            dir: dir.to_path_buf(),
+        })
+    }
+}
+
+impl Drop for SmallTmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.dir).status();
+    }
+}
+
+/// The postmaster's PID (first line of `postmaster.pid`).
+fn postmaster_pid(cluster: &Cluster) -> String {
     let pid_file = std::fs::read_to_string(cluster.data_dir().join("postmaster.pid"))
         .expect("read postmaster.pid");
-    let postmaster = pid_file.lines().next().expect("postmaster PID line").trim();
+    pid_file
+        .lines()
+        .next()
+        .expect("postmaster PID line")
+        .trim()
+        .to_string()
+}
+
+/// Immediate shutdown (SIGQUIT to the postmaster); returns once the postmaster is gone.
+fn stop_server_immediately(cluster: &Cluster) {
+    let postmaster = postmaster_pid(cluster);
     let quit = Command::new("kill")
-        .args(["-QUIT", postmaster])
+        .args(["-QUIT", &postmaster])
         .status()
         .expect("run kill");
     assert!(quit.success(), "kill -QUIT {postmaster} failed");
-    let out = wait_output(child, "-Fd -j 2, server stopped");
-    drop(gate);
-    assert_one_clear_error(
-        &out,
-        "-Fd -j 2, server stopped",
-        &[&[
-            "gated1",
-            "gated2",
-            "connection",
-            "terminat",
-            "closed",
-            "shut",
-        ]],
+    poll_local("the postmaster to exit", || {
+        !Path::new("/proc").join(&postmaster).exists()
+    });
+}
+
+/// `pg_ctl start` on the stopped cluster (same data directory, port and socket), as the
+/// server's OS user when the test runs as root.
+fn start_server_again(cluster: &Cluster) {
+    use std::os::unix::fs::MetadataExt;
+    let pg_ctl = pgark_testkit::stock_tool(cluster.major(), "pg_ctl");
+    let as_root = std::fs::metadata("/proc/self")
+        .map(|m| m.uid() == 0)
+        .unwrap_or(false);
+    let mut cmd = if as_root {
+        let mut cmd = Command::new("runuser");
+        cmd.args(["-u", "postgres", "--"]).arg(pg_ctl);
+        cmd
+    } else {
+        Command::new(pg_ctl)
+    };
+    let data_dir = cluster.data_dir();
+    let out = cmd
+        .args(["start", "-w", "-D"])
+        .arg(data_dir)
+        .arg("-l")
+        .arg(cluster.log_file())
+        .current_dir(data_dir.parent().expect("cluster root"))
+        .stdin(Stdio::null())
+        .output()
+        .expect("run pg_ctl start");
+    assert!(
+        out.status.success(),
+        "pg_ctl start after the stop failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
     );
-    assert_nothing_complete(&target, "-Fd -j 2, server stopped");
+}
+
+/// Polls `ready` without a cluster (a generous bound only turns a hang into a failure).
+fn poll_local(what: &str, mut ready: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !ready() {
+        assert!(start.elapsed() < HANG_LIMIT, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// pgark ended by SIGTERM, SIGINT or SIGHUP while its connections wait in COPY: the
+/// server-side work is cancelled (the backends stop waiting while the gate is still
+/// closed), the only message is stock's `terminated by user` line, the exit status is
+/// 1 (stock's), and the temporary file, or the directory archive it created, is gone.
+#[test]
+fn dump_ended_by_a_signal_removes_unfinished_output() {
+    let cluster = Cluster::start(18);
+    cluster.create_database(DB);
+    cluster.psql(DB, SETUP);
+    let scratch = pgark_testkit::scratch_dir();
+    for (signal, format, jobs, name) in [
+        ("TERM", "c", 2, "term.dump"),
+        ("INT", "d", 2, "int-dir"),
+        ("HUP", "p", 1, "hup.sql"),
+        ("TERM", "t", 1, "term.tar"),
+    ] {
+        let what = format!("-F{format} -j {jobs}, SIG{signal}");
+        let target = scratch.path().join(name);
+        let gate = GateClosed::new(&cluster);
+        let child = start_gated_dump_jobs(&cluster, format, Some(&target), jobs);
+        if format != "d" {
+            let stem = format!("{name}.pgark-tmp-{}", child.id());
+            assert!(
+                scratch.path().join(&stem).exists(),
+                "{what}: no temporary file {stem} while the dump runs"
+            );
+        }
+        let sent = Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(child.id().to_string())
+            .status()
+            .expect("run kill");
+        assert!(sent.success(), "{what}: kill failed");
+        let out = wait_output(child, &what);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{what}: exit status; stderr:\n{stderr}"
+        );
+        assert_eq!(
+            stderr.trim_end(),
+            "pgark: terminated by user",
+            "{what}: stderr"
+        );
+        // Cancelled, not merely disconnected: a backend waiting on a lock would not
+        // notice its client is gone.
+        poll(&cluster, "the dump's backends to stop waiting", || {
+            gated_backends(&cluster).is_empty()
+        });
+        gate.open(&cluster);
+        assert!(!target.exists(), "{what}: {} exists", target.display());
+        assert_nothing_complete(&target, &what);
+    }
 }

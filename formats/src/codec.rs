@@ -303,7 +303,7 @@ impl<W: Write> ByteWriter<W> {
     pub fn write_bytes(&mut self, b: &[u8]) -> Result<()> {
         self.inner
             .write_all(b)
-            .map_err(|e| Error::io(&self.file, e))?;
+            .map_err(|e| Error::write(&self.file, e))?;
         self.pos += b.len() as u64;
         Ok(())
     }

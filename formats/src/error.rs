@@ -39,6 +39,21 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// An output file could not be written (stock's `could not write to output file:
+    /// %m`, here with the file named; `-` and standard output are not named).
+    #[error("could not write to output file{}: {}", output_name(path), os_text(source))]
+    Write {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// An output file could not be created (stock's `could not open output file "%s": %m`).
+    #[error("could not open output file \"{path}\": {}", os_text(source))]
+    OpenOutput {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
     /// The input ended inside a field.
     #[error("{file}: unexpected end of file at offset {offset} while reading {what}")]
     Truncated {
@@ -132,8 +147,46 @@ impl Error {
         }
     }
 
+    /// A failed write to the output file `path`; an `io::Error` that only carries one of
+    /// this crate's errors is unwrapped, as in [`Error::io`].
+    pub fn write(path: impl fmt::Display, source: std::io::Error) -> Self {
+        if source.get_ref().is_some_and(|inner| inner.is::<Error>()) {
+            return Error::io(path, source);
+        }
+        Error::Write {
+            path: path.to_string(),
+            source,
+        }
+    }
+
+    /// A failed creation of the output file `path`.
+    pub fn open_output(path: impl fmt::Display, source: std::io::Error) -> Self {
+        Error::OpenOutput {
+            path: path.to_string(),
+            source,
+        }
+    }
+
     /// Wraps this error as an `io::Error` so `Read` implementations can return it.
     pub(crate) fn into_io(self) -> std::io::Error {
         std::io::Error::other(self)
+    }
+}
+
+/// An I/O error as C's `%m` words it: Rust's text without its " (os error N)" tail.
+fn os_text(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    match text.rfind(" (os error ") {
+        Some(cut) if text.ends_with(')') => text[..cut].to_string(),
+        _ => text,
+    }
+}
+
+/// ` "path"` for a named output file; nothing for standard output.
+fn output_name(path: &str) -> String {
+    if path.is_empty() || path == "-" || path == "standard output" {
+        String::new()
+    } else {
+        format!(" \"{path}\"")
     }
 }

@@ -37,6 +37,7 @@ pub mod quote;
 pub mod script;
 pub mod select;
 pub mod tar;
+pub mod unfinished;
 pub mod version;
 
 pub use archive::{new_header, ArchiveFormat, ArchiveReader, ArchiveWriter, Blob, Blobs, DataReader, WriteOptions};

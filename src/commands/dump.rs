@@ -157,13 +157,6 @@ fn parse_archive_version(requested: Option<&str>) -> Result<Option<ArchiveVersio
     }
 }
 
-fn io_err(path: &str) -> impl Fn(std::io::Error) -> Error + '_ {
-    move |e| Error::Io {
-        path: path.to_string(),
-        source: e,
-    }
-}
-
 fn dump_schema(args: &DumpArgs) -> bool {
     !args.data_only && !args.no_schema && !args.statistics_only
 }
@@ -401,24 +394,23 @@ async fn write_plain(
         None | Some("-") => {
             let w = BufWriter::new(std::io::stdout());
             let mut w = plain_script(args, dumped, restrict_key, w).await?;
-            w.flush().map_err(io_err("standard output"))?;
+            w.flush().map_err(write_err("standard output"))?;
         }
         Some(path) if pgark_formats::archive::is_special_file(Path::new(path)) => {
             // A device or FIFO is written in place (a rename would replace the node).
             let f = std::fs::OpenOptions::new()
                 .write(true)
                 .open(path)
-                .map_err(io_err(path))?;
+                .map_err(|e| pgark_formats::Error::open_output(path, e))?;
             let mut w = plain_script(args, dumped, restrict_key, BufWriter::new(f)).await?;
-            w.flush().map_err(io_err(path))?;
+            w.flush().map_err(write_err(path))?;
         }
         Some(path) => {
-            let unfinished = UnfinishedFile::beside(Path::new(path));
-            let f = File::create(&unfinished.tmp).map_err(io_err(path))?;
-            let w = plain_script(args, dumped, restrict_key, BufWriter::new(f)).await?;
-            let f = w.into_inner().map_err(|e| io_err(path)(e.into_error()))?;
+            let (unfinished, file) = UnfinishedFile::beside(Path::new(path))?;
+            let w = plain_script(args, dumped, restrict_key, BufWriter::new(file)).await?;
+            let f = w.into_inner().map_err(|e| write_err(path)(e.into_error()))?;
             if !args.no_sync {
-                f.sync_all().map_err(io_err(path))?;
+                f.sync_all().map_err(write_err(path))?;
             }
             unfinished.rename_into_place()?;
         }
@@ -426,42 +418,56 @@ async fn write_plain(
     Ok(())
 }
 
+/// A write error on the output file `path`, worded as stock's.
+fn write_err(path: &str) -> impl Fn(std::io::Error) -> Error + '_ {
+    move |e| pgark_formats::Error::write(path, e).into()
+}
+
 /// A plain script being written under a temporary name beside its final path: renamed
-/// into place when complete, removed when the dump fails, so a script file that exists
-/// under its final name is always whole.
+/// into place when complete, removed when the dump fails or the process is interrupted
+/// (`pgark_formats::unfinished`), so a script file under its final name is always whole.
 struct UnfinishedFile {
     tmp: std::path::PathBuf,
     target: std::path::PathBuf,
-    done: bool,
+    registration: Option<pgark_formats::unfinished::Registration>,
 }
 
 impl UnfinishedFile {
-    fn beside(target: &Path) -> Self {
+    /// Creates `<name>.pgark-tmp-<pid>` beside `target`, open for writing.
+    fn beside(target: &Path) -> Result<(Self, File)> {
         let mut name = target
             .file_name()
             .map(|n| n.to_os_string())
             .unwrap_or_default();
         name.push(format!(".pgark-tmp-{}", std::process::id()));
-        UnfinishedFile {
-            tmp: target.with_file_name(name),
+        let tmp = target.with_file_name(name);
+        let (file, registration) = pgark_formats::unfinished::create_temp(&tmp)
+            .map_err(|e| pgark_formats::Error::open_output(target.display(), e))?;
+        let unfinished = UnfinishedFile {
+            tmp,
             target: target.to_path_buf(),
-            done: false,
-        }
+            registration: Some(registration),
+        };
+        Ok((unfinished, file))
     }
 
     fn rename_into_place(mut self) -> Result<()> {
-        std::fs::rename(&self.tmp, &self.target).map_err(|e| Error::Io {
-            path: self.target.display().to_string(),
-            source: e,
-        })?;
-        self.done = true;
-        Ok(())
+        let registration = self
+            .registration
+            .take()
+            .ok_or_else(|| Error::Usage("internal: the temporary file was renamed".into()))?;
+        pgark_formats::unfinished::rename_into_place(registration, &self.tmp, &self.target)
+            .map_err(|e| Error::Io {
+                path: self.target.display().to_string(),
+                source: e,
+            })
     }
 }
 
 impl Drop for UnfinishedFile {
     fn drop(&mut self) {
-        if !self.done {
+        // Still registered: not renamed into place.
+        if self.registration.is_some() {
             let _ = std::fs::remove_file(&self.tmp);
         }
     }

@@ -11,6 +11,7 @@ use crate::Result;
 
 /// Runs one parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
+    crate::interrupt::install();
     match cli.command {
         Command::Dump(args) => dump::run(&args),
         Command::Restore(args) => restore::run(&args),

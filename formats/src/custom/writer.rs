@@ -58,6 +58,8 @@ pub struct CustomWriter {
     out: ByteWriter<Sink>,
     /// (temporary path, final path) when writing a file.
     paths: Option<(PathBuf, PathBuf)>,
+    /// The temporary file's entry for removal on interruption.
+    registration: Option<crate::unfinished::Registration>,
     label: String,
     header: Header,
     entries: Vec<TocEntry>,
@@ -100,10 +102,12 @@ impl CustomWriter {
         let final_path = path.as_ref().to_path_buf();
         let label = final_path.display().to_string();
         let tmp = temp_name(&final_path);
-        let file = File::create(&tmp).map_err(|e| Error::io(tmp.display(), e))?;
+        let (file, registration) =
+            crate::unfinished::create_temp(&tmp).map_err(|e| Error::open_output(&label, e))?;
         let sink = Sink::File(BufWriter::with_capacity(256 * 1024, file));
         let mut w = Self::start(sink, label, toc, spec)?;
         w.paths = Some((tmp, final_path));
+        w.registration = Some(registration);
         w.sync = sync;
         Ok(w)
     }
@@ -127,6 +131,7 @@ impl CustomWriter {
         Ok(CustomWriter {
             out,
             paths: None,
+            registration: None,
             label,
             header: toc.header,
             entries: toc.entries,
@@ -348,7 +353,7 @@ impl CustomWriter {
         self.out
             .get_mut()
             .flush()
-            .map_err(|e| Error::io(&self.label, e))?;
+            .map_err(|e| Error::write(&self.label, e))?;
         if let Some((tmp, final_path)) = self.paths.clone() {
             for e in &mut self.entries {
                 if let Some(&p) = self.blocks.get(&e.dump_id) {
@@ -364,11 +369,17 @@ impl CustomWriter {
             };
             let file = bw.get_ref();
             file.write_all_at(&bytes, 0)
-                .map_err(|e| Error::io(tmp.display(), e))?;
+                .map_err(|e| Error::write(&self.label, e))?;
             if self.sync {
-                file.sync_all().map_err(|e| Error::io(tmp.display(), e))?;
+                file.sync_all().map_err(|e| Error::write(&self.label, e))?;
             }
-            std::fs::rename(&tmp, &final_path).map_err(|e| Error::io(final_path.display(), e))?;
+            match self.registration.take() {
+                Some(registration) => {
+                    crate::unfinished::rename_into_place(registration, &tmp, &final_path)
+                }
+                None => std::fs::rename(&tmp, &final_path),
+            }
+            .map_err(|e| Error::io(final_path.display(), e))?;
         }
         self.finished = true;
         Ok(())

@@ -43,14 +43,15 @@ impl DirectoryDataFile {
         sync: bool,
     ) -> Result<Self> {
         let label = path.display().to_string();
-        let file = File::create(&path).map_err(|e| Error::io(&label, e))?;
+        let file = crate::unfinished::create_in_directory(&path)
+            .map_err(|e| Error::open_output(&label, e))?;
         let w = BufWriter::with_capacity(128 * 1024, file);
         let stream = if members {
             FileStream::Members(MemberStream::new(*spec, Container::DirectoryFile), w)
         } else {
             FileStream::Plain(
                 Encoder::new(spec, Container::DirectoryFile, w)
-                    .map_err(|e| Error::io(&label, e))?,
+                    .map_err(|e| Error::write(&label, e))?,
             )
         };
         Ok(DirectoryDataFile {
@@ -64,7 +65,7 @@ impl DirectoryDataFile {
 
     pub fn write_data(&mut self, buf: &[u8]) -> Result<()> {
         match &mut self.stream {
-            Some(FileStream::Plain(e)) => e.write_all(buf).map_err(|e| Error::io(&self.label, e)),
+            Some(FileStream::Plain(e)) => e.write_all(buf).map_err(|e| Error::write(&self.label, e)),
             _ => Err(Error::Unsupported(format!(
                 "{}: this file takes compressed members",
                 self.label
@@ -76,7 +77,7 @@ impl DirectoryDataFile {
         match &mut self.stream {
             Some(FileStream::Members(ms, w)) => {
                 let label = &self.label;
-                ms.push(m, &mut |b| w.write_all(b).map_err(|e| Error::io(label, e)))
+                ms.push(m, &mut |b| w.write_all(b).map_err(|e| Error::write(label, e)))
             }
             _ => Err(Error::Unsupported(format!(
                 "{}: this file takes raw data, not members",
@@ -89,16 +90,16 @@ impl DirectoryDataFile {
     pub fn finish(mut self) -> Result<()> {
         let label = self.label.clone();
         let mut w = match self.stream.take() {
-            Some(FileStream::Plain(e)) => e.finish().map_err(|e| Error::io(&label, e))?,
+            Some(FileStream::Plain(e)) => e.finish().map_err(|e| Error::write(&label, e))?,
             Some(FileStream::Members(ms, mut w)) => {
-                ms.finish(&mut |b| w.write_all(b).map_err(|e| Error::io(&label, e)))?;
+                ms.finish(&mut |b| w.write_all(b).map_err(|e| Error::write(&label, e)))?;
                 w
             }
             None => return Ok(()),
         };
-        w.flush().map_err(|e| Error::io(&label, e))?;
+        w.flush().map_err(|e| Error::write(&label, e))?;
         if self.sync {
-            w.get_ref().sync_all().map_err(|e| Error::io(&label, e))?;
+            w.get_ref().sync_all().map_err(|e| Error::write(&label, e))?;
         }
         if let Some((done, id)) = &self.done {
             done.lock().unwrap_or_else(|p| p.into_inner()).insert(*id);
@@ -146,6 +147,8 @@ pub struct DirectoryWriter {
     done: Done,
     current: Current,
     sync: bool,
+    /// The directory's entry for removal of its files on interruption.
+    registration: Option<crate::unfinished::Registration>,
 }
 
 impl DirectoryWriter {
@@ -164,22 +167,26 @@ impl DirectoryWriter {
         for e in &mut toc.entries {
             e.data_location = DataLocation::File(super::toc_file_name(e, toc.header.version));
         }
-        match fs::read_dir(&dir) {
+        let created = match fs::read_dir(&dir) {
             Ok(mut it) => {
                 if it.next().is_some() {
                     return Err(Error::Unsupported(format!(
                         "could not create directory \"{label}\": File exists"
                     )));
                 }
+                false
             }
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 fs::DirBuilder::new()
                     .mode(0o700)
                     .create(&dir)
                     .map_err(|e| Error::io(&label, e))?;
+                true
             }
             Err(e) => return Err(Error::io(&label, e)),
-        }
+        };
+        let registration =
+            crate::unfinished::register_directory(&dir, created).map_err(|e| Error::io(&label, e))?;
         Ok(DirectoryWriter {
             dir,
             label,
@@ -190,6 +197,7 @@ impl DirectoryWriter {
             done: Arc::new(Mutex::new(HashSet::new())),
             current: Current::Idle,
             sync,
+            registration: Some(registration),
         })
     }
 
@@ -299,7 +307,8 @@ impl DirectoryWriter {
         };
         let path = self.dir.join(String::from_utf8_lossy(name).as_ref());
         let lo_toc_label = path.display().to_string();
-        let f = File::create(&path).map_err(|e| Error::io(&lo_toc_label, e))?;
+        let f = crate::unfinished::create_in_directory(&path)
+            .map_err(|e| Error::open_output(&lo_toc_label, e))?;
         self.current = Current::Blobs {
             dump_id,
             lo_toc: BufWriter::new(f),
@@ -343,7 +352,7 @@ impl DirectoryWriter {
             return Err(self.misuse("end_lo without start_lo"));
         };
         f.finish()?;
-        writeln!(lo_toc, "{oid} blob_{oid}.dat").map_err(|e| Error::io(lo_toc_label.as_str(), e))
+        writeln!(lo_toc, "{oid} blob_{oid}.dat").map_err(|e| Error::write(lo_toc_label.as_str(), e))
     }
 
     pub fn end_blobs(&mut self) -> Result<()> {
@@ -354,12 +363,12 @@ impl DirectoryWriter {
                 lo_toc_label,
                 lo: None,
             } => {
-                lo_toc.flush().map_err(|e| Error::io(&lo_toc_label, e))?;
+                lo_toc.flush().map_err(|e| Error::write(&lo_toc_label, e))?;
                 if self.sync {
                     lo_toc
                         .get_ref()
                         .sync_all()
-                        .map_err(|e| Error::io(&lo_toc_label, e))?;
+                        .map_err(|e| Error::write(&lo_toc_label, e))?;
                 }
                 self.done
                     .lock()
@@ -375,7 +384,7 @@ impl DirectoryWriter {
     }
 
     /// Writes `toc.dat` (last), after checking every entry with data got it.
-    pub fn finish(self) -> Result<()> {
+    pub fn finish(mut self) -> Result<()> {
         self.idle()?;
         let done = self.done.lock().unwrap_or_else(|p| p.into_inner()).clone();
         if let Some(e) = self
@@ -393,17 +402,31 @@ impl DirectoryWriter {
         let tmp = self
             .dir
             .join(format!("toc.dat.pgark-tmp-{}", std::process::id()));
-        let label = tmp.display().to_string();
-        let mut f = File::create(&tmp).map_err(|e| Error::io(&label, e))?;
-        f.write_all(&bytes).map_err(|e| Error::io(&label, e))?;
-        if self.sync {
-            f.sync_all().map_err(|e| Error::io(&label, e))?;
+        let label = final_path.display().to_string();
+        let mut f = crate::unfinished::create_in_directory(&tmp)
+            .map_err(|e| Error::open_output(&label, e))?;
+        let written = f
+            .write_all(&bytes)
+            .and_then(|()| if self.sync { f.sync_all() } else { Ok(()) })
+            .map_err(|e| Error::write(&label, e))
+            .and_then(|()| {
+                match self.registration.take() {
+                    Some(registration) => {
+                        crate::unfinished::rename_into_place(registration, &tmp, &final_path)
+                    }
+                    None => fs::rename(&tmp, &final_path),
+                }
+                .map_err(|e| Error::io(final_path.display(), e))
+            });
+        if let Err(e) = written {
+            // A partial toc.dat must not stay beside the data files.
+            let _ = fs::remove_file(&tmp);
+            return Err(e);
         }
-        fs::rename(&tmp, &final_path).map_err(|e| Error::io(final_path.display(), e))?;
         if self.sync {
             File::open(&self.dir)
                 .and_then(|d| d.sync_all())
-                .map_err(|e| Error::io(&self.label, e))?;
+                .map_err(|e| Error::write(&self.label, e))?;
         }
         Ok(())
     }

@@ -222,10 +222,10 @@ struct Out<'a> {
 
 impl Out<'_> {
     fn put(&mut self, b: &[u8]) -> Result<()> {
-        self.w.write_all(b).map_err(|e| io_error(self.name, e))
+        self.w.write_all(b).map_err(|e| Error::write(self.name, e))
     }
     fn flush(&mut self) -> Result<()> {
-        self.w.flush().map_err(|e| io_error(self.name, e))
+        self.w.flush().map_err(|e| Error::write(self.name, e))
     }
 }
 

@@ -91,6 +91,8 @@ pub struct TarWriter {
     pos: u64,
     /// (temporary, final) paths when writing a file.
     paths: Option<(PathBuf, PathBuf)>,
+    /// The temporary file's entry for removal on interruption.
+    registration: Option<crate::unfinished::Registration>,
     label: String,
     header: Header,
     entries: Vec<TocEntry>,
@@ -114,7 +116,8 @@ impl TarWriter {
         let final_path = path.as_ref().to_path_buf();
         let label = final_path.display().to_string();
         let tmp = temp_name(&final_path);
-        let file = File::create(&tmp).map_err(|e| Error::io(tmp.display(), e))?;
+        let (file, registration) =
+            crate::unfinished::create_temp(&tmp).map_err(|e| Error::open_output(&label, e))?;
         let mut w = Self::start(
             Out::File(BufWriter::with_capacity(256 * 1024, file)),
             label,
@@ -122,6 +125,7 @@ impl TarWriter {
             spec,
         )?;
         w.paths = Some((tmp, final_path));
+        w.registration = Some(registration);
         w.sync = sync;
         w.write_toc()?;
         Ok(w)
@@ -169,6 +173,7 @@ impl TarWriter {
             out,
             pos: 0,
             paths: None,
+            registration: None,
             label,
             header: toc.header,
             entries: toc.entries,
@@ -194,7 +199,7 @@ impl TarWriter {
     fn raw(&mut self, b: &[u8]) -> Result<()> {
         self.out
             .write_all(b)
-            .map_err(|e| Error::io(&self.label, e))?;
+            .map_err(|e| Error::write(&self.label, e))?;
         self.pos += b.len() as u64;
         Ok(())
     }
@@ -236,18 +241,18 @@ impl TarWriter {
                 .map_err(|e| Error::io("temporary spool file", e))?;
             self.raw(&h)?;
             let copied =
-                std::io::copy(&mut f, &mut self.out).map_err(|e| Error::io(&self.label, e))?;
+                std::io::copy(&mut f, &mut self.out).map_err(|e| Error::write(&self.label, e))?;
             self.pos += copied;
             return self.raw(&[0u8; BLOCK][..header::padding(m.size)]);
         }
         self.raw(&[0u8; BLOCK][..header::padding(m.size)])?;
-        self.out.flush().map_err(|e| Error::io(&self.label, e))?;
+        self.out.flush().map_err(|e| Error::write(&self.label, e))?;
         let Out::File(f) = &self.out else {
             return Err(self.misuse("file output expected"));
         };
         f.get_ref()
             .write_all_at(&h, m.header_pos)
-            .map_err(|e| Error::io(&self.label, e))
+            .map_err(|e| Error::write(&self.label, e))
     }
 
     fn take_data_slot(&mut self, dump_id: DumpId, blobs: bool) -> Result<&TocEntry> {
@@ -455,14 +460,20 @@ impl TarWriter {
         }
         self.whole_member("restore.sql", RESTORE_SQL)?;
         self.raw(&[0u8; 2 * BLOCK])?;
-        self.out.flush().map_err(|e| Error::io(&self.label, e))?;
+        self.out.flush().map_err(|e| Error::write(&self.label, e))?;
         if let (Out::File(f), Some((tmp, final_path))) = (&self.out, &self.paths) {
             if self.sync {
                 f.get_ref()
                     .sync_all()
-                    .map_err(|e| Error::io(tmp.display(), e))?;
+                    .map_err(|e| Error::write(&self.label, e))?;
             }
-            std::fs::rename(tmp, final_path).map_err(|e| Error::io(final_path.display(), e))?;
+            match self.registration.take() {
+                Some(registration) => {
+                    crate::unfinished::rename_into_place(registration, tmp, final_path)
+                }
+                None => std::fs::rename(tmp, final_path),
+            }
+            .map_err(|e| Error::io(final_path.display(), e))?;
         }
         self.finished = true;
         Ok(())
