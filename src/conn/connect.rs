@@ -373,7 +373,13 @@ impl ConnectOptions {
             }
         };
         let (notice_tx, notices) = mpsc::unbounded_channel();
-        let driver = tokio::spawn(drive(connection, notice_tx));
+        // A signal ending pgark cancels this connection's query (`crate::interrupt`).
+        let cancel = crate::interrupt::cancel_via_config(client.cancel_token(), connector.clone());
+        let driver = tokio::spawn(async move {
+            let ended = drive(connection, notice_tx).await;
+            crate::interrupt::forget_connection(cancel);
+            ended
+        });
         if let Some(reason) = check_session(&client, wanted).await {
             return Err(fail(reason, connector.handshake_started()));
         }
