@@ -9,11 +9,13 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use rustls::ClientConfig;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_postgres::error::DbError;
 use tokio_postgres::AsyncMessage;
 
+use super::copy_tap::CopyTap;
 use super::options::{
     ChannelBinding, ConnectOptions, HostKind, PasswordPrompt, PasswordSource, Precedence, SslMode, Target,
     TargetSessionAttrs,
@@ -67,6 +69,9 @@ pub struct Connection {
     pub notices: mpsc::UnboundedReceiver<DbError>,
     pub driver: JoinHandle<std::result::Result<(), tokio_postgres::Error>>,
     pub server: ConnectedServer,
+    /// The lean reader of COPY rows ([`CopyTap`]); `None` on unencrypted TCP, where
+    /// tokio-postgres owns the socket (rows then come through its `copy_out`).
+    pub copy_tap: Option<CopyTap>,
 }
 
 impl fmt::Debug for Connection {
@@ -334,6 +339,7 @@ impl ConnectOptions {
         if self.ssl.direct && wire == Wire::TlsOnly {
             config.ssl_negotiation(tokio_postgres::config::SslNegotiation::Direct);
         }
+        let tap = CopyTap::new();
         let connector = match (wire, tls_config) {
             (Wire::Plain, _) | (_, None) => {
                 // A connector is needed for the type even when unused; any config does.
@@ -344,21 +350,38 @@ impl ConnectOptions {
                         .with_root_certificates(rustls::RootCertStore::empty())
                         .with_no_client_auth(),
                 );
-                AttemptTls::new(tls_config.cloned().unwrap_or(plain), server_name)
+                AttemptTls::new(tls_config.cloned().unwrap_or(plain), server_name, tap.clone())
             }
-            (_, Some(config)) => AttemptTls::new(config.clone(), server_name),
+            (_, Some(config)) => AttemptTls::new(config.clone(), server_name, tap.clone()),
         };
-        let connecting = config.connect(connector.clone());
+        // Unix sockets are opened here so that the copy tap can wrap them (TLS streams
+        // get it from the connector); plain TCP is left to tokio-postgres (keepalives).
+        let opening = async {
+            match endpoint {
+                Endpoint::Socket(dir) => {
+                    let path = dir.join(format!(".s.PGSQL.{}", target.port));
+                    let socket = tokio::net::UnixStream::connect(&path).await.map_err(Opening::Socket)?;
+                    let (client, connection) =
+                        config.connect_raw(tap.wrap(socket), tokio_postgres::NoTls).await.map_err(Opening::Protocol)?;
+                    Ok((client, spawn_driver(connection)))
+                }
+                Endpoint::Tcp { .. } => {
+                    let (client, connection) = config.connect(connector.clone()).await.map_err(Opening::Protocol)?;
+                    Ok((client, spawn_driver(connection)))
+                }
+            }
+        };
         let result = match self.connect_timeout {
-            Some(limit) => match tokio::time::timeout(limit, connecting).await {
+            Some(limit) => match tokio::time::timeout(limit, opening).await {
                 Ok(result) => result,
                 Err(_) => return Err(fail("timeout expired".into(), connector.handshake_started())),
             },
-            None => connecting.await,
+            None => opening.await,
         };
-        let (client, connection) = match result {
-            Ok(pair) => pair,
-            Err(err) => {
+        let (client, (driver, notices)) = match result {
+            Ok(opened) => opened,
+            Err(Opening::Socket(e)) => return Err(fail(io_message(&e), false)),
+            Err(Opening::Protocol(err)) => {
                 let mut failure = describe_error(&err, connector.handshake_started(), wire != Wire::Plain);
                 failure.target = Some(shown);
                 if let (Some((_, true)), Some("28P01")) = (password, failure.sqlstate.as_deref()) {
@@ -372,17 +395,14 @@ impl ConnectOptions {
                 return Err(AttemptError { failure, tls_started: connector.handshake_started(), server_refused });
             }
         };
-        let (notice_tx, notices) = mpsc::unbounded_channel();
-        // A signal ending pgark cancels this connection's query (`crate::interrupt`).
-        let cancel = crate::interrupt::cancel_via_config(client.cancel_token(), connector.clone());
-        let driver = tokio::spawn(async move {
-            let ended = drive(connection, notice_tx).await;
-            crate::interrupt::forget_connection(cancel);
-            ended
-        });
         if let Some(reason) = check_session(&client, wanted).await {
             return Err(fail(reason, connector.handshake_started()));
         }
+        let copy_tap = match endpoint {
+            Endpoint::Socket(_) => Some(tap),
+            Endpoint::Tcp { .. } if connector.handshake_started() => Some(tap),
+            Endpoint::Tcp { .. } => None,
+        };
         let address = match endpoint {
             Endpoint::Tcp { ip, .. } => Some(*ip),
             Endpoint::Socket(_) => None,
@@ -392,6 +412,7 @@ impl ConnectOptions {
             notices,
             driver,
             server: ConnectedServer { target: target.clone(), address, tls: connector.handshake_started() },
+            copy_tap,
         })
     }
 
@@ -427,11 +448,33 @@ impl ConnectOptions {
     }
 }
 
+/// Why opening a connection failed: the socket, or the protocol (startup, TLS, auth).
+enum Opening {
+    Socket(io::Error),
+    Protocol(tokio_postgres::Error),
+}
+
+/// The connection's driver task, and the notices it forwards.
+type Driver = (JoinHandle<std::result::Result<(), tokio_postgres::Error>>, mpsc::UnboundedReceiver<DbError>);
+
+fn spawn_driver<S, T>(connection: tokio_postgres::Connection<S, T>) -> Driver
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    T: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let (notice_tx, notices) = mpsc::unbounded_channel();
+    (tokio::spawn(drive(connection, notice_tx)), notices)
+}
+
 /// Polls the connection, forwarding notices, until it closes.
-async fn drive(
-    mut connection: tokio_postgres::Connection<tokio_postgres::Socket, <AttemptTls as tokio_postgres::tls::MakeTlsConnect<tokio_postgres::Socket>>::Stream>,
+async fn drive<S, T>(
+    mut connection: tokio_postgres::Connection<S, T>,
     notices: mpsc::UnboundedSender<DbError>,
-) -> std::result::Result<(), tokio_postgres::Error> {
+) -> std::result::Result<(), tokio_postgres::Error>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+    T: AsyncRead + AsyncWrite + Unpin,
+{
     loop {
         match std::future::poll_fn(|cx| connection.poll_message(cx)).await {
             Some(Ok(AsyncMessage::Notice(notice))) => {

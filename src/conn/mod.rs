@@ -29,6 +29,7 @@
 
 pub mod conninfo;
 mod connect;
+pub mod copy_tap;
 pub mod env;
 mod options;
 pub mod pgpass;
@@ -38,6 +39,7 @@ mod tls;
 
 pub use connect::{ConnectFailure, ConnectedServer, Connection, PASSWORD_PROMPT};
 pub use conninfo::{is_connection_string, ConnInfo};
+pub use copy_tap::CopyTap;
 pub use env::{Env, MapEnv, ProcessTerminal, ScriptedTerminal, SystemEnv, Terminal};
 pub use options::{
     ChannelBinding, ConnectOptions, HostKind, PasswordPrompt, PasswordSource, Precedence, RootCerts, SslMode,

@@ -4,7 +4,9 @@
 //! per-attempt connector that pins the name to verify and records whether TLS was used.
 
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::future::Future;
 use std::path::Path;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -19,6 +21,7 @@ use tokio_postgres::Socket;
 use tokio_postgres_rustls::MakeRustlsConnect;
 use x509_cert::der::Decode;
 
+use super::copy_tap::{CopyTap, TapStream};
 use super::options::{RootCerts, SslMode, SslOptions};
 use crate::{Error, Result};
 
@@ -358,14 +361,17 @@ pub(crate) struct AttemptTls {
     inner: MakeRustlsConnect,
     server_name: String,
     started: Arc<AtomicBool>,
+    tap: CopyTap,
 }
 
 impl AttemptTls {
-    pub(crate) fn new(config: Arc<ClientConfig>, server_name: String) -> AttemptTls {
+    /// `tap` is put above the TLS stream (where the protocol is plaintext).
+    pub(crate) fn new(config: Arc<ClientConfig>, server_name: String, tap: CopyTap) -> AttemptTls {
         AttemptTls {
             inner: MakeRustlsConnect::new((*config).clone()),
             server_name,
             started: Arc::new(AtomicBool::new(false)),
+            tap,
         }
     }
 
@@ -375,30 +381,39 @@ impl AttemptTls {
     }
 }
 
+type RustlsConnect = <MakeRustlsConnect as MakeTlsConnect<Socket>>::TlsConnect;
+
 impl MakeTlsConnect<Socket> for AttemptTls {
-    type Stream = <MakeRustlsConnect as MakeTlsConnect<Socket>>::Stream;
-    type TlsConnect = MarkStarted<<MakeRustlsConnect as MakeTlsConnect<Socket>>::TlsConnect>;
+    type Stream = TapStream<<RustlsConnect as TlsConnect<Socket>>::Stream>;
+    type TlsConnect = MarkStarted<RustlsConnect>;
     type Error = <MakeRustlsConnect as MakeTlsConnect<Socket>>::Error;
 
     fn make_tls_connect(&mut self, _domain: &str) -> std::result::Result<Self::TlsConnect, Self::Error> {
         let inner = <MakeRustlsConnect as MakeTlsConnect<Socket>>::make_tls_connect(&mut self.inner, &self.server_name)?;
-        Ok(MarkStarted { inner, started: self.started.clone() })
+        Ok(MarkStarted { inner, started: self.started.clone(), tap: self.tap.clone() })
     }
 }
 
 pub(crate) struct MarkStarted<T> {
     inner: T,
     started: Arc<AtomicBool>,
+    tap: CopyTap,
 }
 
-impl<T: TlsConnect<Socket>> TlsConnect<Socket> for MarkStarted<T> {
-    type Stream = T::Stream;
+impl<T> TlsConnect<Socket> for MarkStarted<T>
+where
+    T: TlsConnect<Socket>,
+    T::Future: Send + 'static,
+{
+    type Stream = TapStream<T::Stream>;
     type Error = T::Error;
-    type Future = T::Future;
+    type Future = Pin<Box<dyn Future<Output = std::result::Result<Self::Stream, T::Error>> + Send>>;
 
     fn connect(self, stream: Socket) -> Self::Future {
         self.started.store(true, Ordering::SeqCst);
-        self.inner.connect(stream)
+        let handshake = self.inner.connect(stream);
+        let tap = self.tap;
+        Box::pin(async move { handshake.await.map(|tls| tap.wrap(tls)) })
     }
 }
 

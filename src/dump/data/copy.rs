@@ -2,12 +2,15 @@
 //! block range of a split table (`COPY (SELECT ... WHERE ctid ...)`, a TID range scan
 //! on 14+), each ended with the `\.` terminator stock stores.
 
+use std::task::Poll;
+
 use bytes::Bytes;
-use futures_util::StreamExt;
+use futures_util::{Stream, StreamExt};
 use pgark_formats::quote::Quoter;
 
 use super::{BlockRange, DataSink, ProduceCx};
 use crate::catalog::CatalogError;
+use crate::conn::CopyTap;
 use crate::dump::toc::{EmitCx, EmitOptions};
 use crate::objects::table_data::{copy_columns, copy_out_sql};
 use crate::{Error, Result};
@@ -56,17 +59,79 @@ pub async fn produce<S: DataSink + Send>(
             table.name
         )))
     };
+    match cx.session.connection.copy_tap.as_ref() {
+        Some(tap) => read_tapped(cx, tap, &sql, sink, failed).await?,
+        None => {
+            let stream = cx
+                .client()
+                .copy_out(sql.as_str())
+                .await
+                .map_err(|e| failed(db_message(&e)))?;
+            let mut stream = std::pin::pin!(stream);
+            while let Some(chunk) = stream.next().await {
+                sink.write(chunk.map_err(|e| failed(db_message(&e)))?)
+                    .await?;
+            }
+        }
+    }
+    sink.write(Bytes::from_static(COPY_TERMINATOR)).await
+}
+
+/// One step of [`read_tapped`].
+enum Step {
+    Rows(Bytes),
+    End,
+    Failed(tokio_postgres::Error),
+    /// A row that bypassed the tap (cannot happen: the tap is armed before the
+    /// statement is sent).
+    Stray,
+}
+
+/// Runs the COPY with `tap` armed: tokio-postgres runs the statement and reports how it
+/// ends, the rows come from the tap in large chunks (see `conn::copy_tap`).
+async fn read_tapped<S: DataSink + Send>(
+    cx: &ProduceCx<'_>,
+    tap: &CopyTap,
+    sql: &str,
+    sink: &mut S,
+    failed: impl Fn(String) -> Error,
+) -> Result<()> {
+    let armed = tap.arm();
     let stream = cx
         .client()
-        .copy_out(sql.as_str())
+        .copy_out(sql)
         .await
         .map_err(|e| failed(db_message(&e)))?;
     let mut stream = std::pin::pin!(stream);
-    while let Some(chunk) = stream.next().await {
-        sink.write(chunk.map_err(|e| failed(db_message(&e)))?)
-            .await?;
+    loop {
+        let step = std::future::poll_fn(|task| {
+            if let Poll::Ready(rows) = armed.poll_chunk(task) {
+                return Poll::Ready(Step::Rows(rows));
+            }
+            match stream.as_mut().poll_next(task) {
+                Poll::Ready(None) => Poll::Ready(Step::End),
+                Poll::Ready(Some(Err(e))) => Poll::Ready(Step::Failed(e)),
+                Poll::Ready(Some(Ok(_))) => Poll::Ready(Step::Stray),
+                Poll::Pending => Poll::Pending,
+            }
+        })
+        .await;
+        match step {
+            Step::Rows(rows) => sink.write(rows).await?,
+            Step::End => break,
+            Step::Failed(e) => return Err(failed(db_message(&e))),
+            Step::Stray => {
+                return Err(failed(
+                    "internal: a COPY row bypassed the connection's row reader".into(),
+                ))
+            }
+        }
     }
-    sink.write(Bytes::from_static(COPY_TERMINATOR)).await
+    let rest = armed.take_rest();
+    if !rest.is_empty() {
+        sink.write(rest).await?;
+    }
+    Ok(())
 }
 
 /// `COPY (SELECT cols FROM ONLY t WHERE ctid >= '(a,0)' AND ctid < '(b,0)') TO stdout;`
