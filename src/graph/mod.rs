@@ -273,6 +273,9 @@ async fn load_matview_refresh_dependencies(
 }
 
 /// Describes an object as stock's `describeDumpableObject` does (loop warnings).
+/// The text is stock's; the DumpIds in it may not be: stock numbers every built-in
+/// object it reads (types, operators, casts of pg_catalog...), pgark only the
+/// objects it reads, so objects collected after those get smaller IDs.
 pub fn describe(cat: &Catalog, id: DumpId) -> String {
     let Some(o) = cat.objects.get(id) else {
         return format!("object {id}");
