@@ -375,3 +375,189 @@ impl<S: tokio_postgres::tls::TlsStream + Unpin> tokio_postgres::tls::TlsStream f
         self.inner.channel_binding()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::future::Future;
+    use tokio::io::AsyncReadExt;
+
+    /// A reader handing out `data` in pieces of the given sizes, round robin.
+    struct Pieces {
+        data: Vec<u8>,
+        at: usize,
+        sizes: Vec<usize>,
+        turn: usize,
+    }
+
+    impl AsyncRead for Pieces {
+        fn poll_read(
+            self: Pin<&mut Self>,
+            _cx: &mut Context<'_>,
+            buf: &mut ReadBuf<'_>,
+        ) -> Poll<io::Result<()>> {
+            let this = self.get_mut();
+            let size = this.sizes[this.turn % this.sizes.len()];
+            this.turn += 1;
+            let n = size.min(buf.remaining()).min(this.data.len() - this.at);
+            buf.put_slice(&this.data[this.at..this.at + n]);
+            this.at += n;
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    fn message(tag: u8, body: &[u8]) -> Vec<u8> {
+        let mut m = vec![tag];
+        m.extend_from_slice(&(body.len() as u32 + 4).to_be_bytes());
+        m.extend_from_slice(body);
+        m
+    }
+
+    /// A COPY's responses: `rows` as CopyData, a notice among them, then the end.
+    fn copy_responses(rows: &[Vec<u8>], end: &[u8]) -> Vec<u8> {
+        let mut s = Vec::new();
+        s.extend(message(b'1', b""));
+        s.extend(message(b'2', b""));
+        s.extend(message(b'H', &[0, 0, 1, 0, 0]));
+        for (i, row) in rows.iter().enumerate() {
+            if i == rows.len() / 2 {
+                s.extend(message(b'N', b"SNOTICE\0Mhello\0\0"));
+            }
+            s.extend(message(b'd', row));
+        }
+        s.extend_from_slice(end);
+        s
+    }
+
+    fn copy_end() -> Vec<u8> {
+        let mut s = message(b'c', b"");
+        s.extend(message(b'C', b"COPY 3\0"));
+        s.extend(message(b'Z', b"I"));
+        s
+    }
+
+    fn rows(count: usize, width: usize) -> Vec<Vec<u8>> {
+        (0..count)
+            .map(|i| {
+                let mut r = format!("{i}\t").into_bytes();
+                r.resize(width, b'x');
+                r.push(b'\n');
+                r
+            })
+            .collect()
+    }
+
+    /// [`copy_responses`] without the CopyData messages.
+    fn without_rows(rows: &[Vec<u8>], end: &[u8]) -> Vec<u8> {
+        let mut s = Vec::new();
+        s.extend(message(b'1', b""));
+        s.extend(message(b'2', b""));
+        s.extend(message(b'H', &[0, 0, 1, 0, 0]));
+        if !rows.is_empty() {
+            s.extend(message(b'N', b"SNOTICE\0Mhello\0\0"));
+        }
+        s.extend_from_slice(end);
+        s
+    }
+
+    /// Reads everything the tap forwards while a consumer takes the rows.
+    async fn run(stream: Vec<u8>, sizes: Vec<usize>, arm: bool) -> (Vec<u8>, Vec<u8>) {
+        let tap = CopyTap::new();
+        let armed = arm.then(|| tap.arm());
+        let mut tapped = tap.wrap(Pieces {
+            data: stream,
+            at: 0,
+            sizes,
+            turn: 0,
+        });
+        let mut forwarded = Vec::new();
+        let mut taken = Vec::new();
+        let reading = tapped.read_to_end(&mut forwarded);
+        let mut reading = std::pin::pin!(reading);
+        let done = std::future::poll_fn(|cx| loop {
+            if let Some(armed) = &armed {
+                if let Poll::Ready(rows) = armed.poll_chunk(cx) {
+                    taken.extend_from_slice(&rows);
+                    continue;
+                }
+            }
+            return reading.as_mut().poll(cx);
+        })
+        .await;
+        done.expect("read");
+        if let Some(armed) = &armed {
+            taken.extend_from_slice(&armed.take_rest());
+        }
+        (forwarded, taken)
+    }
+
+    #[tokio::test]
+    async fn armed_copy_rows_are_lifted_out_whatever_the_read_sizes() {
+        for (count, width) in [(3, 10), (5000, 100), (40, 300_000)] {
+            let rows = rows(count, width);
+            let stream = copy_responses(&rows, &copy_end());
+            for sizes in [vec![1], vec![3, 7, 1, 4096], vec![READ_BYTES]] {
+                if sizes == [1] && count * width > 1 << 20 {
+                    continue; // byte by byte is slow in debug builds; small cases cover it
+                }
+                let (forwarded, taken) = run(stream.clone(), sizes.clone(), true).await;
+                assert_eq!(
+                    taken,
+                    rows.concat(),
+                    "rows {count}x{width}, reads {sizes:?}"
+                );
+                assert_eq!(
+                    forwarded,
+                    without_rows(&rows, &copy_end()),
+                    "forwarded {count}x{width}, reads {sizes:?}"
+                );
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn unarmed_streams_pass_unchanged() {
+        let rows = rows(100, 50);
+        let stream = copy_responses(&rows, &copy_end());
+        let (forwarded, _) = run(stream.clone(), vec![5, 1000], false).await;
+        assert_eq!(forwarded, stream);
+    }
+
+    #[tokio::test]
+    async fn an_error_ends_the_diverted_copy() {
+        let rows = rows(10, 20);
+        let mut end = message(b'E', b"SERROR\0Mboom\0\0");
+        end.extend(message(b'Z', b"I"));
+        // A later, unarmed COPY passes unchanged.
+        let later = copy_responses(&rows, &copy_end());
+        let mut stream = copy_responses(&rows, &end);
+        stream.extend_from_slice(&later);
+        let (forwarded, taken) = run(stream, vec![13], true).await;
+        assert_eq!(taken, rows.concat());
+        let mut expected = without_rows(&rows, &end);
+        expected.extend_from_slice(&later);
+        assert_eq!(forwarded, expected);
+    }
+
+    #[tokio::test]
+    async fn rows_are_dropped_once_the_reader_is_gone() {
+        let rows = rows(20_000, 200);
+        let stream = copy_responses(&rows, &copy_end());
+        let tap = CopyTap::new();
+        let armed = tap.arm();
+        let mut tapped = tap.wrap(Pieces {
+            data: stream,
+            at: 0,
+            sizes: vec![READ_BYTES],
+            turn: 0,
+        });
+        let mut first = [0u8; 64];
+        let n = tapped.read(&mut first).await.expect("read");
+        assert!(n > 0);
+        drop(armed);
+        // Far more rows than the cap: without a reader they must not stall the stream.
+        let mut forwarded = first[..n].to_vec();
+        tapped.read_to_end(&mut forwarded).await.expect("read");
+        assert_eq!(forwarded, without_rows(&rows, &copy_end()));
+    }
+}
