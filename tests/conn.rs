@@ -69,7 +69,7 @@ async fn value(connection: &Connection, sql: &str) -> String {
 }
 
 /// What the stock pg_dump of the cluster's major prints for a connection failure, without
-/// its `pg_dump: error: ` prefix and the libpq hint lines that start with a tab.
+/// its `pg_dump: error: ` prefix (libpq's hint lines, which start with a tab, included).
 fn stock_failure(cluster: &Cluster, tool_args: &[&str], envs: &[(&str, &str)]) -> String {
     let mut cmd = cluster.tool("pg_dump");
     cmd.env_remove("PGHOST").env_remove("PGPORT").env_remove("PGUSER");
@@ -82,7 +82,6 @@ fn stock_failure(cluster: &Cluster, tool_args: &[&str], envs: &[(&str, &str)]) -
     let stderr = String::from_utf8_lossy(&out.stderr);
     stderr
         .lines()
-        .filter(|line| !line.starts_with('\t'))
         .map(|line| line.strip_prefix("pg_dump: error: ").unwrap_or(line))
         .collect::<Vec<_>>()
         .join("\n")
@@ -208,13 +207,36 @@ async fn failures_read_like_stock_pg_dump() {
     assert_eq!(err.exit_code(), 1);
     let stock = stock_failure(&cluster, &["-h", "127.0.0.1", "-p", &dead, "-U", "postgres", "postgres"], &[]);
     assert_eq!(err.to_string(), stock);
-    assert!(stock.starts_with(&format!("connection to server at \"127.0.0.1\", port {DEAD_PORT} failed: Connection refused")));
+    assert_eq!(
+        stock,
+        format!(
+            "connection to server at \"127.0.0.1\", port {DEAD_PORT} failed: Connection refused\n\
+             \tIs the server running on that host and accepting TCP/IP connections?"
+        )
+    );
+    // The same through a host name: name and address, then the hint.
+    let err = must_fail(&args(Some("localhost"), Some(DEAD_PORT), Some("postgres")), Some("postgres"), &env).await;
+    let stock = stock_failure(&cluster, &["-h", "localhost", "-p", &dead, "-U", "postgres", "postgres"], &[]);
+    assert_eq!(err.to_string(), stock);
+    assert!(stock.ends_with("\tIs the server running on that host and accepting TCP/IP connections?"), "{stock}");
 
     // No socket in a directory.
     let err = must_fail(&args(Some("/nonexistent"), Some(5432), Some("postgres")), Some("postgres"), &env).await;
     let stock = stock_failure(&cluster, &["-h", "/nonexistent", "-p", "5432", "-U", "postgres", "postgres"], &[]);
     assert_eq!(err.to_string(), stock);
-    assert_eq!(stock, "connection to server on socket \"/nonexistent/.s.PGSQL.5432\" failed: No such file or directory");
+    assert_eq!(
+        stock,
+        "connection to server on socket \"/nonexistent/.s.PGSQL.5432\" failed: No such file or directory\n\
+         \tIs the server running locally and accepting connections on that socket?"
+    );
+    // Several hosts: each failure in turn, each with its hint, the first with the prefix.
+    let hosts = "127.0.0.1,/nonexistent".to_string();
+    let ports = format!("{DEAD_PORT},5432");
+    let both = ConnectionArgs { host: Some(hosts.clone()), port: Some(ports.clone()), ..args(None, None, Some("postgres")) };
+    let err = must_fail(&both, Some("postgres"), &env).await;
+    let stock = stock_failure(&cluster, &["-h", &hosts, "-p", &ports, "-U", "postgres", "postgres"], &[]);
+    assert_eq!(err.to_string(), stock);
+    assert_eq!(stock.lines().count(), 4, "{stock}");
 
     // A database that does not exist.
     let sock = socket(&cluster);
@@ -294,6 +316,14 @@ async fn password_authentication_pgpass_and_prompts() {
     );
     assert_eq!(err.to_string(), stock);
     assert!(stock.ends_with("FATAL:  password authentication failed for user \"scram_user\""), "{stock}");
+    let err = must_fail(&tcp("md5_user"), Some("postgres"), &base.clone().with("PGPASSWORD", "wrong")).await;
+    let stock = stock_failure(
+        &cluster,
+        &["-h", "127.0.0.1", "-p", &port_text, "-U", "md5_user", "postgres"],
+        &[("PGPASSWORD", "wrong")],
+    );
+    assert_eq!(err.to_string(), stock);
+    assert!(stock.ends_with("FATAL:  password authentication failed for user \"md5_user\""), "{stock}");
 
     // -w and no password anywhere: no prompt, libpq's complaint.
     let mut never = tcp("scram_user");

@@ -1,6 +1,6 @@
 //! `pgark restore -d` failures: per-entry errors in pg_restore's shape with the
 //! restore going on (or stopping with `-e`), the final count, connection failures as
-//! one line, corrupt archive data stopping only the affected entry, `-v` lines, the
+//! stock pg_restore words them, corrupt archive data stopping only the affected entry, `-v` lines, the
 //! progress line on a terminal only.
 
 use std::path::{Path, PathBuf};
@@ -107,6 +107,8 @@ fn restore_connection_failures_are_one_line() {
     // The postmaster rereads the file on SIGHUP, shortly after the call returns.
     std::thread::sleep(std::time::Duration::from_millis(700));
     let port = cluster.port().to_string();
+    // Each failure as stock pg_restore 18 words it (libpq's hint line after a failed
+    // connect() included), program name aside.
     for (args, password, wanted) in [
         (
             &["-h", "/nonexistent-pgark-dir", "-p", "1", "-d", "x"][..],
@@ -120,17 +122,24 @@ fn restore_connection_failures_are_one_line() {
             "FATAL:  password authentication failed for user \"pw_user\"",
         ),
     ] {
-        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_pgark"));
-        cmd.arg("restore").args(args).arg("--no-progress").arg(&archive).env_remove("PGPASSWORD");
-        if let Some(pw) = password {
-            cmd.env("PGPASSWORD", pw).env("PGPASSFILE", "/nonexistent-pgark-pgpass");
+        let mut pgark = std::process::Command::new(env!("CARGO_BIN_EXE_pgark"));
+        pgark.arg("restore").args(args).arg("--no-progress").arg(&archive);
+        let mut stock = cluster.tool_of(18, "pg_restore");
+        stock.args(args).arg(&archive);
+        for cmd in [&mut pgark, &mut stock] {
+            cmd.env_remove("PGPASSWORD").env_remove("PGHOST").env_remove("PGPORT").env_remove("PGUSER");
+            if let Some(pw) = password {
+                cmd.env("PGPASSWORD", pw).env("PGPASSFILE", "/nonexistent-pgark-pgpass");
+            }
         }
-        let out = cmd.output().expect("run pgark");
+        let out = pgark.output().expect("run pgark");
         let text = stderr(&out);
         assert_eq!(out.status.code(), Some(1), "{text}");
-        assert_eq!(text.lines().count(), 1, "{text}");
         assert!(text.contains(wanted), "{text}");
         assert!(!text.contains("wrong"), "the password was printed: {text}");
+        let stock_out = stock.output().expect("run stock pg_restore");
+        assert_eq!(stock_out.status.code(), Some(1));
+        assert_eq!(text, stderr(&stock_out).replace("pg_restore: ", "pgark: "), "{args:?}");
     }
 }
 

@@ -380,9 +380,9 @@ impl ConnectOptions {
         };
         let (client, (driver, notices)) = match result {
             Ok(opened) => opened,
-            Err(Opening::Socket(e)) => return Err(fail(io_message(&e), false)),
+            Err(Opening::Socket(e)) => return Err(fail(connect_failed(&e, endpoint), false)),
             Err(Opening::Protocol(err)) => {
-                let mut failure = describe_error(&err, connector.handshake_started(), wire != Wire::Plain);
+                let mut failure = describe_error(&err, endpoint, connector.handshake_started(), wire != Wire::Plain);
                 failure.target = Some(shown);
                 if let (Some((_, true)), Some("28P01")) = (password, failure.sqlstate.as_deref()) {
                     if let Some(passfile) = &self.passfile {
@@ -521,7 +521,7 @@ fn describe_endpoint(endpoint: &Endpoint, port: u16) -> String {
 }
 
 /// A tokio-postgres error in libpq's words.
-fn describe_error(err: &tokio_postgres::Error, tls_started: bool, tls_wanted: bool) -> ConnectFailure {
+fn describe_error(err: &tokio_postgres::Error, endpoint: &Endpoint, tls_started: bool, tls_wanted: bool) -> ConnectFailure {
     let failure = |reason: String| ConnectFailure { target: None, reason, sqlstate: None, needs_password: false };
     if let Some(db) = err.as_db_error() {
         let mut reason = format!("{}:  {}", db.severity(), db.message());
@@ -552,6 +552,10 @@ fn describe_error(err: &tokio_postgres::Error, tls_started: bool, tls_wanted: bo
             if tls_started && tls_wanted && io.kind() == io::ErrorKind::UnexpectedEof {
                 return failure("SSL SYSCALL error: EOF detected".into());
             }
+            // tokio-postgres's Kind::Connect: the socket's connect() itself failed.
+            if text.starts_with("error connecting to server") {
+                return failure(connect_failed(io, endpoint));
+            }
             return failure(io_message(io));
         }
         if let Some(tls) = cause.downcast_ref::<rustls::Error>() {
@@ -560,6 +564,16 @@ fn describe_error(err: &tokio_postgres::Error, tls_started: bool, tls_wanted: bo
         source = cause.source();
     }
     failure(text)
+}
+
+/// A failed connect() as libpq's connectFailureMessage reports it: the OS error, then a
+/// hint line that starts with a tab.
+fn connect_failed(err: &io::Error, endpoint: &Endpoint) -> String {
+    let hint = match endpoint {
+        Endpoint::Socket(_) => "Is the server running locally and accepting connections on that socket?",
+        Endpoint::Tcp { .. } => "Is the server running on that host and accepting TCP/IP connections?",
+    };
+    format!("{}\n\t{hint}", io_message(err))
 }
 
 /// An error and its causes, joined with ": ".

@@ -15,12 +15,13 @@
 //! Differences from libpq, all deliberate or forced by rustls:
 //! - With no host, the socket directory is the first existing of `/var/run/postgresql`
 //!   (Debian's libpq default) and `/tmp` (upstream's); only that directory counts as
-//!   `localhost` in the password file.
+//!   `localhost` in the password file. Debian's directory comes first because the servers
+//!   pgark runs beside are mostly distribution packages, whose sockets live there; a stock
+//!   build of upstream (such as the test kit's PostgreSQL 18) defaults to `/tmp`, so
+//!   failure messages with no `-h` name a different socket than such a build's.
 //! - Service files: PGSYSCONFDIR defaults to Debian's `/etc/postgresql-common`.
 //! - TLS 1.2 and 1.3 only (rustls). A server certificate that is itself the configured root
 //!   (self-signed) is trusted as is, without the validity-period check OpenSSL would do.
-//! - Failure lines are libpq's first lines; its hint lines ("\tIs the server running...")
-//!   are left out.
 //! - Options pgark cannot honour (`require_auth`, `sslcrl`, `sslcrldir`, `requirepeer`,
 //!   `replication`, GSSAPI encryption required, ...) are refused rather than ignored.
 //! - `client_encoding` is not sent at connection time (tokio-postgres always starts in
