@@ -6,6 +6,7 @@
 //! (zlib, LZ4 frame, zstd frame, raw) and the directory-format file (gzip file,
 //! LZ4 frame, zstd frame, raw).
 
+pub mod deflate_tail;
 pub mod gzip;
 pub mod lz4;
 pub mod member;

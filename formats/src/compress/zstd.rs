@@ -1,6 +1,7 @@
 //! zstd frames (spec §7.2), level and long-distance mode as pg_dump sets them; the
 //! reader accepts concatenated frames.
 
+use std::cell::RefCell;
 use std::io::{self, BufRead, BufReader, Read, Write};
 
 use super::CompressionSpec;
@@ -53,9 +54,38 @@ impl<R: Read> Read for ZstdReader<R> {
     }
 }
 
-/// One complete frame of `data` (a member for concatenation).
+/// The settings a compression context was made for: level and long-distance mode.
+type ContextSettings = (i32, Option<bool>);
+
+thread_local! {
+    /// Each compression thread keeps one compression context for its settings: a fresh
+    /// context per member allocates and clears its tables each time.
+    static CONTEXT: RefCell<Option<(ContextSettings, zstd::bulk::Compressor<'static>)>> =
+        const { RefCell::new(None) };
+}
+
+/// One complete frame of `data` (a member for concatenation), compressed in one call
+/// on the thread's reused context.
 pub fn compress_frame(spec: &CompressionSpec, data: &[u8]) -> io::Result<Vec<u8>> {
-    let mut e = encoder(spec, Vec::with_capacity(data.len() / 3 + 64))?;
-    e.write_all(data)?;
-    e.finish()
+    let settings = (spec.level, spec.long_distance);
+    CONTEXT.with(|slot| {
+        let mut slot = slot.borrow_mut();
+        if slot.as_ref().is_none_or(|(s, _)| *s != settings) {
+            let mut c = zstd::bulk::Compressor::new(spec.level)?;
+            if let Some(long) = spec.long_distance {
+                c.set_parameter(zstd::zstd_safe::CParameter::EnableLongDistanceMatching(
+                    long,
+                ))?;
+            }
+            *slot = Some((settings, c));
+        }
+        let Some((_, c)) = slot.as_mut() else {
+            return Err(io::Error::other("zstd compression context missing"));
+        };
+        let mut out = Vec::with_capacity(zstd::zstd_safe::compress_bound(data.len()));
+        c.compress_to_buffer(data, &mut out)?;
+        // Members may wait in memory for the archive writer: keep only what they use.
+        out.shrink_to_fit();
+        Ok(out)
+    })
 }
