@@ -269,9 +269,6 @@ pub async fn collect_with_helper(
             }
         }
     }
-    if opts.emit.dump_schema {
-        warnings.extend(objects::types::invalid_typtype_warnings(&cat, &order));
-    }
     if std::env::var_os("PGARK_DUMP_DEBUG_ORDER").is_some() {
         // A developer aid: the final order with each object's dependencies.
         for &id in &order {
@@ -374,6 +371,13 @@ pub fn build_toc(
         },
         opts,
     };
+    // Stock's `dumpType` warns while dumping objects, after the verbose "saving"
+    // lines and the loop warnings.
+    if opts.dump_schema {
+        for w in objects::types::invalid_typtype_warnings(&c.catalog, &c.order) {
+            eprintln!("{}: warning: {w}", crate::program::dump_name());
+        }
+    }
     let mut out = TocBuilder::new(c.catalog.objects.max_dump_id() + 1);
     objects::special::emit(&cx, &c.facts, &mut out);
     if opts.output_create_db {
