@@ -6,8 +6,8 @@
 //! `pgark dump --schema-only -Fp --restrict-key=K` must equal stock
 //! `pg_dump --schema-only -Fp --restrict-key=K` once the header's version lines are
 //! removed, so must the whole plain dump and the data-only one, and `pg_restore -l` of
-//! pgark's `-Fc` archive must equal stock's (dump IDs and creation time left out),
-//! except for the differences listed in `compat-tests/regression/KNOWN-DIFFERENCES.md`.
+//! pgark's `-Fc` archive must equal stock's (dump IDs and creation time left out), so
+//! must stock `pg_restore -f -`'s script of it, except for the differences listed in `compat-tests/regression/KNOWN-DIFFERENCES.md`.
 //! That list is exact both ways: an unlisted difference fails the test, and so does a
 //! listed one that no longer occurs. Both databases are checked: `regression` and
 //! `contrib_regression` (see `build.sh --contrib`).
@@ -538,6 +538,29 @@ fn compare_database(
             stock_list[at..(at + 5).min(stock_list.len())].join("\n"),
             ours_list[at..(at + 5).min(ours_list.len())].join("\n"),
         ));
+    }
+
+    // The archives' contents: stock pg_restore's script of pgark's archive must equal
+    // its script of stock's (the entries' definitions and data as stored in the archive,
+    // which pgark writes apart from its plain scripts), known differences left out.
+    let restored = |file: &Path| {
+        let mut cmd = Command::new(stock_tool(18, "pg_restore"));
+        cmd.arg(&restrict).args(["-f", "-"]).arg(file);
+        split_script(&without_version_lines(
+            &must(&mut cmd, &format!("pg_restore -f - {}", file.display())).stdout,
+        ))
+    };
+    let (stock, ours) = (
+        restored(&dir.join(format!("{database}.stock.dump"))),
+        restored(&dir.join(format!("{database}.pgark.dump"))),
+    );
+    for (d, detail) in differences(major, database, &stock, &ours) {
+        if !skip.contains(&d.key) {
+            failures.push(format!(
+                "{database}: pg_restore script of the -Fc archive: {}\n{detail}",
+                d.row("?")
+            ));
+        }
     }
     failures
 }
