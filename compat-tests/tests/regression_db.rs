@@ -1,13 +1,15 @@
 //! `pgark dump` against stock pg_dump 18 on PostgreSQL's own regression database: the
 //! database the core regression suite leaves behind (built by
 //! `compat-tests/regression/build.sh` on a throwaway cluster, once per major per run,
-//! from the regression sources of the server's release tarball, downloaded once).
+//! from the regression sources of the server's release tarball, downloaded once, or for
+//! 14 and 16, which have no pinned tarball, of the major's branch point in the git mirror).
 //!
 //! `pgark dump --schema-only -Fp --restrict-key=K` must equal stock
 //! `pg_dump --schema-only -Fp --restrict-key=K` once the header's version lines are
 //! removed, so must the whole plain dump and the data-only one, and `pg_restore -l` of
 //! pgark's `-Fc` archive must equal stock's (dump IDs and creation time left out), so
-//! must stock `pg_restore -f -`'s script of it, except for the differences listed in `compat-tests/regression/KNOWN-DIFFERENCES.md`.
+//! must stock `pg_restore -f -`'s script of it, except for the differences listed in
+//! `compat-tests/regression/KNOWN-DIFFERENCES.md`.
 //! That list is exact both ways: an unlisted difference fails the test, and so does a
 //! listed one that no longer occurs. Both databases are checked: `regression` and
 //! `contrib_regression` (see `build.sh --contrib`).
