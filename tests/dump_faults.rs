@@ -379,6 +379,37 @@ fn dump_faults_leave_no_complete_archive() {
         "the FIFO carried no custom archive"
     );
 
+    // Output that cannot be opened: worded as stock pg_dump 18 words it.
+    let plain_file = scratch.path().join("a-file");
+    std::fs::write(&plain_file, b"not a directory").expect("write a plain file");
+    for (format, target) in [
+        ("d", plain_file.clone()),
+        ("c", scratch.path().join("no-such-dir").join("x.dump")),
+        ("d", scratch.path().join("no-such-dir").join("x-dir")),
+    ] {
+        let what = format!("-F{format} -f {}", target.display());
+        let run = |mut cmd: Command| {
+            let out = cmd
+                .args(["-d", DB, "-t", "public.gated1"])
+                .arg(format!("-F{format}"))
+                .arg("-f")
+                .arg(&target)
+                .output()
+                .expect("run a dump");
+            assert!(!out.status.success(), "{what}: succeeded");
+            String::from_utf8_lossy(&out.stderr).into_owned()
+        };
+        let mut ours = pgark(&cluster);
+        ours.arg("dump");
+        let ours = run(ours);
+        let stock = run(cluster.tool("pg_dump"));
+        assert_eq!(
+            ours.replace("pgark: ", "pg_dump: "),
+            stock,
+            "{what}: pgark's error differs from stock's"
+        );
+    }
+
     // (3) The server stopped (immediate shutdown) while the dump's connections are in
     // COPY; the server is started again for the next case.
     for (format, jobs, name) in [

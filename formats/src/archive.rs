@@ -330,7 +330,7 @@ impl ArchiveWriter {
             let out = std::fs::OpenOptions::new()
                 .write(true)
                 .open(path)
-                .map_err(|e| Error::io(path.display(), e))?;
+                .map_err(|e| Error::open_output(path.display(), e))?;
             let label = path.display().to_string();
             return Self::to_stream(format, Box::new(out), &label, toc, options);
         }

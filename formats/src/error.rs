@@ -41,7 +41,11 @@ pub enum Error {
     },
     /// An output file could not be written (stock's `could not write to output file:
     /// %m`, here with the file named; `-` and standard output are not named).
-    #[error("could not write to output file{}: {}", output_name(path), os_text(source))]
+    #[error(
+        "could not write to output file{}: {}",
+        output_name(path),
+        os_text(source)
+    )]
     Write {
         path: String,
         #[source]
@@ -174,7 +178,7 @@ impl Error {
 }
 
 /// An I/O error as C's `%m` words it: Rust's text without its " (os error N)" tail.
-fn os_text(e: &std::io::Error) -> String {
+pub(crate) fn os_text(e: &std::io::Error) -> String {
     let text = e.to_string();
     match text.rfind(" (os error ") {
         Some(cut) if text.ends_with(')') => text[..cut].to_string(),

@@ -65,7 +65,9 @@ impl DirectoryDataFile {
 
     pub fn write_data(&mut self, buf: &[u8]) -> Result<()> {
         match &mut self.stream {
-            Some(FileStream::Plain(e)) => e.write_all(buf).map_err(|e| Error::write(&self.label, e)),
+            Some(FileStream::Plain(e)) => {
+                e.write_all(buf).map_err(|e| Error::write(&self.label, e))
+            }
             _ => Err(Error::Unsupported(format!(
                 "{}: this file takes compressed members",
                 self.label
@@ -77,7 +79,9 @@ impl DirectoryDataFile {
         match &mut self.stream {
             Some(FileStream::Members(ms, w)) => {
                 let label = &self.label;
-                ms.push(m, &mut |b| w.write_all(b).map_err(|e| Error::write(label, e)))
+                ms.push(m, &mut |b| {
+                    w.write_all(b).map_err(|e| Error::write(label, e))
+                })
             }
             _ => Err(Error::Unsupported(format!(
                 "{}: this file takes raw data, not members",
@@ -99,7 +103,9 @@ impl DirectoryDataFile {
         };
         w.flush().map_err(|e| Error::write(&label, e))?;
         if self.sync {
-            w.get_ref().sync_all().map_err(|e| Error::write(&label, e))?;
+            w.get_ref()
+                .sync_all()
+                .map_err(|e| Error::write(&label, e))?;
         }
         if let Some((done, id)) = &self.done {
             done.lock().unwrap_or_else(|p| p.into_inner()).insert(*id);
@@ -151,6 +157,14 @@ pub struct DirectoryWriter {
     registration: Option<crate::unfinished::Registration>,
 }
 
+/// Stock's `could not create directory "%s": %m`.
+fn cannot_create(label: &str, e: &io::Error) -> Error {
+    Error::Unsupported(format!(
+        "could not create directory \"{label}\": {}",
+        crate::error::os_text(e)
+    ))
+}
+
 impl DirectoryWriter {
     /// Creates the directory (mode 0700; an existing empty directory is accepted).
     pub fn create(
@@ -180,13 +194,19 @@ impl DirectoryWriter {
                 fs::DirBuilder::new()
                     .mode(0o700)
                     .create(&dir)
-                    .map_err(|e| Error::io(&label, e))?;
+                    .map_err(|e| cannot_create(&label, &e))?;
                 true
             }
-            Err(e) => return Err(Error::io(&label, e)),
+            // Stock's opendir failure (e.g. ENOTDIR for a plain file).
+            Err(e) => {
+                return Err(Error::Unsupported(format!(
+                    "could not open directory \"{label}\": {}",
+                    crate::error::os_text(&e)
+                )))
+            }
         };
-        let registration =
-            crate::unfinished::register_directory(&dir, created).map_err(|e| Error::io(&label, e))?;
+        let registration = crate::unfinished::register_directory(&dir, created)
+            .map_err(|e| Error::io(&label, e))?;
         Ok(DirectoryWriter {
             dir,
             label,
