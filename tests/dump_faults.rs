@@ -225,16 +225,18 @@ fn assert_nothing_complete(target: &Path, what: &str) {
 
 /// Starts a gated `-j 2` dump as `dumper`, waits until both workers block on the gate.
 fn start_gated_dump(cluster: &Cluster, format: &str, target: Option<&Path>) -> Child {
-    start_gated_dump_jobs(cluster, format, target, 2)
+    start_gated_dump_jobs(cluster, format, target, 2, &[])
 }
 
 /// Starts a gated dump with `-j jobs` as `dumper`, waits until the connections that
-/// read data (one per job; one for plain output) block on the gate.
+/// read data (one per job; one for plain output) block on the gate. `extra`: more
+/// options (e.g. `-h 127.0.0.1` for TCP rather than the Unix socket).
 fn start_gated_dump_jobs(
     cluster: &Cluster,
     format: &str,
     target: Option<&Path>,
     jobs: usize,
+    extra: &[&str],
 ) -> Child {
     let blocked = if format == "p" { 1 } else { jobs };
     let mut cmd = pgark(cluster);
@@ -249,6 +251,7 @@ fn start_gated_dump_jobs(
         &jobs.to_string(),
     ])
     .args(["-t", "public.gated1", "-t", "public.gated2"])
+    .args(extra)
     .arg(format!("-F{format}"));
     if let Some(target) = target {
         cmd.arg("-f").arg(target);
@@ -422,7 +425,7 @@ fn dump_faults_leave_no_complete_archive() {
         let what = format!("-F{format} -j {jobs}, server stopped");
         let target = scratch.path().join(name);
         let gate = GateClosed::new(&cluster);
-        let child = start_gated_dump_jobs(&cluster, format, Some(&target), jobs);
+        let child = start_gated_dump_jobs(&cluster, format, Some(&target), jobs, &[]);
         stop_server_immediately(&cluster);
         let out = wait_output(child, &what);
         drop(gate);
@@ -560,16 +563,18 @@ fn dump_ended_by_a_signal_removes_unfinished_output() {
     cluster.create_database(DB);
     cluster.psql(DB, SETUP);
     let scratch = pgark_testkit::scratch_dir();
-    for (signal, format, jobs, name) in [
-        ("TERM", "c", 2, "term.dump"),
-        ("INT", "d", 2, "int-dir"),
-        ("HUP", "p", 1, "hup.sql"),
-        ("TERM", "t", 1, "term.tar"),
+    // The cancel requests go where the connections went: the Unix socket, or TCP.
+    let tcp: &[&str] = &["-h", "127.0.0.1"];
+    for (signal, format, jobs, name, extra) in [
+        ("TERM", "c", 2, "term.dump", &[][..]),
+        ("INT", "d", 2, "int-dir", &[]),
+        ("HUP", "p", 1, "hup.sql", &[]),
+        ("TERM", "t", 2, "term.tar", tcp),
     ] {
-        let what = format!("-F{format} -j {jobs}, SIG{signal}");
+        let what = format!("-F{format} -j {jobs} {extra:?}, SIG{signal}");
         let target = scratch.path().join(name);
         let gate = GateClosed::new(&cluster);
-        let child = start_gated_dump_jobs(&cluster, format, Some(&target), jobs);
+        let child = start_gated_dump_jobs(&cluster, format, Some(&target), jobs, extra);
         if format != "d" {
             let stem = format!("{name}.pgark-tmp-{}", child.id());
             assert!(
