@@ -50,15 +50,8 @@ fn install_now() {
     let Ok((mut wake, alarm)) = UnixStream::pair() else {
         return;
     };
-    for signal in SIGNALS {
-        let Ok(end) = alarm.try_clone() else {
-            return;
-        };
-        if signal_hook::low_level::pipe::register(signal, end).is_err() {
-            return;
-        }
-    }
-    let spawned = std::thread::Builder::new()
+    // The reader first: a signal registered without it would be swallowed.
+    let reader = std::thread::Builder::new()
         .name("pgark-signals".into())
         .spawn(move || {
             let mut byte = [0u8];
@@ -67,7 +60,17 @@ fn install_now() {
                 terminate(crate::program::name());
             }
         });
-    drop(spawned);
+    if reader.is_err() {
+        return;
+    }
+    for signal in SIGNALS {
+        let Ok(end) = alarm.try_clone() else {
+            return;
+        };
+        if signal_hook::low_level::pipe::register(signal, end).is_err() {
+            return;
+        }
+    }
 }
 
 /// Cleans up and exits with status 1; never returns.
