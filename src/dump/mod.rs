@@ -402,7 +402,7 @@ pub fn build_toc(
         header.created,
         header.database.as_bytes(),
         header.server_version.as_bytes(),
-        b"18.6",
+        crate::program::EMULATED_VERSION.as_bytes(),
     )?;
     Ok(Toc {
         header: h,
