@@ -30,6 +30,8 @@ CREATE TABLE information_schema.user_in_is (a int PRIMARY KEY);
 INSERT INTO information_schema.user_in_is VALUES (1), (2);
 CREATE TABLE public.kid (b text) INHERITS (information_schema.user_in_is);
 INSERT INTO public.kid VALUES (3, 'three');
+CREATE TABLE information_schema.lonely (x int PRIMARY KEY);
+INSERT INTO information_schema.lonely VALUES (7);
 ";
 
 fn must(cmd: &mut Command, what: &str) -> Output {
@@ -203,6 +205,7 @@ fn system_schemas_match_stock_on_18() {
         &["--table-and-children=pg_catalog.pg_class"][..],
         &["-t", "information_schema.user_in_is"][..],
         &["--table-and-children=information_schema.user_in_is"][..],
+        &["-t", "information_schema.lonely"][..],
         &["-s", "-t", "pg_catalog.pg_class"][..],
     ] {
         compare_script(&cluster, selection);

@@ -105,6 +105,10 @@ impl Filter {
     pub fn table_excluded(&self, oid: u32) -> bool {
         self.table_exclude.contains(&oid)
     }
+    /// The relations `-t`/`--table-and-children` name, if any.
+    pub fn included_tables(&self) -> Option<&HashSet<u32>> {
+        self.table_include.as_ref()
+    }
 }
 
 /// The patterns of a `pgark dump` command line, `--filter` files included (read in

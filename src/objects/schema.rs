@@ -103,20 +103,42 @@ pub async fn collect(
         );
         cat.objects.set_dump(id, dump);
     }
-    cat.builtin_selected = builtin_selected(cat);
+    cat.builtin_selected = builtin_selected(cat) || selects_system_table(session, filter).await?;
     Ok(())
+}
+
+/// Whether `-t` names a relation of a system schema (whose indexes, rules and row
+/// type are then read too, as the relation itself).
+async fn selects_system_table(session: &Session, filter: &Filter) -> Result<bool, CatalogError> {
+    let Some(tables) = filter.included_tables() else {
+        return Ok(false);
+    };
+    let list: Vec<String> = tables.iter().map(u32::to_string).collect();
+    let rows = session
+        .query(&format!(
+            "SELECT count(*) AS n FROM pg_catalog.pg_class c \
+             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+             WHERE c.oid IN ({}) AND (n.nspname ~ '^pg_' OR n.nspname = 'information_schema')",
+            list.join(", ")
+        ))
+        .await?;
+    let mut count = 0;
+    for r in rows.iter() {
+        count += r.i64("n")?;
+    }
+    Ok(count > 0)
 }
 
 /// A system schema: `pg_catalog`, `pg_toast`, temporary schemas (`pg_*`) and
 /// `information_schema`, which stock dumps only when `-n`/`-t` select them.
-pub fn is_system_schema_name(name: &str) -> bool {
+fn is_system_schema_name(name: &str) -> bool {
     name.starts_with("pg_") || name == "information_schema"
 }
 
 /// Whether `-n` selects a system schema, which makes its built-in objects dumpable.
 /// Stock reads every object and lets the schema's flags decide; pgark's queries
 /// leave the system schemas' objects out unless this holds (or `-t` names a
-/// relation of one: `table::collect`).
+/// relation of one: [`selects_system_table`]).
 fn builtin_selected(cat: &Catalog) -> bool {
     cat.schemas
         .iter()
@@ -128,12 +150,17 @@ fn builtin_selected(cat: &Catalog) -> bool {
 /// them out keeps the queries small without changing the order of user objects
 /// (system objects never depend on user objects). `keep_catalog` is for relations:
 /// it keeps `pg_catalog` (stock dumps changed privileges on them and on their
-/// columns, the schema being dumped with its ACL component only) and
-/// `information_schema` (a user table may inherit from one of its tables).
+/// columns, the schema being dumped with its ACL component only) and the
+/// inheritance parents in `information_schema` (a user table may inherit from one
+/// of its tables); the aliases are `c` (pg_class) and `n` (pg_namespace).
 pub fn skip_system_namespaces_sql(cat: &Catalog, keep_catalog: bool) -> &'static str {
     match (cat.builtin_selected, keep_catalog) {
         (true, _) => "",
-        (false, true) => "AND n.nspname !~ '^pg_(toast|temp_|toast_temp_)'",
+        (false, true) => {
+            "AND (n.nspname <> 'information_schema' \
+             OR c.oid IN (SELECT inhparent FROM pg_catalog.pg_inherits)) \
+             AND n.nspname !~ '^pg_(toast|temp_|toast_temp_)'"
+        }
         (false, false) => {
             "AND n.nspname <> 'information_schema' AND n.nspname !~ '^pg_(catalog|toast|temp_|toast_temp_)'"
         }

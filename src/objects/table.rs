@@ -219,14 +219,6 @@ pub async fn collect(
             ..table
         });
         cat.table_by_oid.insert(oid, idx);
-        if filter.has_table_includes()
-            && dump.any()
-            && crate::objects::schema::is_system_schema_name(&cat.tables[idx].schema)
-        {
-            // `-t` names a relation of a system schema: its indexes, rules and
-            // row type are read too.
-            cat.builtin_selected = true;
-        }
     }
     // Identity sequences dump with their table (getOwnedSeqs).
     for i in 0..cat.tables.len() {
