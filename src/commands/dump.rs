@@ -7,6 +7,7 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
+use pgark_formats::compress::CompressionAlgorithm;
 use pgark_formats::model::{ArchiveTime, Section, Toc, TocEntry};
 use pgark_formats::script::ScriptOptions;
 use pgark_formats::select::{plan, SectionSet, Selection};
@@ -70,8 +71,10 @@ pub async fn dump_plain_to_vec(args: &DumpArgs, connect: &ConnectOptions) -> Res
     plain_script(args, &dumped, Some(restrict_key), Vec::new()).await
 }
 
-/// pg_dump's checks of option combinations, then the options not honoured yet.
+/// pg_dump's checks of option values and combinations, in stock's order and all before
+/// connecting, then the options not honoured yet.
 pub(crate) fn check_options(args: &DumpArgs) -> Result<()> {
+    check_option_values(args)?;
     if args.schema_only && args.data_only {
         return Err(Error::Usage(
             "options -s/--schema-only and -a/--data-only cannot be used together".into(),
@@ -90,7 +93,50 @@ pub(crate) fn check_options(args: &DumpArgs) -> Result<()> {
     check_statistics_options(args)?;
     check_data_options(args)?;
     check_parallel_options(args)?;
+    check_output_options(args)?;
     reject_unhonoured_options(args)
+}
+
+/// The values stock checks while reading its options (`option_parse_int`,
+/// `parse_sync_method`), before any combination.
+fn check_option_values(args: &DumpArgs) -> Result<()> {
+    if args.jobs == Some(0) {
+        return Err(Error::Usage(
+            "-j/--jobs must be in range 1..2147483647".into(),
+        ));
+    }
+    if args
+        .extra_float_digits
+        .is_some_and(|d| !(-15..=3).contains(&d))
+    {
+        return Err(Error::Usage(
+            "--extra-float-digits must be in range -15..3".into(),
+        ));
+    }
+    if let Some(method) = args.sync_method.as_deref() {
+        if method != "fsync" && method != "syncfs" {
+            return Err(Error::Usage(format!("unrecognized sync method: {method}")));
+        }
+    }
+    Ok(())
+}
+
+/// Stock's checks of the output that come before it connects: the compression
+/// specification (`-Z`), which tar cannot take, and the directory `-Fd` needs.
+fn check_output_options(args: &DumpArgs) -> Result<()> {
+    let format = args.format.unwrap_or(FormatArg::Plain);
+    if let Some(spec) = args.compress.as_deref() {
+        let spec = CompressionSpec::parse(spec)?;
+        if format == FormatArg::Tar && spec.algorithm != CompressionAlgorithm::None {
+            return Err(Error::Usage(
+                "compression is not supported by tar archive format".into(),
+            ));
+        }
+    }
+    if format == FormatArg::Directory && matches!(args.file.as_deref(), None | Some("-")) {
+        return Err(Error::Usage("no output directory specified".into()));
+    }
+    Ok(())
 }
 
 /// Options pg_dump has whose effect pgark dump does not produce: `--binary-upgrade`
@@ -116,6 +162,8 @@ fn check_statistics_options(args: &DumpArgs) -> Result<()> {
         (args.statistics && args.no_statistics, "--statistics", "--no-statistics"),
         (args.statistics && args.data_only, "-a/--data-only", "--statistics"),
         (args.statistics && args.schema_only, "-s/--schema-only", "--statistics"),
+        (args.data_only && args.no_data, "-a/--data-only", "--no-data"),
+        (args.schema_only && args.no_schema, "-s/--schema-only", "--no-schema"),
     ];
     match conflicts.iter().find(|(set, _, _)| *set) {
         Some((_, a, b)) => Err(Error::Usage(format!(
@@ -134,11 +182,6 @@ fn dump_statistics(args: &DumpArgs) -> bool {
 /// format: directory files are written in parallel, custom and tar data is produced in
 /// parallel and written in TOC order; plain output streams on one connection.
 fn check_parallel_options(args: &DumpArgs) -> Result<()> {
-    if args.jobs == Some(0) {
-        return Err(Error::Usage(
-            "-j/--jobs must be in range 1..2147483647".into(),
-        ));
-    }
     if let Some(size) = &args.split_tables_larger_than {
         data::plan::parse_size(size)?;
     }
