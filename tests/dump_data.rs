@@ -4,26 +4,13 @@
 //! `-j 2`/`-j 4` and by pgark restore without losing a row.
 
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 
 use pgark_testkit::roundtrip::{run_round_trip_from, CommandTemplate, DatabaseSnapshot, RoundTrip};
-use pgark_testkit::{available_majors, scratch_dir, stock_tool, Cluster};
+use pgark_testkit::{available_majors, must, scratch_dir, stock_tool, Cluster};
 
 fn pgark_bin() -> &'static str {
     env!("CARGO_BIN_EXE_pgark")
-}
-
-fn must(cmd: &mut Command, what: &str) -> Output {
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("{what}: cannot run: {e}"));
-    assert!(
-        out.status.success(),
-        "{what} failed ({}):\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
 }
 
 fn cluster_18() -> Option<Cluster> {

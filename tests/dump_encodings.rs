@@ -6,7 +6,7 @@
 use std::process::Command;
 
 use pgark_testkit::roundtrip::unified_diff;
-use pgark_testkit::{available_majors, scratch_dir, stock_tool, Cluster};
+use pgark_testkit::{available_majors, scratch_dir, stock_tool, without_version_line_bytes, Cluster};
 
 const KEY: &str = "pgarkEncodingKey0123456";
 
@@ -86,21 +86,9 @@ fn raw_dump(cluster: &Cluster, stock: bool, args: &[&str]) -> Result<Vec<u8>, St
     }
 }
 
-fn without_version_lines(script: &[u8]) -> Vec<u8> {
-    script
-        .split_inclusive(|&b| b == b'\n')
-        .filter(|l| {
-            !l.starts_with(b"-- Dumped from database version ")
-                && !l.starts_with(b"-- Dumped by pg_dump version ")
-        })
-        .flatten()
-        .copied()
-        .collect()
-}
-
 /// A failure report when the two outputs differ.
 fn compare(what: &str, stock: &[u8], ours: &[u8]) -> Option<String> {
-    let (s, o) = (without_version_lines(stock), without_version_lines(ours));
+    let (s, o) = (without_version_line_bytes(stock), without_version_line_bytes(ours));
     (s != o).then(|| {
         format!(
             "{what}:\n{}",

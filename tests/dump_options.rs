@@ -4,10 +4,13 @@
 //! --no-comments --section --quote-all-identifiers), and archives listed by stock
 //! `pg_restore -l` and rendered by stock `pg_restore -f`.
 
-use std::process::{Command, Output};
+use std::process::Command;
 
 use pgark_testkit::roundtrip::unified_diff;
-use pgark_testkit::{available_majors, scratch_dir, stock_tool, Cluster};
+use pgark_testkit::{
+    available_majors, must, scratch_dir, stock_listing, stock_tool, without_version_line_bytes,
+    without_version_lines, Cluster,
+};
 
 const KEY: &str = "pgarkDumpKey0123456789";
 
@@ -35,29 +38,6 @@ const OPTION_SETS: &[&[&str]] = &[
 
 fn pgark() -> Command {
     Command::new(env!("CARGO_BIN_EXE_pgark"))
-}
-
-fn must(cmd: &mut Command, what: &str) -> Output {
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("{what}: cannot run: {e}"));
-    assert!(
-        out.status.success(),
-        "{what} failed ({}):\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-fn without_version_lines(script: &[u8]) -> String {
-    String::from_utf8_lossy(script)
-        .split_inclusive('\n')
-        .filter(|l| {
-            !l.starts_with("-- Dumped from database version ")
-                && !l.starts_with("-- Dumped by pg_dump version ")
-        })
-        .collect()
 }
 
 fn plain(cluster: &Cluster, stock: bool, db: &str, opts: &[&str]) -> String {
@@ -141,23 +121,8 @@ fn archive_differences(cluster: &Cluster, db: &str, format: &str, opts: &[&str])
         .arg(&ours_path)
         .arg(db);
     must(&mut o, "pgark dump archive");
-    let listing = |path: &std::path::Path| {
-        let mut cmd = Command::new(stock_tool(18, "pg_restore"));
-        cmd.arg("-l").arg(path);
-        String::from_utf8_lossy(&must(&mut cmd, "pg_restore -l").stdout)
-            .lines()
-            .filter(|l| !l.starts_with("; Archive created at"))
-            .map(|l| match l.split_once(';') {
-                Some((id, rest)) if !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) => {
-                    format!("ID;{rest}")
-                }
-                _ => l.to_string(),
-            })
-            .collect::<Vec<_>>()
-            .join("\n")
-    };
     let mut failures = Vec::new();
-    let (sl, ol) = (listing(&stock_path), listing(&ours_path));
+    let (sl, ol) = (stock_listing(&stock_path), stock_listing(&ours_path));
     if sl != ol {
         failures.push(format!(
             "-F{format} {opts:?} listing:\n{}",
@@ -716,18 +681,6 @@ fn raw_dump(cluster: &Cluster, stock: bool, args: &[&str]) -> Result<Vec<u8>, St
     } else {
         Err(String::from_utf8_lossy(&out.stderr).into_owned())
     }
-}
-
-fn without_version_line_bytes(script: &[u8]) -> Vec<u8> {
-    script
-        .split_inclusive(|&b| b == b'\n')
-        .filter(|l| {
-            !l.starts_with(b"-- Dumped from database version ")
-                && !l.starts_with(b"-- Dumped by pg_dump version ")
-        })
-        .flatten()
-        .copied()
-        .collect()
 }
 
 /// `-E LATIN1` on a UTF8 database: the plain output (definitions, comments, COPY and

@@ -8,7 +8,7 @@
 use std::process::{Command, Output};
 
 use pgark_testkit::roundtrip::unified_diff;
-use pgark_testkit::{available_majors, scratch_dir, stock_tool, Cluster};
+use pgark_testkit::{available_majors, must, run, scratch_dir, stock_listing, stock_tool, without_version_lines, Cluster};
 
 const KEY: &str = "pgarkStatsKey0123456789";
 
@@ -49,32 +49,6 @@ fn pgark() -> Command {
     Command::new(env!("CARGO_BIN_EXE_pgark"))
 }
 
-fn run(cmd: &mut Command, what: &str) -> Output {
-    cmd.output()
-        .unwrap_or_else(|e| panic!("{what}: cannot run: {e}"))
-}
-
-fn must(cmd: &mut Command, what: &str) -> Output {
-    let out = run(cmd, what);
-    assert!(
-        out.status.success(),
-        "{what} failed ({}):\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-fn without_version_lines(script: &[u8]) -> String {
-    String::from_utf8_lossy(script)
-        .split_inclusive('\n')
-        .filter(|l| {
-            !l.starts_with("-- Dumped from database version ")
-                && !l.starts_with("-- Dumped by pg_dump version ")
-        })
-        .collect()
-}
-
 fn dump_command(cluster: &Cluster, stock: bool) -> Command {
     let mut cmd = if stock {
         Command::new(stock_tool(18, "pg_dump"))
@@ -94,22 +68,6 @@ fn plain(cluster: &Cluster, stock: bool, opts: &[&str]) -> String {
         .arg("st");
     let who = if stock { "pg_dump" } else { "pgark dump" };
     without_version_lines(&must(&mut cmd, &format!("{who} {opts:?}")).stdout)
-}
-
-fn listing(path: &std::path::Path) -> String {
-    let mut cmd = Command::new(stock_tool(18, "pg_restore"));
-    cmd.arg("-l").arg(path);
-    String::from_utf8_lossy(&must(&mut cmd, "pg_restore -l").stdout)
-        .lines()
-        .filter(|l| !l.starts_with("; Archive created at") && !l.contains("Dumped by pg_dump"))
-        .map(|l| match l.split_once(';') {
-            Some((id, rest)) if !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) => {
-                format!("ID;{rest}")
-            }
-            _ => l.to_string(),
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 fn check_major(major: u32) {
@@ -154,7 +112,7 @@ fn check_major(major: u32) {
         cmd.args(["-Fc", "--statistics", "-f"]).arg(path).arg("st");
         must(&mut cmd, "-Fc --statistics");
     }
-    let (sl, ol) = (listing(&stock_path), listing(&ours_path));
+    let (sl, ol) = (stock_listing(&stock_path), stock_listing(&ours_path));
     if sl != ol {
         failures.push(format!(
             "PG {major} -Fc listing:\n{}",

@@ -9,7 +9,7 @@
 use std::process::{Command, Output};
 
 use pgark_testkit::roundtrip::unified_diff;
-use pgark_testkit::{available_majors, scratch_dir, stock_tool, Cluster};
+use pgark_testkit::{available_majors, must, scratch_dir, stock_listing, stock_tool, without_version_lines, Cluster};
 
 const KEY: &str = "pgarkTypesKey0123456789";
 
@@ -54,19 +54,6 @@ CREATE DOMAIN bt.named_nn AS integer CONSTRAINT named_nn_given NOT NULL;
 CREATE DOMAIN bt.plain_nn AS integer NOT NULL;
 ";
 
-fn must(cmd: &mut Command, what: &str) -> Output {
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("{what}: cannot run: {e}"));
-    assert!(
-        out.status.success(),
-        "{what} failed ({}):\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
 fn dump(cluster: &Cluster, stock: bool, args: &[&str]) -> Output {
     let mut cmd = if stock {
         Command::new(stock_tool(18, "pg_dump"))
@@ -78,32 +65,6 @@ fn dump(cluster: &Cluster, stock: bool, args: &[&str]) -> Output {
     cluster.apply_env(&mut cmd);
     cmd.args(args).arg("bt");
     must(&mut cmd, if stock { "pg_dump" } else { "pgark dump" })
-}
-
-fn without_version_lines(script: &[u8]) -> String {
-    String::from_utf8_lossy(script)
-        .split_inclusive('\n')
-        .filter(|l| {
-            !l.starts_with("-- Dumped from database version ")
-                && !l.starts_with("-- Dumped by pg_dump version ")
-        })
-        .collect()
-}
-
-fn listing(path: &std::path::Path) -> String {
-    let mut cmd = Command::new(stock_tool(18, "pg_restore"));
-    cmd.arg("-l").arg(path);
-    String::from_utf8_lossy(&must(&mut cmd, "pg_restore -l").stdout)
-        .lines()
-        .filter(|l| !l.starts_with("; Archive created at") && !l.contains("Dumped by pg_dump"))
-        .map(|l| match l.split_once(';') {
-            Some((id, rest)) if !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) => {
-                format!("ID;{rest}")
-            }
-            _ => l.to_string(),
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 fn check_major(major: u32) {
@@ -134,7 +95,7 @@ fn check_major(major: u32) {
         let p = path.to_string_lossy().into_owned();
         dump(&cluster, stock, &["-Fc", "-f", p.as_str()]);
     }
-    let (sl, ol) = (listing(&sp), listing(&op));
+    let (sl, ol) = (stock_listing(&sp), stock_listing(&op));
     assert!(
         sl == ol,
         "PG {major} -Fc listing:\n{}",

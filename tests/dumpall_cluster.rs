@@ -14,7 +14,7 @@ use futures_util::future::BoxFuture;
 use pgark::cli::{Cli, Command as PgarkCommand};
 use pgark::dumpall::{DatabaseDumpRequest, DatabaseDumper};
 use pgark_testkit::roundtrip::{compare_snapshots, unified_diff, DatabaseSnapshot};
-use pgark_testkit::{available_majors, scratch_dir, Cluster};
+use pgark_testkit::{available_majors, scratch_dir, without_version_lines, Cluster};
 
 const KEY: &str = "pgarkClusterKey42";
 
@@ -212,19 +212,6 @@ fn whole_cluster_refuses_unhonoured_pass_through_option() {
     let out = run(&["dumpall", "--binary-upgrade"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--binary-upgrade of databases"));
-}
-
-/// Drops the header lines naming the server's and the dumping program's versions, the
-/// only lines the fixture dump tests allow to differ.
-fn without_version_lines(script: &[u8]) -> String {
-    String::from_utf8_lossy(script)
-        .lines()
-        .filter(|l| {
-            !l.starts_with("-- Dumped from database version ")
-                && !l.starts_with("-- Dumped by pg_dump version ")
-        })
-        .map(|l| format!("{l}\n"))
-        .collect()
 }
 
 /// Runs the `pgark` binary against `cluster` and returns its standard output.

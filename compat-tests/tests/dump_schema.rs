@@ -11,64 +11,17 @@
 //! fixture must pass.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 
 use pgark_testkit::{
-    available_majors, fixtures, pgark_bin, scratch_dir, stock_tool, without_version_lines, Cluster,
+    available_majors, first_difference, fixtures, must, pgark_bin, scratch_dir, stock_listing,
+    stock_tool, without_version_lines, Cluster,
 };
 
 const KEY: &str = "DumpKey0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTU";
 
 /// (server major, fixture, why pgark's output still differs).
 const KNOWN_FAILING: &[(u32, &str, &str)] = &[];
-
-fn must(cmd: &mut Command, what: &str) -> Output {
-    cmd.env("TZ", "UTC");
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("{what}: cannot run: {e}"));
-    assert!(
-        out.status.success(),
-        "{what} failed ({}):\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-/// `pg_restore -l` output without the creation time, the version lines and dump IDs.
-fn normalized_listing(listing: &[u8]) -> String {
-    String::from_utf8_lossy(listing)
-        .lines()
-        .filter(|l| {
-            !l.starts_with("; Archive created at")
-                && !l.starts_with(";     Dumped by pg_dump version")
-        })
-        .map(|l| match l.split_once(';') {
-            Some((id, rest)) if !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) => {
-                format!("ID;{rest}")
-            }
-            _ => l.to_string(),
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-fn first_difference(a: &str, b: &str) -> String {
-    let (al, bl): (Vec<&str>, Vec<&str>) = (a.lines().collect(), b.lines().collect());
-    let i = al
-        .iter()
-        .zip(&bl)
-        .position(|(x, y)| x != y)
-        .unwrap_or(al.len().min(bl.len()));
-    let lo = i.saturating_sub(3);
-    format!(
-        "first difference at line {}:\n--- stock\n{}\n+++ pgark\n{}",
-        i + 1,
-        al[lo..(i + 6).min(al.len())].join("\n"),
-        bl[lo..(i + 6).min(bl.len())].join("\n")
-    )
-}
 
 /// Runs both comparisons for one database; `Err` describes the first mismatch.
 fn compare(cluster: &Cluster, db: &str, dir: &Path) -> Result<(), String> {
@@ -95,7 +48,7 @@ fn compare(cluster: &Cluster, db: &str, dir: &Path) -> Result<(), String> {
         std::fs::write(dir.join(format!("{db}.pgark.sql")), &o).ok();
         return Err(format!(
             "plain schema differs: {}",
-            first_difference(&s, &o)
+            first_difference(s.as_bytes(), o.as_bytes())
         ));
     }
     // The whole dump, data included (COPY rows, sequence values, large objects).
@@ -113,7 +66,7 @@ fn compare(cluster: &Cluster, db: &str, dir: &Path) -> Result<(), String> {
         std::fs::write(dir.join(format!("{db}.full.pgark.sql")), &ours_full).ok();
         return Err(format!(
             "full plain dump differs: {}",
-            first_difference(&stock_full, &ours_full)
+            first_difference(stock_full.as_bytes(), ours_full.as_bytes())
         ));
     }
     let stock_archive = dir.join(format!("{db}.stock.dump"));
@@ -126,16 +79,11 @@ fn compare(cluster: &Cluster, db: &str, dir: &Path) -> Result<(), String> {
     cluster.apply_env(&mut ours);
     ours.args(["dump", "-Fc", "-f"]).arg(&ours_archive).arg(db);
     must(&mut ours, &format!("pgark dump -Fc {db}"));
-    let list = |archive: &Path| {
-        let mut cmd = Command::new(stock_tool(18, "pg_restore"));
-        cmd.arg("-l").arg(archive);
-        normalized_listing(&must(&mut cmd, "pg_restore -l").stdout)
-    };
-    let (sl, ol) = (list(&stock_archive), list(&ours_archive));
+    let (sl, ol) = (stock_listing(&stock_archive), stock_listing(&ours_archive));
     if sl != ol {
         return Err(format!(
             "pg_restore -l differs: {}",
-            first_difference(&sl, &ol)
+            first_difference(sl.as_bytes(), ol.as_bytes())
         ));
     }
     Ok(())

@@ -16,28 +16,11 @@
 
 use pgark_formats::archive::ArchiveReader;
 use pgark_formats::model::Desc;
-use pgark_testkit::{available_majors, repo_root, scratch_dir, stock_tool, Cluster};
+use pgark_testkit::{available_majors, first_difference, pgark_bin, run, scratch_dir, stock_tool, Cluster};
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn pgark_bin() -> PathBuf {
-    let target = match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(dir) => {
-            let dir = PathBuf::from(dir);
-            if dir.is_absolute() {
-                dir
-            } else {
-                repo_root().join(dir)
-            }
-        }
-        None => repo_root().join("target"),
-    };
-    let bin = target.join("debug").join("pgark");
-    assert!(bin.is_file(), "{} not found: build it first with `cargo build -p pgark`", bin.display());
-    bin
-}
+use std::process::Command;
 
 /// One listing command line: the options after `-l`.
 struct Variant {
@@ -49,30 +32,9 @@ fn v(label: &str, args: &[&str]) -> Variant {
     Variant { label: label.to_string(), args: args.iter().map(OsString::from).collect() }
 }
 
-fn run(cmd: &mut Command, what: &str) -> Output {
-    cmd.output().unwrap_or_else(|e| panic!("cannot run {what}: {e}"))
-}
-
 /// Messages with the program name replaced, so stock's and pgark's compare.
 fn messages(stderr: &[u8], program: &str) -> String {
     String::from_utf8_lossy(stderr).replace(&format!("{program}: "), "PROGRAM: ")
-}
-
-/// The first differing line of two outputs, with a little context.
-fn first_difference(stock: &[u8], ours: &[u8]) -> String {
-    let a: Vec<&[u8]> = stock.split(|&b| b == b'\n').collect();
-    let b: Vec<&[u8]> = ours.split(|&b| b == b'\n').collect();
-    let i = a.iter().zip(&b).position(|(x, y)| x != y).unwrap_or(a.len().min(b.len()));
-    let show = |lines: &[&[u8]]| {
-        lines
-            .iter()
-            .skip(i.saturating_sub(2))
-            .take(5)
-            .map(|l| format!("    {}", String::from_utf8_lossy(l)))
-            .collect::<Vec<_>>()
-            .join("\n")
-    };
-    format!("first difference at line {}:\n  stock:\n{}\n  pgark:\n{}", i + 1, show(&a), show(&b))
 }
 
 struct Checker {

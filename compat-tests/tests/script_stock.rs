@@ -9,45 +9,19 @@
 //! Needs the pgark binary: build it first with `cargo build -p pgark`; it is looked up at
 //! `<target dir>/debug/pgark` (`$CARGO_TARGET_DIR`, else `<repo>/target`).
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
-use pgark_testkit::{available_majors, repo_root, scratch_dir, stock_tool, Cluster};
+use pgark_testkit::{available_majors, first_difference, must, pgark_bin, run, scratch_dir, stock_tool, Cluster};
 
 const KEY: &str = "Sc1ptKey0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRS";
 
-fn pgark_bin() -> PathBuf {
-    let target = match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(dir) if !dir.is_empty() => {
-            let dir = PathBuf::from(dir);
-            if dir.is_absolute() {
-                dir
-            } else {
-                repo_root().join(dir)
-            }
-        }
-        _ => repo_root().join("target"),
-    };
-    let bin = target.join("debug").join("pgark");
-    assert!(bin.is_file(), "{} not found: build it first with `cargo build -p pgark`", bin.display());
-    bin
-}
-
-fn run(mut cmd: Command, what: &str) -> Output {
+/// A command for `program` in UTC: `-v` scripts print times.
+fn utc(program: impl AsRef<OsStr>) -> Command {
+    let mut cmd = Command::new(program);
     cmd.env("TZ", "UTC");
-    let out = cmd.output().unwrap_or_else(|e| panic!("{what}: cannot run: {e}"));
-    out
-}
-
-fn must(cmd: Command, what: &str) -> Output {
-    let out = run(cmd, what);
-    assert!(
-        out.status.success(),
-        "{what} failed ({}):\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
+    cmd
 }
 
 /// Lines whose text legitimately differs between two runs (the current time).
@@ -61,50 +35,6 @@ fn mask_clock(script: &[u8]) -> Vec<u8> {
         }
     }
     out
-}
-
-/// A unified-diff hunk around the first difference of two texts.
-fn first_difference(expected: &[u8], actual: &[u8]) -> String {
-    let e: Vec<&[u8]> = expected.split(|&b| b == b'\n').collect();
-    let a: Vec<&[u8]> = actual.split(|&b| b == b'\n').collect();
-    let start = e.iter().zip(&a).take_while(|(x, y)| x == y).count();
-    let mut e_end = e.len();
-    let mut a_end = a.len();
-    while e_end > start && a_end > start && e[e_end - 1] == a[a_end - 1] {
-        e_end -= 1;
-        a_end -= 1;
-    }
-    const CONTEXT: usize = 3;
-    const MAX_LINES: usize = 25;
-    let from = start.saturating_sub(CONTEXT);
-    let e_show = (e_end - start).min(MAX_LINES);
-    let a_show = (a_end - start).min(MAX_LINES);
-    let mut s = format!(
-        "--- stock pg_restore 18\n+++ pgark\n@@ -{},{} +{},{} @@\n",
-        from + 1,
-        start - from + (e_end - start),
-        from + 1,
-        start - from + (a_end - start)
-    );
-    for line in &e[from..start] {
-        s.push_str(&format!(" {}\n", String::from_utf8_lossy(line)));
-    }
-    for line in &e[start..start + e_show] {
-        s.push_str(&format!("-{}\n", String::from_utf8_lossy(line)));
-    }
-    if e_end - start > e_show {
-        s.push_str(&format!("-... ({} more lines)\n", e_end - start - e_show));
-    }
-    for line in &a[start..start + a_show] {
-        s.push_str(&format!("+{}\n", String::from_utf8_lossy(line)));
-    }
-    if a_end - start > a_show {
-        s.push_str(&format!("+... ({} more lines)\n", a_end - start - a_show));
-    }
-    for line in e.iter().skip(e_end).take(CONTEXT) {
-        s.push_str(&format!(" {}\n", String::from_utf8_lossy(line)));
-    }
-    s
 }
 
 /// Renders `archive` with stock pg_restore 18 and with pgark (same options and key)
@@ -122,12 +52,12 @@ fn compare_with(work: &Path, label: &str, archive: &Path, stock_archive: &Path, 
     let _ = std::fs::remove_file(&pgark_out);
     let key_arg = format!("--restrict-key={KEY}");
 
-    let mut stock = Command::new(stock_tool(18, "pg_restore"));
+    let mut stock = utc(stock_tool(18, "pg_restore"));
     stock.arg("-f").arg(&stock_out).arg(&key_arg).args(options).arg(stock_archive);
-    let stock_run = run(stock, "stock pg_restore");
-    let mut ours = Command::new(pgark_bin());
+    let stock_run = run(&mut stock, "stock pg_restore");
+    let mut ours = utc(pgark_bin());
     ours.arg("restore").arg("-f").arg(&pgark_out).arg(&key_arg).args(options).arg(archive);
-    let ours_run = run(ours, "pgark restore");
+    let ours_run = run(&mut ours, "pgark restore");
 
     let case = format!("[{label}] {}", options.join(" "));
     if !stock_run.status.success() {
@@ -176,7 +106,7 @@ fn dump_all_formats(cluster: &Cluster, db: &str, dir: &Path, extra: &[&str]) -> 
         let path = dir.join(name);
         let mut cmd = cluster.tool("pg_dump");
         cmd.arg("-F").arg(letter).arg("-f").arg(&path).args(extra).arg("-d").arg(db);
-        must(cmd, &format!("pg_dump {} -F{letter}", cluster.major()));
+        must(&mut cmd, &format!("pg_dump {} -F{letter}", cluster.major()));
         archives.push((format!("{label} {}", cluster.major()), path));
     }
     archives
@@ -185,9 +115,9 @@ fn dump_all_formats(cluster: &Cluster, db: &str, dir: &Path, extra: &[&str]) -> 
 /// A `-L` list made from stock's listing: every other entry, in reverse order, plus a
 /// comment line and a blank line.
 fn make_use_list(archive: &Path, path: &Path) {
-    let mut cmd = Command::new(stock_tool(18, "pg_restore"));
+    let mut cmd = utc(stock_tool(18, "pg_restore"));
     cmd.arg("-l").arg(archive);
-    let listing = must(cmd, "pg_restore -l");
+    let listing = must(&mut cmd, "pg_restore -l");
     let entries: Vec<&[u8]> = listing
         .stdout
         .split(|&b| b == b'\n')
@@ -396,15 +326,15 @@ fn restrict_key_is_random_unless_given_and_validated_like_stock() {
     let archive = dir.path().join("basic.dump");
     let mut cmd = cluster.tool("pg_dump");
     cmd.arg("-Fc").arg("-f").arg(&archive).arg("-d").arg("src");
-    must(cmd, "pg_dump -Fc");
+    must(&mut cmd, "pg_dump -Fc");
 
     // Two runs without --restrict-key: each script uses one 63-character alphanumeric
     // key for \restrict and \unrestrict, and the runs' keys differ.
     let mut keys = Vec::new();
     for _ in 0..2 {
-        let mut cmd = Command::new(pgark_bin());
+        let mut cmd = utc(pgark_bin());
         cmd.arg("restore").arg("-f").arg("-").arg(&archive);
-        let out = must(cmd, "pgark restore -f -");
+        let out = must(&mut cmd, "pgark restore -f -");
         let text = String::from_utf8(out.stdout).expect("utf8 script");
         let restrict: Vec<&str> = text.lines().filter_map(|l| l.strip_prefix("\\restrict ")).collect();
         let unrestrict: Vec<&str> = text.lines().filter_map(|l| l.strip_prefix("\\unrestrict ")).collect();
@@ -419,12 +349,12 @@ fn restrict_key_is_random_unless_given_and_validated_like_stock() {
 
     // Invalid keys are refused by both, with stock's message.
     for bad in ["", "bad-key", "with space", "semi;colon"] {
-        let mut stock = Command::new(stock_tool(18, "pg_restore"));
+        let mut stock = utc(stock_tool(18, "pg_restore"));
         stock.arg("-f").arg("-").arg(format!("--restrict-key={bad}")).arg(&archive);
-        let stock_run = run(stock, "stock pg_restore");
-        let mut ours = Command::new(pgark_bin());
+        let stock_run = run(&mut stock, "stock pg_restore");
+        let mut ours = utc(pgark_bin());
         ours.arg("restore").arg("-f").arg("-").arg(format!("--restrict-key={bad}")).arg(&archive);
-        let ours_run = run(ours, "pgark restore");
+        let ours_run = run(&mut ours, "pgark restore");
         assert!(!stock_run.status.success(), "stock accepted {bad:?}");
         assert!(!ours_run.status.success(), "pgark accepted {bad:?}");
         let stock_err = String::from_utf8_lossy(&stock_run.stderr);
@@ -438,7 +368,7 @@ fn restrict_key_is_random_unless_given_and_validated_like_stock() {
     // archive order) renders as from a named file, for stock and pgark alike.
     for (label, piped) in [("stdin file", false), ("stdin pipe", true)] {
         let render = |program: &Path, pre: &[&str]| -> Vec<u8> {
-            let mut cmd = Command::new(program);
+            let mut cmd = utc(program);
             cmd.args(pre).arg("-f").arg("-").arg(format!("--restrict-key={KEY}"));
             if piped {
                 let bytes = std::fs::read(&archive).expect("read archive");
@@ -455,7 +385,7 @@ fn restrict_key_is_random_unless_given_and_validated_like_stock() {
                 out.stdout
             } else {
                 cmd.stdin(std::fs::File::open(&archive).expect("open archive"));
-                must(cmd, label).stdout
+                must(&mut cmd, label).stdout
             }
         };
         let stock = render(&stock_tool(18, "pg_restore"), &[]);
@@ -466,12 +396,12 @@ fn restrict_key_is_random_unless_given_and_validated_like_stock() {
 
     // `-f -` and `-f FILE` write the same bytes.
     let file = dir.path().join("out.sql");
-    let mut to_file = Command::new(pgark_bin());
+    let mut to_file = utc(pgark_bin());
     to_file.arg("restore").arg("-f").arg(&file).arg(format!("--restrict-key={KEY}")).arg(&archive);
-    must(to_file, "pgark restore -f FILE");
-    let mut to_stdout = Command::new(pgark_bin());
+    must(&mut to_file, "pgark restore -f FILE");
+    let mut to_stdout = utc(pgark_bin());
     to_stdout.arg("restore").arg("-f").arg("-").arg(format!("--restrict-key={KEY}")).arg(&archive);
-    let out = must(to_stdout, "pgark restore -f -");
+    let out = must(&mut to_stdout, "pgark restore -f -");
     assert_eq!(std::fs::read(&file).expect("read out.sql"), out.stdout);
 }
 
@@ -514,9 +444,9 @@ fn script_matches_stock_for_odd_names_encodings_and_string_styles() {
         std::fs::create_dir(&sub).expect("mkdir");
         let archives = dump_all_formats(&cluster, db, &sub, &[]);
         // The cases really exercise what they are about.
-        let mut cmd = Command::new(pgark_bin());
+        let mut cmd = utc(pgark_bin());
         cmd.arg("restore").arg("-f").arg("-").arg("-C").arg(&archives[0].1);
-        let script = String::from_utf8_lossy(&must(cmd, "pgark restore -C").stdout).into_owned();
+        let script = String::from_utf8_lossy(&must(&mut cmd, "pgark restore -C").stdout).into_owned();
         let expected = match db {
             "latin" => "SET client_encoding = 'LATIN1';",
             "oldstrings" => "SET escape_string_warning = off;",

@@ -8,28 +8,14 @@
 //! where PostgreSQL 18 or gcc is missing, unless `CI` is set.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use pgark_testkit::{
-    available_majors, pg_bin_dir, pgark_bin, repo_root, scratch_dir, stock_tool,
-    without_version_lines, Cluster,
+    available_majors, first_difference, must, pg_bin_dir, pgark_bin, repo_root, scratch_dir,
+    stock_listing, stock_tool, without_version_lines, Cluster,
 };
 
 const KEY: &str = "LabelKey0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRST";
-
-fn must(cmd: &mut Command, what: &str) -> Output {
-    cmd.env("TZ", "UTC");
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("{what}: cannot run: {e}"));
-    assert!(
-        out.status.success(),
-        "{what} failed ({}):\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
 
 fn gcc_available() -> bool {
     Command::new("gcc")
@@ -64,40 +50,6 @@ fn build_provider(dir: &Path) -> PathBuf {
     std::fs::set_permissions(&so, std::fs::Permissions::from_mode(0o755))
         .expect("chmod the provider");
     so
-}
-
-/// `pg_restore -l` output without the creation time, the version lines and dump IDs.
-fn normalized_listing(listing: &[u8]) -> String {
-    String::from_utf8_lossy(listing)
-        .lines()
-        .filter(|l| {
-            !l.starts_with("; Archive created at")
-                && !l.starts_with(";     Dumped by pg_dump version")
-        })
-        .map(|l| match l.split_once(';') {
-            Some((id, rest)) if !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) => {
-                format!("ID;{rest}")
-            }
-            _ => l.to_string(),
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-fn first_difference(a: &str, b: &str) -> String {
-    let (al, bl): (Vec<&str>, Vec<&str>) = (a.lines().collect(), b.lines().collect());
-    let i = al
-        .iter()
-        .zip(&bl)
-        .position(|(x, y)| x != y)
-        .unwrap_or(al.len().min(bl.len()));
-    let lo = i.saturating_sub(3);
-    format!(
-        "first difference at line {}:\n--- stock\n{}\n+++ pgark\n{}",
-        i + 1,
-        al[lo..(i + 6).min(al.len())].join("\n"),
-        bl[lo..(i + 6).min(bl.len())].join("\n")
-    )
 }
 
 fn stock_dump(cluster: &Cluster, args: &[&str]) -> Vec<u8> {
@@ -164,7 +116,7 @@ fn security_labels_match_stock_on_18() {
         let stock = without_version_lines(&stock_dump(&cluster, &full));
         let ours = without_version_lines(&pgark_dump(&cluster, &full));
         if stock != ours {
-            failures.push(format!("{args:?}: {}", first_difference(&stock, &ours)));
+            failures.push(format!("{args:?}: {}", first_difference(stock.as_bytes(), ours.as_bytes())));
         }
         if args.is_empty() {
             assert!(
@@ -185,14 +137,9 @@ fn security_labels_match_stock_on_18() {
         let path = archive.display().to_string();
         dump(&cluster, &["-Fc", "-f", &path, "labels"]);
     }
-    let list = |archive: &Path| {
-        let mut cmd = Command::new(stock_tool(18, "pg_restore"));
-        cmd.arg("-l").arg(archive);
-        normalized_listing(&must(&mut cmd, "pg_restore -l").stdout)
-    };
-    let (sl, ol) = (list(&stock_archive), list(&ours_archive));
+    let (sl, ol) = (stock_listing(&stock_archive), stock_listing(&ours_archive));
     if sl != ol {
-        failures.push(format!("pg_restore -l: {}", first_difference(&sl, &ol)));
+        failures.push(format!("pg_restore -l: {}", first_difference(sl.as_bytes(), ol.as_bytes())));
     }
     if !failures.is_empty() {
         let kept = dir.keep();

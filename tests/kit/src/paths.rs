@@ -104,11 +104,19 @@ pub fn pgark_bin() -> PathBuf {
 /// A plain dump without the header's `-- Dumped from/by ... version` comment lines,
 /// the only lines where pgark's and stock's scripts may differ by design.
 pub fn without_version_lines(script: &[u8]) -> String {
-    String::from_utf8_lossy(script)
-        .split_inclusive('\n')
+    String::from_utf8_lossy(&without_version_line_bytes(script)).into_owned()
+}
+
+/// [`without_version_lines`] for scripts that are not UTF-8 (a dump in another client
+/// encoding), bytes kept as they are.
+pub fn without_version_line_bytes(script: &[u8]) -> Vec<u8> {
+    script
+        .split_inclusive(|&b| b == b'\n')
         .filter(|l| {
-            !l.starts_with("-- Dumped from database version ")
-                && !l.starts_with("-- Dumped by pg_dump version ")
+            !l.starts_with(b"-- Dumped from database version ")
+                && !l.starts_with(b"-- Dumped by pg_dump version ")
         })
+        .flatten()
+        .copied()
         .collect()
 }
