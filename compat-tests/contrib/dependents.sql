@@ -71,3 +71,11 @@ INSERT INTO app.documents VALUES (1, lo_from_bytea(424242, 'contrib payload'));
 COMMENT ON LARGE OBJECT 424242 IS 'lo-managed';
 CREATE TRIGGER documents_lo BEFORE UPDATE OR DELETE ON app.documents
     FOR EACH ROW EXECUTE FUNCTION public.lo_manage(blob);
+-- Privileges relative to a member's owner: the owner's own rights revoked, a member
+-- given to another owner after a grant, a member sequence's and a large object's grants.
+REVOKE ALL ON FUNCTION ext.akeys(ext.hstore) FROM postgres;
+GRANT EXECUTE ON FUNCTION ext.avals(ext.hstore) TO contrib_reader;
+ALTER FUNCTION ext.avals(ext.hstore) OWNER TO contrib_owner;
+ALTER TYPE ext.ghstore OWNER TO contrib_owner;
+GRANT USAGE ON SEQUENCE ext.hstore_settings_seq TO contrib_reader;
+GRANT SELECT ON LARGE OBJECT 424242 TO contrib_reader;
