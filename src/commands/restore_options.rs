@@ -22,12 +22,24 @@ pub fn check_restore_args(args: &RestoreArgs) -> Result<()> {
     if let Some(0) = args.jobs {
         return Err(usage("-j/--jobs must be in range 1..2147483647"));
     }
+    // Stock reads its filter files while parsing options, before any combination check.
+    for filter in args.filter.iter().filter(|f| f.as_str() != "-") {
+        std::fs::File::open(filter)
+            .map_err(|e| usage(&format!("could not open filter file \"{filter}\": {}", os_message(&e))))?;
+    }
+    if let Some(0) = args.transaction_size {
+        return Err(usage("--transaction-size must be in range 1..2147483647"));
+    }
     if args.dbname.is_none() && args.file.is_none() && !args.list {
         return Err(usage("one of -d/--dbname and -f/--file must be specified"));
     }
     if args.dbname.is_some() {
         if args.file.is_some() {
-            return Err(usage("options -d/--dbname and -f/--file cannot be used together"));
+            // Stock adds its "Try --help" hint to this one.
+            let hint = crate::program::current().try_help(crate::program::Tool::Restore);
+            return Err(usage(&format!(
+                "options -d/--dbname and -f/--file cannot be used together\nHint: {hint}"
+            )));
         }
         if args.restrict_key.is_some() {
             return Err(usage("options -d/--dbname and --restrict-key cannot be used together"));
@@ -168,7 +180,8 @@ mod tests {
     fn conflicts_in_stock_order_and_words() {
         assert_eq!(check(&["-l", "x"]), "");
         assert_eq!(check(&["x"]), "one of -d/--dbname and -f/--file must be specified");
-        assert_eq!(check(&["-d", "a", "-f", "b", "x"]), "options -d/--dbname and -f/--file cannot be used together");
+        assert!(check(&["-d", "a", "-f", "b", "x"])
+            .starts_with("options -d/--dbname and -f/--file cannot be used together\nHint: Try "));
         assert_eq!(check(&["-l", "-a", "-s", "x"]), "options -s/--schema-only and -a/--data-only cannot be used together");
         assert_eq!(
             check(&["-l", "--statistics", "-a", "x"]),
