@@ -307,23 +307,17 @@ async fn password_authentication_pgpass_and_prompts() {
     let conn = must_connect(&ConnectionArgs::default(), Some(&uri), &base).await;
     assert_eq!(value(&conn, "SELECT current_user").await, "scram_user");
 
-    // A wrong password: the server's refusal, as stock pg_dump shows it.
-    let err = must_fail(&tcp("scram_user"), Some("postgres"), &base.clone().with("PGPASSWORD", "wrong")).await;
-    let stock = stock_failure(
-        &cluster,
-        &["-h", "127.0.0.1", "-p", &port_text, "-U", "scram_user", "postgres"],
-        &[("PGPASSWORD", "wrong")],
-    );
-    assert_eq!(err.to_string(), stock);
-    assert!(stock.ends_with("FATAL:  password authentication failed for user \"scram_user\""), "{stock}");
-    let err = must_fail(&tcp("md5_user"), Some("postgres"), &base.clone().with("PGPASSWORD", "wrong")).await;
-    let stock = stock_failure(
-        &cluster,
-        &["-h", "127.0.0.1", "-p", &port_text, "-U", "md5_user", "postgres"],
-        &[("PGPASSWORD", "wrong")],
-    );
-    assert_eq!(err.to_string(), stock);
-    assert!(stock.ends_with("FATAL:  password authentication failed for user \"md5_user\""), "{stock}");
+    // A wrong password, SCRAM and md5: the server's refusal, as stock pg_dump shows it.
+    for user in ["scram_user", "md5_user"] {
+        let err = must_fail(&tcp(user), Some("postgres"), &base.clone().with("PGPASSWORD", "wrong")).await;
+        let stock = stock_failure(
+            &cluster,
+            &["-h", "127.0.0.1", "-p", &port_text, "-U", user, "postgres"],
+            &[("PGPASSWORD", "wrong")],
+        );
+        assert_eq!(err.to_string(), stock);
+        assert!(stock.ends_with(&format!("FATAL:  password authentication failed for user \"{user}\"")), "{stock}");
+    }
 
     // -w and no password anywhere: no prompt, libpq's complaint.
     let mut never = tcp("scram_user");
