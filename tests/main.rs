@@ -20,3 +20,4 @@ mod dump_verbose;
 mod dump_faults;
 mod multicall;
 mod dump_system_schemas;
+mod option_checks;
