@@ -21,3 +21,4 @@ mod dump_faults;
 mod multicall;
 mod dump_system_schemas;
 mod option_checks;
+mod output_cleanup;

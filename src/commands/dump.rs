@@ -359,14 +359,6 @@ async fn read_database(
         emit.output_create_db,
         args.quote_all_identifiers,
     );
-    // Stock locks in getTables; here right after the catalog is read, before any data.
-    data::snapshot::lock_tables(
-        &session,
-        &collected,
-        args.lock_wait_timeout.as_deref(),
-        args.quote_all_identifiers,
-    )
-    .await?;
     let compression = match (&args.compress, format) {
         (Some(c), _) => CompressionSpec::parse(c)?,
         (None, FormatArg::Custom | FormatArg::Directory) => CompressionSpec::gzip_default(),
@@ -378,7 +370,21 @@ async fn read_database(
         server_version: session.version_text.clone(),
         compression,
     };
-    let mut toc = build_toc(&collected, &emit, &header, args.quote_all_identifiers)?;
+    // Stock locks in getTables; here right after the catalog is read, before any data:
+    // the server takes the locks while the TOC is built (`join` polls the locking
+    // first, which sends the LOCK statements).
+    let (locked, toc) = futures_util::future::join(
+        data::snapshot::lock_tables(
+            &session,
+            &collected,
+            args.lock_wait_timeout.as_deref(),
+            args.quote_all_identifiers,
+        ),
+        async { build_toc(&collected, &emit, &header, args.quote_all_identifiers) },
+    )
+    .await;
+    locked?;
+    let mut toc = toc?;
     crate::dump::encoding::convert_toc(
         &mut toc,
         crate::dump::encoding::OutputEncoding::for_client_encoding(&session.encoding)?,
@@ -459,6 +465,47 @@ async fn write_plain(
         }
     }
     Ok(())
+}
+
+/// Writes the file `-f PATH` names, for the commands that produce one whole output
+/// (`pgark restore -f`, `pgark dumpall -f`): a device or FIFO is written in place; a
+/// regular file is written under a temporary name beside `path` (removed on failure or
+/// interruption, `pgark_formats::unfinished`), synced when `sync`, then renamed into
+/// place, so a file under its final name is always complete. Stock writes `-f` files
+/// in place and leaves them half-written when it fails.
+pub(crate) fn write_output_file<T>(
+    path: &str,
+    sync: bool,
+    write: impl FnOnce(&mut dyn Write) -> Result<T>,
+) -> Result<T> {
+    let open_err = |source| Error::Io {
+        path: format!("could not open output file \"{path}\""),
+        source,
+    };
+    let write_err = |source| Error::Io {
+        path: format!("could not write to output file \"{path}\""),
+        source,
+    };
+    if pgark_formats::archive::is_special_file(Path::new(path)) {
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .map_err(open_err)?;
+        let mut out = BufWriter::with_capacity(256 * 1024, file);
+        let written = write(&mut out)?;
+        out.flush().map_err(write_err)?;
+        return Ok(written);
+    }
+    let (unfinished, file) = UnfinishedFile::beside(Path::new(path))?;
+    let mut out = BufWriter::with_capacity(256 * 1024, file);
+    let written = write(&mut out)?;
+    let file = out.into_inner().map_err(|e| write_err(e.into_error()))?;
+    if sync {
+        file.sync_all().map_err(write_err)?;
+    }
+    drop(file);
+    unfinished.rename_into_place()?;
+    Ok(written)
 }
 
 /// A write error on the output file `path`, worded as stock's.

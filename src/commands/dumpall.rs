@@ -184,7 +184,7 @@ pub fn run_with(args: &DumpallArgs, dumper: Option<&dyn DatabaseDumper>) -> Resu
         &options,
         &restrict_key,
     ))?;
-    write_output(args.file.as_deref(), &text)
+    write_output(args.file.as_deref(), !args.no_sync, &text)
 }
 
 /// `--restrict-key`, else a fresh key; checked as stock checks it.
@@ -764,12 +764,16 @@ async fn to_client_encoding(
     })
 }
 
-/// `-f FILE` or standard output.
-fn write_output(file: Option<&str>, text: &[u8]) -> Result<()> {
+/// `-f FILE` or standard output. A file is written under a temporary name and renamed
+/// into place (`commands::dump::write_output_file`): a failure or a signal never leaves
+/// a half-written script under its name, as stock's in-place writing can.
+fn write_output(file: Option<&str>, sync: bool, text: &[u8]) -> Result<()> {
     match file {
-        Some(path) => std::fs::write(path, text).map_err(|source| Error::Io {
-            path: format!("could not open output file \"{path}\""),
-            source,
+        Some(path) => crate::commands::dump::write_output_file(path, sync, |out| {
+            out.write_all(text).map_err(|source| Error::Io {
+                path: format!("could not write to output file \"{path}\""),
+                source,
+            })
         }),
         None => {
             let mut stdout = std::io::stdout().lock();

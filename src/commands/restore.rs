@@ -6,7 +6,6 @@
 //! Option checks and entry selection come from `restore_options` (shared with `-l` and
 //! `-d`); the rendering itself is `pgark_formats::script`.
 
-use std::fs::File;
 use std::io::{BufWriter, Read, Write};
 
 use pgark_formats::list::format_archive_time;
@@ -89,14 +88,11 @@ pub fn run_script(args: &RestoreArgs) -> Result<()> {
         out.flush().map_err(|e| Error::Io { path: "standard output".into(), source: e })?;
         report
     } else {
-        let file = File::create(file_arg).map_err(|e| Error::Io {
-            path: format!("could not open output file \"{file_arg}\""),
-            source: e,
-        })?;
-        let mut out = BufWriter::with_capacity(256 * 1024, file);
-        let report = render_script(toc, plan.items(), &options, &mut source, &mut out)?;
-        out.flush().map_err(|e| Error::Io { path: file_arg.to_string(), source: e })?;
-        report
+        // Renamed into place once complete: a failure or a signal leaves no
+        // half-written script under the name asked for (stock leaves one).
+        crate::commands::dump::write_output_file(file_arg, false, |out| {
+            render_script(toc, plan.items(), &options, &mut source, out).map_err(Error::from)
+        })?
     };
     for warning in &report.warnings {
         crate::program::warn(warning);

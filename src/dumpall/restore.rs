@@ -151,20 +151,33 @@ pub fn run(args: &RestoreArgs) -> Result<()> {
 /// under a `-- Database "NAME" dump` header, rendered as `pg_restore -f` renders its
 /// archive, with `-C` as the `-d` restore would use it (`\connect` lines before the
 /// databases restored into as they are).
+/// A file is written under a temporary name and renamed into place once complete
+/// (`commands::dump::write_output_file`), unlike stock's in-place writing.
 fn write_script(args: &RestoreArgs, dir: &Path, manifest: &Manifest, file: &str) -> Result<()> {
-    let shown = if file == "-" { "standard output" } else { file };
+    if file == "-" {
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        write_script_to(args, dir, manifest, "standard output", &mut out)?;
+        return out.flush().map_err(|source| Error::Io {
+            path: "could not write to output file \"standard output\"".into(),
+            source,
+        });
+    }
+    crate::commands::dump::write_output_file(file, false, |out| {
+        write_script_to(args, dir, manifest, file, out)
+    })
+}
+
+/// The script of `write_script` into `out`; `shown` names the output in errors.
+fn write_script_to(
+    args: &RestoreArgs,
+    dir: &Path,
+    manifest: &Manifest,
+    shown: &str,
+    out: &mut dyn Write,
+) -> Result<()> {
     let io = |source: std::io::Error| Error::Io {
         path: format!("could not write to output file \"{shown}\""),
         source,
-    };
-    let mut out: Box<dyn Write> = if file == "-" {
-        Box::new(std::io::BufWriter::new(std::io::stdout().lock()))
-    } else {
-        let created = std::fs::File::create(file).map_err(|source| Error::Io {
-            path: format!("could not open output file \"{file}\""),
-            source,
-        })?;
-        Box::new(std::io::BufWriter::new(created))
     };
     let objects_only = args.data_only || args.no_schema || args.statistics_only;
     if !objects_only {
@@ -209,9 +222,9 @@ fn write_script(args: &RestoreArgs, dir: &Path, manifest: &Manifest, file: &str)
             path: part.path().display().to_string(),
             source,
         })?;
-        std::io::copy(&mut text, &mut out).map_err(io)?;
+        std::io::copy(&mut text, out).map_err(io)?;
     }
-    out.flush().map_err(io)
+    Ok(())
 }
 
 /// `-l` of a cluster archive: the manifest as a listing.
