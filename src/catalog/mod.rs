@@ -9,8 +9,11 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::Mutex;
 
 use thiserror::Error;
+use tokio::sync::oneshot;
 use tokio_postgres::{SimpleQueryMessage, SimpleQueryRow};
 
 use crate::conn::Connection;
@@ -98,7 +101,13 @@ pub struct Session {
     pub std_strings: bool,
     /// The connected database's name.
     pub database: String,
+    /// Results another session is reading ahead ([`Session::prefetch`]).
+    prefetched: Prefetched,
 }
+
+/// Statements a helper session runs ahead of the collectors, by exact SQL text.
+#[derive(Default)]
+struct Prefetched(Mutex<HashMap<String, oneshot::Receiver<Result<Rows, CatalogError>>>>);
 
 impl Session {
     /// Runs stock pg_dump's `setup_connection` on `connection`, in its order.
@@ -221,11 +230,55 @@ impl Session {
             encoding,
             std_strings,
             database,
+            prefetched: Prefetched::default(),
         })
     }
 
-    /// Runs one catalog query and returns all its rows.
+    /// Has `helper` (a session in this session's snapshot, with its settings: see
+    /// `dump::data::snapshot::open_workers`) run `statements` in a task of its own,
+    /// all sent at once so the server runs them back to back while this session's
+    /// client is busy: [`Session::query`] of the same text then takes the helper's
+    /// rows, the very ones it would read here.
+    pub fn prefetch(&self, helper: Session, statements: Vec<String>) {
+        let mut senders = Vec::with_capacity(statements.len());
+        {
+            let mut pending = self.prefetched.0.lock().unwrap_or_else(|e| e.into_inner());
+            for sql in &statements {
+                let (sender, receiver) = oneshot::channel();
+                pending.insert(sql.clone(), receiver);
+                senders.push(sender);
+            }
+        }
+        tokio::spawn(async move {
+            let helper = &helper;
+            let runs = statements
+                .iter()
+                .zip(senders)
+                .map(|(sql, sender)| async move {
+                    // The collector may have stopped waiting (an error elsewhere).
+                    let _ = sender.send(query(&helper.connection.client, sql).await);
+                });
+            futures_util::future::join_all(runs).await;
+        });
+    }
+
+    /// Runs one catalog query and returns all its rows (read by a helper session
+    /// when [`Session::prefetch`] gave it this statement).
     pub async fn query(&self, sql: &str) -> Result<Rows, CatalogError> {
+        let prefetched = self
+            .prefetched
+            .0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(sql);
+        if let Some(receiver) = prefetched {
+            // A statement that failed on the helper runs here again: a failure aborts
+            // the helper's transaction, so its later statements fail for that reason
+            // only, and this session's own error is the one to report.
+            if let Ok(Ok(rows)) = receiver.await {
+                return Ok(rows);
+            }
+        }
         query(&self.connection.client, sql).await
     }
 
@@ -273,7 +326,7 @@ async fn query(client: &tokio_postgres::Client, sql: &str) -> Result<Rows, Catal
         .await
         .map_err(|e| db_error(sql, e))?;
     let mut rows = Vec::new();
-    let mut columns = HashMap::new();
+    let mut columns = ColumnIndex::default();
     for m in messages {
         match m {
             SimpleQueryMessage::RowDescription(desc) => {
@@ -308,9 +361,32 @@ fn first_line(sql: &str) -> String {
     sql.chars().take(60).collect()
 }
 
+/// FNV-1a: column names are short and looked up once per cell, where SipHash's
+/// setup cost dominates; no untrusted input chooses the keys.
+struct ColumnNameHasher(u64);
+
+impl Default for ColumnNameHasher {
+    fn default() -> Self {
+        ColumnNameHasher(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for ColumnNameHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+}
+
+type ColumnIndex = HashMap<String, usize, BuildHasherDefault<ColumnNameHasher>>;
+
 /// The rows of one query, with columns looked up by name (`PQfnumber`).
 pub struct Rows {
-    columns: HashMap<String, usize>,
+    columns: ColumnIndex,
     pub rows: Vec<SimpleQueryRow>,
     what: String,
 }

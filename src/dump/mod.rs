@@ -64,25 +64,34 @@ pub async fn collect(session: &Session, opts: &CollectOptions) -> Result<Collect
 }
 
 /// [`collect`], with `helper` (a second session inside the same snapshot, when given)
-/// running the costliest catalog queries, getIndexes' (`pg_get_indexdef` of every
-/// index) and getDependencies' (all of pg_depend), on the server in parallel with the
-/// collectors that come before getIndexes.
+/// reading ahead the costliest catalog queries: the views' definitions,
+/// getTableAttrs', getIndexes' (`pg_get_indexdef` of every index) and
+/// getDependencies' (all of pg_depend), run on the server while this session's
+/// queries run and its rows are processed.
 pub async fn collect_with_helper(
     session: &Session,
     helper: Option<Session>,
     opts: &CollectOptions,
 ) -> Result<Collected, CatalogError> {
-    let mut index_rows = helper.map(|helper| {
-        let sql = objects::index::query_sql(session.version, &Catalog::default());
-        tokio::spawn(async move {
-            futures_util::future::try_join(
-                helper.query(&sql),
-                helper.query(graph::DEPENDENCIES_SQL),
-            )
-            .await
-        })
-    });
-    let mut dependency_rows = None;
+    // Catalog queries return thousands of rows of server-deparsed text computed in
+    // the leader process; parallel workers would only repeat their hash joins' builds.
+    session.exec(NO_PARALLEL_WORKERS).await?;
+    if let Some(helper) = helper {
+        // A failure here fails the helper's statements, which then run on `session`.
+        let _ = helper.exec(NO_PARALLEL_WORKERS).await;
+        // Texts as the collectors will build them when no built-in object is
+        // selected; a selection that changes a text makes its collector run it here.
+        let unselected = Catalog::default();
+        session.prefetch(
+            helper,
+            vec![
+                objects::table::views_sql(&unselected),
+                objects::table::columns_sql(session.version, &unselected),
+                objects::index::query_sql(session.version, &unselected),
+                graph::DEPENDENCIES_SQL.to_string(),
+            ],
+        );
+    }
     let mut cat = Catalog::default();
     let roles = session
         .query("SELECT oid, rolname FROM pg_catalog.pg_roles ORDER BY 1")
@@ -142,22 +151,7 @@ pub async fn collect_with_helper(
     objects::event_trigger::collect(session, &mut cat, include_everything).await?;
     objects::constraint::collect_checks(session, &mut cat).await?;
     verbose::column_info_steps(&cat, opts.emit.dump_schema);
-    match index_rows.take() {
-        Some(task) => {
-            let (rows, dependencies) = task.await.map_err(|e| {
-                CatalogError::Inconsistent(format!("catalog helper connection: {e}"))
-            })??;
-            // The early query leaves out built-in tables' indexes; `-n pg_catalog`
-            // and the like need them.
-            if cat.builtin_selected {
-                objects::index::collect(session, &mut cat).await?;
-            } else {
-                objects::index::collect_rows(&mut cat, &rows)?;
-            }
-            dependency_rows = Some(dependencies);
-        }
-        None => objects::index::collect(session, &mut cat).await?,
-    }
+    objects::index::collect(session, &mut cat).await?;
     verbose::info("flagging indexes in partitioned tables");
     objects::attach::collect_indexes(&mut cat);
     verbose::info("reading extended statistics");
@@ -216,10 +210,7 @@ pub async fn collect_with_helper(
         objects::large_object::collect(session, &mut cat).await?;
     }
     verbose::info("reading dependency data");
-    match dependency_rows.take() {
-        Some(rows) => graph::load_dependency_rows(session, &mut cat, &rows).await?,
-        None => graph::load_dependencies(session, &mut cat).await?,
-    }
+    graph::load_dependencies(session, &mut cat).await?;
     if !opts.emit.dump_schema {
         graph::load_table_data_fk_dependencies(session, &mut cat).await?;
     }
@@ -245,6 +236,8 @@ pub async fn collect_with_helper(
             .await?;
     let facts = objects::special::collect(session).await?;
     let database = objects::database::collect(session).await?;
+    // Data queries (e.g. `COPY (SELECT ...)`) keep the server's setting.
+    session.exec("RESET max_parallel_workers_per_gather").await?;
 
     let bounds = graph::create_boundaries(&mut cat);
     graph::add_boundary_dependencies(&mut cat, bounds);
@@ -288,6 +281,9 @@ pub async fn collect_with_helper(
         warnings,
     })
 }
+
+/// Set on the catalog sessions for [`collect_with_helper`]'s queries.
+const NO_PARALLEL_WORKERS: &str = "SET max_parallel_workers_per_gather = 0";
 
 /// `dumpDumpableObject`: the emitter of each kind.
 fn emit_object(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {

@@ -4,7 +4,7 @@
 //! the end, always taking the ready object that is last in the input).
 
 use std::cmp::Ordering;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::BinaryHeap;
 
 use pgark_formats::DumpId;
 
@@ -73,23 +73,33 @@ pub fn topo_sort<'a>(
     input: &[DumpId],
     deps: impl Fn(DumpId) -> &'a [DumpId],
 ) -> Result<Vec<DumpId>, Vec<DumpId>> {
-    let position: HashMap<DumpId, usize> =
-        input.iter().enumerate().map(|(i, &id)| (id, i)).collect();
-    // before[id]: how many objects must come after `id` (constraints saying "id before x").
-    let mut before: HashMap<DumpId, usize> = HashMap::with_capacity(input.len());
+    // DumpIds are small and dense (1..=max), so plain vectors indexed by id replace
+    // hash maps: this loop runs over every dependency edge of the dump.
+    let slot = |id: DumpId| usize::try_from(id).ok();
+    let max_id = input.iter().filter_map(|&id| slot(id)).max().unwrap_or(0);
+    const ABSENT: usize = usize::MAX;
+    let mut position = vec![ABSENT; max_id + 1];
+    for (i, &id) in input.iter().enumerate() {
+        if let Some(s) = slot(id) {
+            position[s] = i;
+        }
+    }
+    let position_of = |id: DumpId| {
+        slot(id)
+            .and_then(|s| position.get(s).copied())
+            .filter(|&p| p != ABSENT)
+    };
+    // before[position]: how many objects must come after it (constraints saying
+    // "it before x").
+    let mut before = vec![0usize; input.len()];
     for &id in input {
         for &d in deps(id) {
-            if position.contains_key(&d) {
-                *before.entry(d).or_insert(0) += 1;
+            if let Some(p) = position_of(d) {
+                before[p] += 1;
             }
         }
     }
-    let mut heap: BinaryHeap<usize> = input
-        .iter()
-        .enumerate()
-        .filter(|(_, id)| before.get(id).copied().unwrap_or(0) == 0)
-        .map(|(i, _)| i)
-        .collect();
+    let mut heap: BinaryHeap<usize> = (0..input.len()).filter(|&i| before[i] == 0).collect();
     let mut out = vec![0; input.len()];
     let mut remaining = input.len();
     while let Some(j) = heap.pop() {
@@ -97,24 +107,23 @@ pub fn topo_sort<'a>(
         remaining -= 1;
         out[remaining] = id;
         for &d in deps(id) {
-            let Some(&pos) = position.get(&d) else {
+            let Some(pos) = position_of(d) else {
                 continue;
             };
-            if let Some(c) = before.get_mut(&d) {
-                *c -= 1;
-                if *c == 0 {
-                    heap.push(pos);
-                }
+            before[pos] -= 1;
+            if before[pos] == 0 {
+                heap.push(pos);
             }
         }
     }
     if remaining == 0 {
         Ok(out)
     } else {
-        let mut stuck: Vec<DumpId> = before
+        let mut stuck: Vec<DumpId> = input
             .iter()
-            .filter(|(_, &c)| c > 0)
-            .map(|(&id, _)| id)
+            .enumerate()
+            .filter(|&(i, _)| before[i] > 0)
+            .map(|(_, &id)| id)
             .collect();
         stuck.sort_unstable();
         Err(stuck)

@@ -44,6 +44,8 @@ pub async fn collect(session: &Session, cat: &mut Catalog) -> Result<(), Catalog
 
 /// `getIndexes`' query (`dump::collect` may run it early on a helper connection,
 /// with an empty `cat`: built-in objects not selected).
+/// Per-index subqueries are avoided (joins instead; key column names are looked up
+/// in the table's columns, as stock's `getAttrName`): this query reads every index.
 pub fn query_sql(version: ServerVersion, cat: &Catalog) -> String {
     let nnd = if version.at_least(ServerVersion::PG15) {
         "i.indnullsnotdistinct"
@@ -58,20 +60,21 @@ pub fn query_sql(version: ServerVersion, cat: &Catalog) -> String {
     let sql = format!(
         "SELECT t.tableoid, t.oid, i.indrelid, t.relname AS indexname, \
          CASE WHEN c.oid IS NULL THEN pg_catalog.pg_get_indexdef(i.indexrelid) END AS indexdef, i.indnkeyatts, i.indisclustered, i.indisreplident, {nnd}, \
-         (SELECT pg_catalog.array_agg(a.attname ORDER BY k.n) FROM unnest(i.indkey::pg_catalog.int2[]) WITH ORDINALITY AS k(attnum, n) \
-            LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum) AS attnames, \
+         i.indkey, \
          c.contype, c.conname, c.condeferrable, c.condeferred, c.tableoid AS contableoid, c.oid AS conoid, {period}, \
          CASE WHEN c.contype = 'x' THEN pg_catalog.pg_get_constraintdef(c.oid, false) END AS condef, \
-         (SELECT spcname FROM pg_catalog.pg_tablespace s WHERE s.oid = t.reltablespace) AS tablespace, \
+         s.spcname AS tablespace, \
          t.reloptions AS indreloptions, coalesce(inh.inhparent, 0) AS parentidx, \
-         (SELECT pg_catalog.array_agg(attnum || ':' || attstattarget ORDER BY attnum) FROM pg_catalog.pg_attribute \
-            WHERE attrelid = i.indexrelid AND attstattarget >= 0) AS indstats \
+         st.indstats \
          FROM pg_catalog.pg_index i \
          JOIN pg_catalog.pg_class t ON t.oid = i.indexrelid \
          JOIN pg_catalog.pg_class tc ON tc.oid = i.indrelid \
          JOIN pg_catalog.pg_namespace n ON n.oid = tc.relnamespace \
          LEFT JOIN pg_catalog.pg_constraint c ON (i.indrelid = c.conrelid AND i.indexrelid = c.conindid AND c.contype IN ('p','u','x')) \
          LEFT JOIN pg_catalog.pg_inherits inh ON inh.inhrelid = i.indexrelid \
+         LEFT JOIN pg_catalog.pg_tablespace s ON s.oid = t.reltablespace \
+         LEFT JOIN (SELECT attrelid, pg_catalog.array_agg(attnum || ':' || attstattarget ORDER BY attnum) AS indstats \
+            FROM pg_catalog.pg_attribute WHERE attstattarget >= 0 GROUP BY attrelid) st ON st.attrelid = i.indexrelid \
          WHERE (i.indisvalid OR tc.relkind = 'p') AND i.indisready {sys} \
          ORDER BY i.indrelid, indexname",
         sys = skip_system_namespaces_sql(cat, false)
@@ -88,6 +91,10 @@ pub fn collect_rows(cat: &mut Catalog, rows: &Rows) -> Result<(), CatalogError> 
         };
         let (schema, table_name, table_id) =
             (table.schema.clone(), table.name.clone(), table.dump_id);
+        let attnames = crate::catalog::parse_vector::<i32>(r.text("indkey")?)
+            .into_iter()
+            .map(|num| column_name(&table.columns, num))
+            .collect();
         let table_dump = cat
             .objects
             .get(table_id)
@@ -119,7 +126,7 @@ pub fn collect_rows(cat: &mut Catalog, rows: &Rows) -> Result<(), CatalogError> 
             name: name.clone(),
             table_oid,
             definition: r.string("indexdef")?,
-            attnames: parse_text_array(r.text("attnames")?),
+            attnames,
             n_key_atts: r.i32("indnkeyatts")?.max(0) as usize,
             is_clustered: r.bool("indisclustered")?,
             is_replident: r.bool("indisreplident")?,
@@ -174,6 +181,16 @@ pub fn collect_rows(cat: &mut Catalog, rows: &Rows) -> Result<(), CatalogError> 
         cat.indexes.push(index);
     }
     Ok(())
+}
+
+/// The name of column `num` of a table (`getAttrName`); columns are in attnum order.
+/// Expression columns (0) have none.
+fn column_name(columns: &[crate::objects::table::Column], num: i32) -> String {
+    let found = match columns.binary_search_by_key(&num, |c| c.num) {
+        Ok(i) => columns.get(i),
+        Err(_) => columns.iter().find(|c| c.num == num),
+    };
+    found.map(|c| c.name.clone()).unwrap_or_default()
 }
 
 /// `dumpIndex`

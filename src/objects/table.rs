@@ -125,8 +125,7 @@ pub async fn collect(
          CASE WHEN c.reloftype <> 0 THEN pg_catalog.format_type(c.reloftype, NULL) END AS oftype, \
          d.refobjid AS owning_tab, d.refobjsubid AS owning_col, (d.deptype = 'i') AS is_identity_sequence, \
          CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END AS partkeydef, \
-         CASE WHEN c.relispartition THEN pg_catalog.pg_get_expr(c.relpartbound, c.oid) END AS partbound, \
-         CASE WHEN c.relkind IN ('v', 'm') THEN pg_catalog.pg_get_viewdef(c.oid) END AS viewdef \
+         CASE WHEN c.relispartition THEN pg_catalog.pg_get_expr(c.relpartbound, c.oid) END AS partbound \
          FROM pg_catalog.pg_class c \
          JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
          LEFT JOIN pg_catalog.pg_depend d ON (c.relkind = 'S' AND d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass \
@@ -173,7 +172,7 @@ pub async fn collect(
             toast_reloptions: parse_text_array(r.text("toast_reloptions")?),
             partkeydef: r.opt_string("partkeydef")?,
             partbound: r.opt_string("partbound")?,
-            viewdef: r.opt_string("viewdef")?,
+            viewdef: None,
             columns: Vec::new(),
             parents: Vec::new(),
             owning_tab: r.oid("owning_tab")?,
@@ -241,6 +240,12 @@ pub async fn collect(
             }
         }
     }
+    let views = session.query(&views_sql(cat)).await?;
+    for r in views.iter() {
+        if let Some(&ti) = cat.table_by_oid.get(&r.oid("oid")?) {
+            cat.tables[ti].viewdef = r.opt_string("viewdef")?;
+        }
+    }
     let inh = session
         .query("SELECT inhrelid, inhparent FROM pg_catalog.pg_inherits ORDER BY inhrelid, inhseqno")
         .await?;
@@ -255,9 +260,23 @@ pub async fn collect(
     Ok(())
 }
 
-/// `getTableAttrs`: all columns of all collected relations, then all defaults.
-async fn collect_columns(session: &Session, cat: &mut Catalog) -> Result<(), CatalogError> {
-    let v18 = session.version.at_least(ServerVersion::PG18);
+/// The definitions of the views and materialized views [`collect`] reads, apart
+/// from its main query so that a helper session can run this costly part
+/// (`pg_get_viewdef`) meanwhile (`dump::collect`).
+pub fn views_sql(cat: &Catalog) -> String {
+    format!(
+        "SELECT c.oid, pg_catalog.pg_get_viewdef(c.oid) AS viewdef \
+         FROM pg_catalog.pg_class c \
+         JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+         WHERE c.relkind IN ('v', 'm') {sys} \
+         ORDER BY c.oid",
+        sys = skip_system_namespaces_sql(cat, true)
+    )
+}
+
+/// `getTableAttrs`' query (`dump::collect` has a helper session run it ahead).
+pub fn columns_sql(version: ServerVersion, cat: &Catalog) -> String {
+    let v18 = version.at_least(ServerVersion::PG18);
     let notnull = if v18 {
         "co.conname AS notnull_name, CASE WHEN co.convalidated THEN pt.description ELSE NULL END AS notnull_comment, \
          CASE WHEN NOT co.convalidated THEN co.oid ELSE NULL END AS notnull_invalidoid, \
@@ -276,12 +295,12 @@ async fn collect_columns(session: &Session, cat: &mut Catalog) -> Result<(), Cat
     } else {
         ""
     };
-    let stattarget = if session.version.at_least(ServerVersion::PG17) {
+    let stattarget = if version.at_least(ServerVersion::PG17) {
         "coalesce(a.attstattarget, -1) AS attstattarget"
     } else {
         "a.attstattarget"
     };
-    let sql = format!(
+    format!(
         "SELECT a.attrelid, a.attnum, a.attname, {stattarget}, a.attstorage, t.typstorage, a.attisdropped, a.attislocal, \
          pg_catalog.format_type(t.oid, a.atttypmod) AS atttypname, \
          array_to_string(a.attoptions, ', ') AS attoptions, \
@@ -300,7 +319,13 @@ async fn collect_columns(session: &Session, cat: &mut Catalog) -> Result<(), Cat
          WHERE a.attnum > 0::pg_catalog.int2 AND c.relkind IN ('r', 'S', 'v', 'm', 'f', 'p') {sys} \
          ORDER BY a.attrelid, a.attnum",
         sys = skip_system_namespaces_sql(cat, true)
-    );
+    )
+}
+
+/// `getTableAttrs`: all columns of all collected relations, then all defaults.
+async fn collect_columns(session: &Session, cat: &mut Catalog) -> Result<(), CatalogError> {
+    let v18 = session.version.at_least(ServerVersion::PG18);
+    let sql = columns_sql(session.version, cat);
     let rows = session.query(&sql).await?;
     // Stock reads columns only of "interesting" tables: dumped ones and their parents.
     let mut interesting = std::collections::HashSet::new();
