@@ -359,14 +359,6 @@ async fn read_database(
         emit.output_create_db,
         args.quote_all_identifiers,
     );
-    // Stock locks in getTables; here right after the catalog is read, before any data.
-    data::snapshot::lock_tables(
-        &session,
-        &collected,
-        args.lock_wait_timeout.as_deref(),
-        args.quote_all_identifiers,
-    )
-    .await?;
     let compression = match (&args.compress, format) {
         (Some(c), _) => CompressionSpec::parse(c)?,
         (None, FormatArg::Custom | FormatArg::Directory) => CompressionSpec::gzip_default(),
@@ -378,7 +370,21 @@ async fn read_database(
         server_version: session.version_text.clone(),
         compression,
     };
-    let mut toc = build_toc(&collected, &emit, &header, args.quote_all_identifiers)?;
+    // Stock locks in getTables; here right after the catalog is read, before any data:
+    // the server takes the locks while the TOC is built (`join` polls the locking
+    // first, which sends the LOCK statements).
+    let (locked, toc) = futures_util::future::join(
+        data::snapshot::lock_tables(
+            &session,
+            &collected,
+            args.lock_wait_timeout.as_deref(),
+            args.quote_all_identifiers,
+        ),
+        async { build_toc(&collected, &emit, &header, args.quote_all_identifiers) },
+    )
+    .await;
+    locked?;
+    let mut toc = toc?;
     crate::dump::encoding::convert_toc(
         &mut toc,
         crate::dump::encoding::OutputEncoding::for_client_encoding(&session.encoding)?,

@@ -20,7 +20,7 @@ use crate::Result;
 const LOCK_BATCH_BYTES: usize = 100_000;
 
 /// Takes stock's ACCESS SHARE locks on the leader session: every plain or partitioned
-/// table whose definition, data or policies are dumped, in batches; with
+/// table whose definition, data or policies are dumped, in batches sent at once; with
 /// `--lock-wait-timeout` the wait is bounded by `statement_timeout` (stock's way),
 /// reset to 0 afterwards.
 pub async fn lock_tables(
@@ -56,14 +56,14 @@ pub async fn lock_tables(
     if names.is_empty() {
         return Ok(());
     }
+    // Every statement is sent at once (pipelined, run in order by the server).
+    let mut statements = Vec::new();
     if let Some(timeout) = lock_wait_timeout {
         let literal = quoter.literal(timeout.as_bytes());
-        leader
-            .exec(&format!(
-                "SET statement_timeout = {}",
-                String::from_utf8_lossy(&literal)
-            ))
-            .await?;
+        statements.push(format!(
+            "SET statement_timeout = {}",
+            String::from_utf8_lossy(&literal)
+        ));
     }
     let mut batch = String::new();
     for name in &names {
@@ -75,17 +75,17 @@ pub async fn lock_tables(
         batch.push_str(name);
         if batch.len() >= LOCK_BATCH_BYTES {
             batch.push_str(" IN ACCESS SHARE MODE");
-            leader.exec(&batch).await?;
-            batch.clear();
+            statements.push(std::mem::take(&mut batch));
         }
     }
     if !batch.is_empty() {
         batch.push_str(" IN ACCESS SHARE MODE");
-        leader.exec(&batch).await?;
+        statements.push(batch);
     }
     if lock_wait_timeout.is_some() {
-        leader.exec("SET statement_timeout = 0").await?;
+        statements.push("SET statement_timeout = 0".to_string());
     }
+    futures_util::future::try_join_all(statements.iter().map(|sql| leader.exec(sql))).await?;
     Ok(())
 }
 
