@@ -73,6 +73,8 @@ fn bad_option_values_are_rejected_before_connecting() {
     let archive = out_dir.path().join("empty.dump");
     std::fs::write(&archive, b"").expect("write an empty archive");
     let archive = archive.to_str().expect("utf-8 path");
+    let non_empty_dir = out_dir.path().to_str().expect("utf-8 path");
+    let under_a_file = format!("{archive}/x");
     let missing_filter = out_dir.path().join("missing-filter");
     let missing_filter = format!("--filter={}", missing_filter.display());
 
@@ -108,6 +110,12 @@ fn bad_option_values_are_rejected_before_connecting() {
         vec!["--if-exists"],
         vec!["-s", "--include-foreign-data=x"],
         vec!["--on-conflict-do-nothing"],
+        vec!["-Fc", "-f", "/nonexistent-pgark-dir/x"],
+        vec!["-Ft", "-f", "/nonexistent-pgark-dir/x"],
+        vec!["-Fd", "-f", "/nonexistent-pgark-dir/x"],
+        vec!["-Fc", "-f", &under_a_file],
+        vec!["-Fd", "-f", archive],
+        vec!["-Fd", "-f", non_empty_dir],
     ];
     let restore: Vec<Vec<&str>> = vec![
         vec!["-j", "0", archive],

@@ -27,6 +27,7 @@ use crate::{Error, Result};
 /// Runs `pgark dump`.
 pub fn run(args: &DumpArgs) -> Result<()> {
     check_options(args)?;
+    check_output_target(args)?;
     if args.verbose {
         verbose::enable();
     }
@@ -122,7 +123,7 @@ fn check_option_values(args: &DumpArgs) -> Result<()> {
 }
 
 /// Stock's checks of the output that come before it connects: the compression
-/// specification (`-Z`), which tar cannot take, and the directory `-Fd` needs.
+/// specification (`-Z`) and which tar cannot take.
 fn check_output_options(args: &DumpArgs) -> Result<()> {
     let format = args.format.unwrap_or(FormatArg::Plain);
     if let Some(spec) = args.compress.as_deref() {
@@ -133,10 +134,65 @@ fn check_output_options(args: &DumpArgs) -> Result<()> {
             ));
         }
     }
-    if format == FormatArg::Directory && matches!(args.file.as_deref(), None | Some("-")) {
-        return Err(Error::Usage("no output directory specified".into()));
-    }
     Ok(())
+}
+
+/// The output `-f` names (or its absence with `-Fd`), checked as stock's
+/// `CreateArchive` checks it before connecting. Only `pgark dump`'s own run checks it:
+/// `pgark dumpall` checks its cluster archive's path itself.
+fn check_output_target(args: &DumpArgs) -> Result<()> {
+    let format = args.format.unwrap_or(FormatArg::Plain);
+    match args.file.as_deref() {
+        None | Some("-") if format == FormatArg::Directory => {
+            Err(Error::Usage("no output directory specified".into()))
+        }
+        None | Some("-") => Ok(()),
+        Some(path) => check_output_path(Path::new(path), format),
+    }
+}
+
+/// An archive's output path that cannot be created, reported before connecting with
+/// the words of stock's `CreateArchive` (which opens it then); nothing is created here.
+/// Plain output is opened after connecting, by stock too.
+fn check_output_path(path: &Path, format: FormatArg) -> Result<()> {
+    let reason = |e: &std::io::Error| crate::commands::restore_options::os_message(e);
+    let shown = path.display();
+    if format == FormatArg::Directory {
+        if let Ok(meta) = std::fs::metadata(path) {
+            return match std::fs::read_dir(path).map(|mut entries| entries.next().is_some()) {
+                Err(e) if !meta.is_dir() => Err(Error::Usage(format!(
+                    "could not open directory \"{shown}\": {}",
+                    reason(&e)
+                ))),
+                Ok(true) => Err(Error::Usage(format!(
+                    "directory \"{shown}\" is not empty"
+                ))),
+                _ => Ok(()),
+            };
+        }
+    }
+    let parent_ok = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => {
+            std::fs::metadata(parent).is_ok_and(|m| m.is_dir())
+        }
+        _ => true,
+    };
+    if parent_ok || format == FormatArg::Plain {
+        return Ok(());
+    }
+    // The path's own error says why (no such directory, or a file in its way).
+    let Err(e) = std::fs::metadata(path) else {
+        return Ok(());
+    };
+    let message = match format {
+        FormatArg::Directory => format!("could not create directory \"{shown}\": {}", reason(&e)),
+        FormatArg::Tar => format!(
+            "could not open TOC file \"{shown}\" for output: {}",
+            reason(&e)
+        ),
+        _ => format!("could not open output file \"{shown}\": {}", reason(&e)),
+    };
+    Err(Error::Usage(message))
 }
 
 /// Options pg_dump has whose effect pgark dump does not produce: `--binary-upgrade`

@@ -74,7 +74,7 @@ pub fn check_restore_args(args: &RestoreArgs) -> Result<()> {
 }
 
 /// An I/O error as C's `%m` words it: Rust's text without its " (os error N)" tail.
-fn os_message(e: &std::io::Error) -> String {
+pub(crate) fn os_message(e: &std::io::Error) -> String {
     let text = e.to_string();
     match text.rfind(" (os error ") {
         Some(cut) if text.ends_with(')') => text[..cut].to_string(),
