@@ -363,11 +363,13 @@ impl ConnectOptions {
                     let socket = tokio::net::UnixStream::connect(&path).await.map_err(Opening::Socket)?;
                     let (client, connection) =
                         config.connect_raw(tap.wrap(socket), tokio_postgres::NoTls).await.map_err(Opening::Protocol)?;
-                    Ok((client, spawn_driver(connection)))
+                    let cancel = crate::interrupt::cancel_via_socket(client.cancel_token(), path);
+                    Ok((client, spawn_driver(connection, cancel)))
                 }
                 Endpoint::Tcp { .. } => {
                     let (client, connection) = config.connect(connector.clone()).await.map_err(Opening::Protocol)?;
-                    Ok((client, spawn_driver(connection)))
+                    let cancel = crate::interrupt::cancel_via_config(client.cancel_token(), connector.clone());
+                    Ok((client, spawn_driver(connection, cancel)))
                 }
             }
         };
@@ -457,13 +459,20 @@ enum Opening {
 /// The connection's driver task, and the notices it forwards.
 type Driver = (JoinHandle<std::result::Result<(), tokio_postgres::Error>>, mpsc::UnboundedReceiver<DbError>);
 
-fn spawn_driver<S, T>(connection: tokio_postgres::Connection<S, T>) -> Driver
+/// `cancel`: the connection's cancel request for a signal ending pgark (`crate::interrupt`),
+/// unregistered when the connection closes.
+fn spawn_driver<S, T>(connection: tokio_postgres::Connection<S, T>, cancel: u64) -> Driver
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     T: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let (notice_tx, notices) = mpsc::unbounded_channel();
-    (tokio::spawn(drive(connection, notice_tx)), notices)
+    let driver = tokio::spawn(async move {
+        let ended = drive(connection, notice_tx).await;
+        crate::interrupt::forget_connection(cancel);
+        ended
+    });
+    (driver, notices)
 }
 
 /// Polls the connection, forwarding notices, until it closes.
