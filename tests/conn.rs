@@ -15,7 +15,9 @@ use pgark_testkit::{available_majors, Cluster};
 const DEAD_PORT: u16 = 55399;
 
 fn newest_major() -> u32 {
-    *available_majors().last().expect("no PostgreSQL provisioned (scripts/postgres.sh)")
+    *available_majors()
+        .last()
+        .expect("no PostgreSQL provisioned (scripts/postgres.sh)")
 }
 
 fn args(host: Option<&str>, port: Option<u16>, user: Option<&str>) -> ConnectionArgs {
@@ -39,8 +41,14 @@ fn socket(cluster: &Cluster) -> String {
     cluster.socket_dir().display().to_string()
 }
 
-async fn connect(args: &ConnectionArgs, db: Option<&str>, env: &MapEnv) -> pgark::Result<Connection> {
-    ConnectOptions::resolve(args, db, "pg_dump", env)?.connect().await
+async fn connect(
+    args: &ConnectionArgs,
+    db: Option<&str>,
+    env: &MapEnv,
+) -> pgark::Result<Connection> {
+    ConnectOptions::resolve(args, db, "pg_dump", env)?
+        .connect()
+        .await
 }
 
 async fn must_connect(args: &ConnectionArgs, db: Option<&str>, env: &MapEnv) -> Connection {
@@ -52,17 +60,26 @@ async fn must_connect(args: &ConnectionArgs, db: Option<&str>, env: &MapEnv) -> 
 
 async fn must_fail(args: &ConnectionArgs, db: Option<&str>, env: &MapEnv) -> pgark::Error {
     match connect(args, db, env).await {
-        Ok(connection) => panic!("connecting with {args:?} db {db:?} worked: {:?}", connection.server),
+        Ok(connection) => panic!(
+            "connecting with {args:?} db {db:?} worked: {:?}",
+            connection.server
+        ),
         Err(e) => e,
     }
 }
 
 async fn value(connection: &Connection, sql: &str) -> String {
-    let messages = connection.client.simple_query(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    let messages = connection
+        .client
+        .simple_query(sql)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
     messages
         .iter()
         .find_map(|m| match m {
-            tokio_postgres::SimpleQueryMessage::Row(row) => Some(row.get(0).unwrap_or("").to_string()),
+            tokio_postgres::SimpleQueryMessage::Row(row) => {
+                Some(row.get(0).unwrap_or("").to_string())
+            }
             _ => None,
         })
         .unwrap_or_else(|| panic!("{sql}: no row"))
@@ -72,13 +89,19 @@ async fn value(connection: &Connection, sql: &str) -> String {
 /// its `pg_dump: error: ` prefix (libpq's hint lines, which start with a tab, included).
 fn stock_failure(cluster: &Cluster, tool_args: &[&str], envs: &[(&str, &str)]) -> String {
     let mut cmd = cluster.tool("pg_dump");
-    cmd.env_remove("PGHOST").env_remove("PGPORT").env_remove("PGUSER");
+    cmd.env_remove("PGHOST")
+        .env_remove("PGPORT")
+        .env_remove("PGUSER");
     for (name, value) in envs {
         cmd.env(name, value);
     }
-    cmd.args(["-w", "--schema-only", "-f", "/dev/null"]).args(tool_args);
+    cmd.args(["-w", "--schema-only", "-f", "/dev/null"])
+        .args(tool_args);
     let out = cmd.output().expect("run stock pg_dump");
-    assert!(!out.status.success(), "stock pg_dump {tool_args:?} unexpectedly worked");
+    assert!(
+        !out.status.success(),
+        "stock pg_dump {tool_args:?} unexpectedly worked"
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     stderr
         .lines()
@@ -120,7 +143,12 @@ async fn connects_over_socket_tcp_uri_and_service() {
     let env = env_for(&cluster);
 
     // -h SOCKETDIR -p PORT -U postgres
-    let mut conn = must_connect(&args(Some(&socket(&cluster)), Some(port), Some("postgres")), Some("postgres"), &env).await;
+    let mut conn = must_connect(
+        &args(Some(&socket(&cluster)), Some(port), Some("postgres")),
+        Some("postgres"),
+        &env,
+    )
+    .await;
     assert_eq!(value(&conn, "SELECT current_database()").await, "postgres");
     assert_eq!(value(&conn, "SHOW application_name").await, "pg_dump");
     assert!(matches!(conn.server.target.kind, HostKind::Socket(_)));
@@ -137,20 +165,36 @@ async fn connects_over_socket_tcp_uri_and_service() {
     assert_eq!(notice.message(), "hello from the server");
 
     // No -h: the default socket directory; user and port from the environment; dbname = user.
-    let env_vars = env.clone().with("PGPORT", &port.to_string()).with("PGUSER", "postgres");
+    let env_vars = env
+        .clone()
+        .with("PGPORT", &port.to_string())
+        .with("PGUSER", "postgres");
     let conn = must_connect(&ConnectionArgs::default(), None, &env_vars).await;
     assert_eq!(value(&conn, "SELECT current_database()").await, "postgres");
 
     // TCP, with PGOPTIONS and PGAPPNAME.
-    let env_tcp = env.clone().with("PGOPTIONS", "-c search_path=elsewhere").with("PGAPPNAME", "from_env");
-    let conn = must_connect(&args(Some("127.0.0.1"), Some(port), Some("postgres")), Some("template1"), &env_tcp).await;
+    let env_tcp = env
+        .clone()
+        .with("PGOPTIONS", "-c search_path=elsewhere")
+        .with("PGAPPNAME", "from_env");
+    let conn = must_connect(
+        &args(Some("127.0.0.1"), Some(port), Some("postgres")),
+        Some("template1"),
+        &env_tcp,
+    )
+    .await;
     assert_eq!(value(&conn, "SELECT current_database()").await, "template1");
     assert_eq!(value(&conn, "SHOW search_path").await, "elsewhere");
     assert_eq!(value(&conn, "SHOW application_name").await, "from_env");
     assert_eq!(conn.server.address, Some("127.0.0.1".parse().expect("ip")));
 
     // localhost resolves (possibly to ::1 first, where nothing listens: the next address works).
-    let conn = must_connect(&args(Some("localhost"), Some(port), Some("postgres")), Some("postgres"), &env).await;
+    let conn = must_connect(
+        &args(Some("localhost"), Some(port), Some("postgres")),
+        Some("postgres"),
+        &env,
+    )
+    .await;
     assert_eq!(value(&conn, "SELECT 1").await, "1");
 
     // A URI with a percent-encoded socket directory and a query parameter; -h is overridden.
@@ -165,33 +209,67 @@ async fn connects_over_socket_tcp_uri_and_service() {
     // A key=value string naming a service from PGSERVICEFILE.
     let dir = tempfile::tempdir().expect("tempdir");
     let services = dir.path().join("services.conf");
-    std::fs::write(&services, format!("[ark]\nhost=127.0.0.1\nport={port}\nuser=postgres\ndbname=template1\n"))
-        .expect("write service file");
-    let env_svc = env.clone().with("PGSERVICEFILE", &services.display().to_string());
+    std::fs::write(
+        &services,
+        format!("[ark]\nhost=127.0.0.1\nport={port}\nuser=postgres\ndbname=template1\n"),
+    )
+    .expect("write service file");
+    let env_svc = env
+        .clone()
+        .with("PGSERVICEFILE", &services.display().to_string());
     let conn = must_connect(&ConnectionArgs::default(), Some("service=ark"), &env_svc).await;
     assert_eq!(value(&conn, "SELECT current_database()").await, "template1");
 
     // Several hosts: the dead one is skipped.
     let conn = must_connect(
         &ConnectionArgs::default(),
-        Some(&format!("host=127.0.0.1,{} port={DEAD_PORT},{port} user=postgres dbname=postgres", socket(&cluster))),
+        Some(&format!(
+            "host=127.0.0.1,{} port={DEAD_PORT},{port} user=postgres dbname=postgres",
+            socket(&cluster)
+        )),
         &env,
     )
     .await;
     assert!(matches!(conn.server.target.kind, HostKind::Socket(_)));
 
     // for_database keeps every other setting.
-    let options = ConnectOptions::resolve(&args(Some("127.0.0.1"), Some(port), Some("postgres")), Some("postgres"), "pg_dumpall", &env)
-        .expect("resolve");
-    let other = options.for_database("template1").connect().await.expect("connect to template1");
-    assert_eq!(value(&other, "SELECT current_database()").await, "template1");
+    let options = ConnectOptions::resolve(
+        &args(Some("127.0.0.1"), Some(port), Some("postgres")),
+        Some("postgres"),
+        "pg_dumpall",
+        &env,
+    )
+    .expect("resolve");
+    let other = options
+        .for_database("template1")
+        .connect()
+        .await
+        .expect("connect to template1");
+    assert_eq!(
+        value(&other, "SELECT current_database()").await,
+        "template1"
+    );
     assert_eq!(value(&other, "SHOW application_name").await, "pg_dumpall");
 
     // target_session_attrs: a primary is read-write and not a standby.
-    let conn = must_connect(&args(Some(&socket(&cluster)), Some(port), Some("postgres")), Some("target_session_attrs=read-write dbname=postgres"), &env).await;
+    let conn = must_connect(
+        &args(Some(&socket(&cluster)), Some(port), Some("postgres")),
+        Some("target_session_attrs=read-write dbname=postgres"),
+        &env,
+    )
+    .await;
     assert_eq!(value(&conn, "SELECT 1").await, "1");
-    let err = must_fail(&args(Some(&socket(&cluster)), Some(port), Some("postgres")), Some("target_session_attrs=standby dbname=postgres"), &env).await;
-    assert!(err.to_string().ends_with("failed: server is not in hot standby mode"), "{err}");
+    let err = must_fail(
+        &args(Some(&socket(&cluster)), Some(port), Some("postgres")),
+        Some("target_session_attrs=standby dbname=postgres"),
+        &env,
+    )
+    .await;
+    assert!(
+        err.to_string()
+            .ends_with("failed: server is not in hot standby mode"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -203,9 +281,18 @@ async fn failures_read_like_stock_pg_dump() {
     let dead = DEAD_PORT.to_string();
 
     // Nothing listening on a TCP port.
-    let err = must_fail(&args(Some("127.0.0.1"), Some(DEAD_PORT), Some("postgres")), Some("postgres"), &env).await;
+    let err = must_fail(
+        &args(Some("127.0.0.1"), Some(DEAD_PORT), Some("postgres")),
+        Some("postgres"),
+        &env,
+    )
+    .await;
     assert_eq!(err.exit_code(), 1);
-    let stock = stock_failure(&cluster, &["-h", "127.0.0.1", "-p", &dead, "-U", "postgres", "postgres"], &[]);
+    let stock = stock_failure(
+        &cluster,
+        &["-h", "127.0.0.1", "-p", &dead, "-U", "postgres", "postgres"],
+        &[],
+    );
     assert_eq!(err.to_string(), stock);
     assert_eq!(
         stock,
@@ -215,14 +302,43 @@ async fn failures_read_like_stock_pg_dump() {
         )
     );
     // The same through a host name: name and address, then the hint.
-    let err = must_fail(&args(Some("localhost"), Some(DEAD_PORT), Some("postgres")), Some("postgres"), &env).await;
-    let stock = stock_failure(&cluster, &["-h", "localhost", "-p", &dead, "-U", "postgres", "postgres"], &[]);
+    let err = must_fail(
+        &args(Some("localhost"), Some(DEAD_PORT), Some("postgres")),
+        Some("postgres"),
+        &env,
+    )
+    .await;
+    let stock = stock_failure(
+        &cluster,
+        &["-h", "localhost", "-p", &dead, "-U", "postgres", "postgres"],
+        &[],
+    );
     assert_eq!(err.to_string(), stock);
-    assert!(stock.ends_with("\tIs the server running on that host and accepting TCP/IP connections?"), "{stock}");
+    assert!(
+        stock.ends_with("\tIs the server running on that host and accepting TCP/IP connections?"),
+        "{stock}"
+    );
 
     // No socket in a directory.
-    let err = must_fail(&args(Some("/nonexistent"), Some(5432), Some("postgres")), Some("postgres"), &env).await;
-    let stock = stock_failure(&cluster, &["-h", "/nonexistent", "-p", "5432", "-U", "postgres", "postgres"], &[]);
+    let err = must_fail(
+        &args(Some("/nonexistent"), Some(5432), Some("postgres")),
+        Some("postgres"),
+        &env,
+    )
+    .await;
+    let stock = stock_failure(
+        &cluster,
+        &[
+            "-h",
+            "/nonexistent",
+            "-p",
+            "5432",
+            "-U",
+            "postgres",
+            "postgres",
+        ],
+        &[],
+    );
     assert_eq!(err.to_string(), stock);
     assert_eq!(
         stock,
@@ -232,42 +348,114 @@ async fn failures_read_like_stock_pg_dump() {
     // Several hosts: each failure in turn, each with its hint, the first with the prefix.
     let hosts = "127.0.0.1,/nonexistent".to_string();
     let ports = format!("{DEAD_PORT},5432");
-    let both = ConnectionArgs { host: Some(hosts.clone()), port: Some(ports.clone()), ..args(None, None, Some("postgres")) };
+    let both = ConnectionArgs {
+        host: Some(hosts.clone()),
+        port: Some(ports.clone()),
+        ..args(None, None, Some("postgres"))
+    };
     let err = must_fail(&both, Some("postgres"), &env).await;
-    let stock = stock_failure(&cluster, &["-h", &hosts, "-p", &ports, "-U", "postgres", "postgres"], &[]);
+    let stock = stock_failure(
+        &cluster,
+        &["-h", &hosts, "-p", &ports, "-U", "postgres", "postgres"],
+        &[],
+    );
     assert_eq!(err.to_string(), stock);
     assert_eq!(stock.lines().count(), 4, "{stock}");
 
     // A database that does not exist.
     let sock = socket(&cluster);
-    let err = must_fail(&args(Some(&sock), Some(port), Some("postgres")), Some("nope"), &env).await;
-    let stock = stock_failure(&cluster, &["-h", &sock, "-p", &port_text, "-U", "postgres", "nope"], &[]);
+    let err = must_fail(
+        &args(Some(&sock), Some(port), Some("postgres")),
+        Some("nope"),
+        &env,
+    )
+    .await;
+    let stock = stock_failure(
+        &cluster,
+        &["-h", &sock, "-p", &port_text, "-U", "postgres", "nope"],
+        &[],
+    );
     assert_eq!(err.to_string(), stock);
-    assert!(stock.ends_with("failed: FATAL:  database \"nope\" does not exist"), "{stock}");
+    assert!(
+        stock.ends_with("failed: FATAL:  database \"nope\" does not exist"),
+        "{stock}"
+    );
     match &err {
-        pgark::Error::Connect { failures } => assert_eq!(failures[0].sqlstate.as_deref(), Some("3D000")),
+        pgark::Error::Connect { failures } => {
+            assert_eq!(failures[0].sqlstate.as_deref(), Some("3D000"))
+        }
         other => panic!("not a connection failure: {other:?}"),
     }
 
     // A role that does not exist, over TCP.
-    let err = must_fail(&args(Some("127.0.0.1"), Some(port), Some("ghost")), Some("postgres"), &env).await;
-    let stock = stock_failure(&cluster, &["-h", "127.0.0.1", "-p", &port_text, "-U", "ghost", "postgres"], &[]);
+    let err = must_fail(
+        &args(Some("127.0.0.1"), Some(port), Some("ghost")),
+        Some("postgres"),
+        &env,
+    )
+    .await;
+    let stock = stock_failure(
+        &cluster,
+        &[
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &port_text,
+            "-U",
+            "ghost",
+            "postgres",
+        ],
+        &[],
+    );
     assert_eq!(err.to_string(), stock);
 
     // A host name that does not resolve.
-    let err = must_fail(&args(Some("nosuchhost.invalid"), Some(port), Some("postgres")), Some("postgres"), &env).await;
-    let stock = stock_failure(&cluster, &["-h", "nosuchhost.invalid", "-p", &port_text, "-U", "postgres", "postgres"], &[]);
+    let err = must_fail(
+        &args(Some("nosuchhost.invalid"), Some(port), Some("postgres")),
+        Some("postgres"),
+        &env,
+    )
+    .await;
+    let stock = stock_failure(
+        &cluster,
+        &[
+            "-h",
+            "nosuchhost.invalid",
+            "-p",
+            &port_text,
+            "-U",
+            "postgres",
+            "postgres",
+        ],
+        &[],
+    );
     assert_eq!(err.to_string(), stock);
 
     // A server that accepts the TCP connection and then says nothing: connect_timeout.
-    let silent = std::net::TcpListener::bind(("127.0.0.1", DEAD_PORT - 1)).expect("bind a silent listener");
+    let silent =
+        std::net::TcpListener::bind(("127.0.0.1", DEAD_PORT - 1)).expect("bind a silent listener");
     let silent_port = (DEAD_PORT - 1).to_string();
     let started = Instant::now();
-    let err = must_fail(&args(Some("127.0.0.1"), Some(DEAD_PORT - 1), Some("postgres")), Some("connect_timeout=2 dbname=postgres"), &env).await;
-    assert!(started.elapsed() >= Duration::from_secs(2) && started.elapsed() < Duration::from_secs(10));
+    let err = must_fail(
+        &args(Some("127.0.0.1"), Some(DEAD_PORT - 1), Some("postgres")),
+        Some("connect_timeout=2 dbname=postgres"),
+        &env,
+    )
+    .await;
+    assert!(
+        started.elapsed() >= Duration::from_secs(2) && started.elapsed() < Duration::from_secs(10)
+    );
     let stock = stock_failure(
         &cluster,
-        &["-h", "127.0.0.1", "-p", &silent_port, "-U", "postgres", "connect_timeout=2 dbname=postgres"],
+        &[
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &silent_port,
+            "-U",
+            "postgres",
+            "connect_timeout=2 dbname=postgres",
+        ],
         &[],
     );
     assert_eq!(err.to_string(), stock);
@@ -298,9 +486,19 @@ async fn password_authentication_pgpass_and_prompts() {
     let base = env_for(&cluster);
 
     // PGPASSWORD, SCRAM and md5.
-    let conn = must_connect(&tcp("scram_user"), Some("postgres"), &base.clone().with("PGPASSWORD", "scram pw:1")).await;
+    let conn = must_connect(
+        &tcp("scram_user"),
+        Some("postgres"),
+        &base.clone().with("PGPASSWORD", "scram pw:1"),
+    )
+    .await;
     assert_eq!(value(&conn, "SELECT current_user").await, "scram_user");
-    let conn = must_connect(&tcp("md5_user"), Some("postgres"), &base.clone().with("PGPASSWORD", "md5pw")).await;
+    let conn = must_connect(
+        &tcp("md5_user"),
+        Some("postgres"),
+        &base.clone().with("PGPASSWORD", "md5pw"),
+    )
+    .await;
     assert_eq!(value(&conn, "SELECT current_user").await, "md5_user");
     // A password in a URI.
     let uri = format!("postgresql://scram_user:scram%20pw%3A1@127.0.0.1:{port}/postgres");
@@ -309,23 +507,48 @@ async fn password_authentication_pgpass_and_prompts() {
 
     // A wrong password, SCRAM and md5: the server's refusal, as stock pg_dump shows it.
     for user in ["scram_user", "md5_user"] {
-        let err = must_fail(&tcp(user), Some("postgres"), &base.clone().with("PGPASSWORD", "wrong")).await;
+        let err = must_fail(
+            &tcp(user),
+            Some("postgres"),
+            &base.clone().with("PGPASSWORD", "wrong"),
+        )
+        .await;
         let stock = stock_failure(
             &cluster,
             &["-h", "127.0.0.1", "-p", &port_text, "-U", user, "postgres"],
             &[("PGPASSWORD", "wrong")],
         );
         assert_eq!(err.to_string(), stock);
-        assert!(stock.ends_with(&format!("FATAL:  password authentication failed for user \"{user}\"")), "{stock}");
+        assert!(
+            stock.ends_with(&format!(
+                "FATAL:  password authentication failed for user \"{user}\""
+            )),
+            "{stock}"
+        );
     }
 
     // -w and no password anywhere: no prompt, libpq's complaint.
     let mut never = tcp("scram_user");
     never.no_password = true;
     let err = must_fail(&never, Some("postgres"), &base).await;
-    let stock = stock_failure(&cluster, &["-h", "127.0.0.1", "-p", &port_text, "-U", "scram_user", "postgres"], &[]);
+    let stock = stock_failure(
+        &cluster,
+        &[
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &port_text,
+            "-U",
+            "scram_user",
+            "postgres",
+        ],
+        &[],
+    );
     assert_eq!(err.to_string(), stock);
-    assert!(stock.ends_with("fe_sendauth: no password supplied"), "{stock}");
+    assert!(
+        stock.ends_with("fe_sendauth: no password supplied"),
+        "{stock}"
+    );
     assert!(base.terminal.prompts().is_empty());
 
     // The server asks, nothing is known, a terminal answers: one "Password: " prompt, and the
@@ -333,10 +556,15 @@ async fn password_authentication_pgpass_and_prompts() {
     let mut asked = base.clone();
     let terminal = Arc::new(ScriptedTerminal::answering(&["scram pw:1"]));
     asked.terminal = terminal.clone();
-    let options = ConnectOptions::resolve(&tcp("scram_user"), Some("postgres"), "pg_dump", &asked).expect("resolve");
+    let options = ConnectOptions::resolve(&tcp("scram_user"), Some("postgres"), "pg_dump", &asked)
+        .expect("resolve");
     let conn = options.connect().await.expect("connect after the prompt");
     assert_eq!(value(&conn, "SELECT current_user").await, "scram_user");
-    let conn = options.for_database("template1").connect().await.expect("reconnect without a prompt");
+    let conn = options
+        .for_database("template1")
+        .connect()
+        .await
+        .expect("reconnect without a prompt");
     assert_eq!(value(&conn, "SELECT current_database()").await, "template1");
     assert_eq!(terminal.prompts(), vec!["Password: ".to_string()]);
 
@@ -353,11 +581,20 @@ async fn password_authentication_pgpass_and_prompts() {
     // the answer there; with stdin not a terminal it does not prompt at all.
     let transcript = run_prompt_helper(port, "scram_user", Some("scram pw:1"));
     assert!(transcript.contains("Password: "), "{transcript}");
-    assert!(transcript.contains("helper connected as scram_user"), "{transcript}");
-    assert!(!transcript.contains("scram pw:1"), "the password was echoed: {transcript}");
+    assert!(
+        transcript.contains("helper connected as scram_user"),
+        "{transcript}"
+    );
+    assert!(
+        !transcript.contains("scram pw:1"),
+        "the password was echoed: {transcript}"
+    );
     let transcript = run_prompt_helper(port, "scram_user", None);
     assert!(!transcript.contains("Password: "), "{transcript}");
-    assert!(transcript.contains("fe_sendauth: no password supplied"), "{transcript}");
+    assert!(
+        transcript.contains("fe_sendauth: no password supplied"),
+        "{transcript}"
+    );
 
     // ~/.pgpass: used when 0600, with escapes and wildcards.
     let home = tempfile::tempdir().expect("tempdir");
@@ -375,11 +612,25 @@ async fn password_authentication_pgpass_and_prompts() {
     let err = must_fail(&tcp("md5_user"), Some("postgres"), &with_home).await;
     let stock = stock_failure(
         &cluster,
-        &["-h", "127.0.0.1", "-p", &port_text, "-U", "md5_user", "postgres"],
+        &[
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &port_text,
+            "-U",
+            "md5_user",
+            "postgres",
+        ],
         &[("PGPASSFILE", &pgpass.display().to_string())],
     );
     assert_eq!(err.to_string(), stock);
-    assert!(stock.ends_with(&format!("password retrieved from file \"{}\"", pgpass.display())), "{stock}");
+    assert!(
+        stock.ends_with(&format!(
+            "password retrieved from file \"{}\"",
+            pgpass.display()
+        )),
+        "{stock}"
+    );
 
     // Group-readable: ignored with libpq's warning.
     std::fs::set_permissions(&pgpass, std::fs::Permissions::from_mode(0o640)).expect("chmod");
@@ -387,18 +638,38 @@ async fn password_authentication_pgpass_and_prompts() {
     let terminal = Arc::new(ScriptedTerminal::default());
     loose.terminal = terminal.clone();
     let err = must_fail(&tcp("scram_user"), Some("postgres"), &loose).await;
-    assert!(err.to_string().ends_with("fe_sendauth: no password supplied"), "{err}");
+    assert!(
+        err.to_string()
+            .ends_with("fe_sendauth: no password supplied"),
+        "{err}"
+    );
     let warning = format!(
         "WARNING: password file \"{}\" has group or world access; permissions should be u=rw (0600) or less",
         pgpass.display()
     );
-    assert!(terminal.warnings().contains(&warning), "{:?}", terminal.warnings());
+    assert!(
+        terminal.warnings().contains(&warning),
+        "{:?}",
+        terminal.warnings()
+    );
     let mut stock = cluster.tool("pg_dump");
-    stock
-        .env("PGPASSFILE", &pgpass)
-        .args(["-w", "--schema-only", "-f", "/dev/null", "-h", "127.0.0.1", "-p", &port_text, "-U", "scram_user", "postgres"]);
+    stock.env("PGPASSFILE", &pgpass).args([
+        "-w",
+        "--schema-only",
+        "-f",
+        "/dev/null",
+        "-h",
+        "127.0.0.1",
+        "-p",
+        &port_text,
+        "-U",
+        "scram_user",
+        "postgres",
+    ]);
     let out = stock.output().expect("run stock pg_dump");
-    assert!(String::from_utf8_lossy(&out.stderr).lines().any(|line| line == warning));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .any(|line| line == warning));
 }
 
 /// Runs [`prompt_helper`] in a child process: under `script` (a pseudo-terminal) typing
@@ -408,7 +679,10 @@ fn run_prompt_helper(port: u16, user: &str, answer: Option<&str>) -> String {
     use std::io::{Read, Write};
     use std::process::{Command, Stdio};
     let exe = std::env::current_exe().expect("test executable");
-    let helper = format!("{} conn::prompt_helper --exact --ignored --nocapture --test-threads=1", exe.display());
+    let helper = format!(
+        "{} conn::prompt_helper --exact --ignored --nocapture --test-threads=1",
+        exe.display()
+    );
     let mut cmd = match answer {
         Some(_) => {
             let mut cmd = Command::new("script");
@@ -417,7 +691,13 @@ fn run_prompt_helper(port: u16, user: &str, answer: Option<&str>) -> String {
         }
         None => {
             let mut cmd = Command::new(&exe);
-            cmd.args(["conn::prompt_helper", "--exact", "--ignored", "--nocapture", "--test-threads=1"]);
+            cmd.args([
+                "conn::prompt_helper",
+                "--exact",
+                "--ignored",
+                "--nocapture",
+                "--test-threads=1",
+            ]);
             cmd
         }
     };
@@ -456,13 +736,18 @@ fn run_prompt_helper(port: u16, user: &str, answer: Option<&str>) -> String {
         if !answered && String::from_utf8_lossy(&seen).contains("Password: ") {
             // Let the prompt switch echo off before typing.
             std::thread::sleep(Duration::from_millis(300));
-            stdin.write_all(format!("{}\n", answer.unwrap_or("")).as_bytes()).expect("type the password");
+            stdin
+                .write_all(format!("{}\n", answer.unwrap_or("")).as_bytes())
+                .expect("type the password");
             stdin.flush().expect("flush");
             answered = true;
         }
         if Instant::now() > deadline {
             let _ = child.kill();
-            panic!("prompt helper did not finish: {}", String::from_utf8_lossy(&seen));
+            panic!(
+                "prompt helper did not finish: {}",
+                String::from_utf8_lossy(&seen)
+            );
         }
     }
     drop(stdin);
@@ -472,7 +757,11 @@ fn run_prompt_helper(port: u16, user: &str, answer: Option<&str>) -> String {
     if let Some(mut err) = child.stderr.take() {
         let _ = err.read_to_string(&mut stderr);
     }
-    format!("{}{}\n(exit: {status})", String::from_utf8_lossy(&seen), stderr)
+    format!(
+        "{}{}\n(exit: {status})",
+        String::from_utf8_lossy(&seen),
+        stderr
+    )
 }
 
 /// Not a test: the child process of [`run_prompt_helper`], connecting with the real process
@@ -480,7 +769,9 @@ fn run_prompt_helper(port: u16, user: &str, answer: Option<&str>) -> String {
 #[tokio::test]
 #[ignore = "helper run in a child process by password_authentication_pgpass_and_prompts"]
 async fn prompt_helper() {
-    let Ok(port) = std::env::var("PGARK_CONN_PROMPT_PORT") else { return };
+    let Ok(port) = std::env::var("PGARK_CONN_PROMPT_PORT") else {
+        return;
+    };
     let user = std::env::var("PGARK_CONN_PROMPT_USER").expect("PGARK_CONN_PROMPT_USER");
     let args = ConnectionArgs {
         host: Some("127.0.0.1".into()),
@@ -488,9 +779,14 @@ async fn prompt_helper() {
         username: Some(user),
         ..ConnectionArgs::default()
     };
-    let options = ConnectOptions::resolve(&args, Some("postgres"), "pg_dump", &pgark::conn::SystemEnv).expect("resolve");
+    let options =
+        ConnectOptions::resolve(&args, Some("postgres"), "pg_dump", &pgark::conn::SystemEnv)
+            .expect("resolve");
     match options.connect().await {
-        Ok(conn) => println!("helper connected as {}", value(&conn, "SELECT current_user").await),
+        Ok(conn) => println!(
+            "helper connected as {}",
+            value(&conn, "SELECT current_user").await
+        ),
         Err(e) => println!("helper failed: {e}"),
     }
 }
@@ -508,7 +804,9 @@ impl TestPki {
     fn client_cert(&self, user: &str) -> (String, String) {
         let key = rcgen::KeyPair::generate().expect("client key");
         let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
-        params.distinguished_name.push(rcgen::DnType::CommonName, user);
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, user);
         let cert = params.signed_by(&key, &self.ca).expect("client cert");
         (cert.pem(), key.serialize_pem())
     }
@@ -518,21 +816,34 @@ fn make_pki(names: &[&str]) -> TestPki {
     let ca_key = rcgen::KeyPair::generate().expect("CA key");
     let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("CA params");
     ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    ca_params.distinguished_name.push(rcgen::DnType::CommonName, "pgark test CA");
+    ca_params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "pgark test CA");
     let ca = rcgen::CertifiedIssuer::self_signed(ca_params, ca_key).expect("CA cert");
     let server_key = rcgen::KeyPair::generate().expect("server key");
     let mut params =
-        rcgen::CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>()).expect("params");
-    params.distinguished_name.push(rcgen::DnType::CommonName, "localhost");
+        rcgen::CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>())
+            .expect("params");
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "localhost");
     let cert = params.signed_by(&server_key, &ca).expect("server cert");
-    TestPki { ca_pem: ca.pem(), server_cert_pem: cert.pem(), server_key_pem: server_key.serialize_pem(), ca }
+    TestPki {
+        ca_pem: ca.pem(),
+        server_cert_pem: cert.pem(),
+        server_key_pem: server_key.serialize_pem(),
+        ca,
+    }
 }
 
 async fn wait_for_ssl(cluster: &Cluster) {
     let started = Instant::now();
     while cluster.psql("postgres", "SHOW ssl") != "on" {
         if started.elapsed() > Duration::from_secs(20) {
-            panic!("ssl did not turn on; server log {}", cluster.log_file().display());
+            panic!(
+                "ssl did not turn on; server log {}",
+                cluster.log_file().display()
+            );
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
@@ -560,7 +871,12 @@ async fn sslmodes_with_rustls() {
     );
     let dir = tempfile::tempdir().expect("tempdir");
     let ca_file = write_private(dir.path(), "ca.crt", &pki.ca_pem, 0o644);
-    let other_ca = write_private(dir.path(), "other.crt", &make_pki(&["localhost"]).ca_pem, 0o644);
+    let other_ca = write_private(
+        dir.path(),
+        "other.crt",
+        &make_pki(&["localhost"]).ca_pem,
+        0o644,
+    );
     let env = env_for(&cluster);
     let ssl_of = |conn: &Connection| conn.server.tls;
     let string = |host: &str, user: &str, extra: &str| {
@@ -570,67 +886,170 @@ async fn sslmodes_with_rustls() {
     let in_pg_stat_ssl = "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()";
 
     // require: encrypted, no certificate checks (no root file in this environment's home).
-    let conn = must_connect(&none, Some(&string("127.0.0.1", "tls_only", "sslmode=require")), &env).await;
+    let conn = must_connect(
+        &none,
+        Some(&string("127.0.0.1", "tls_only", "sslmode=require")),
+        &env,
+    )
+    .await;
     assert!(ssl_of(&conn));
     assert_eq!(value(&conn, in_pg_stat_ssl).await, "t");
 
     // verify-ca: the chain counts, the name does not.
     let root = format!("sslrootcert={}", ca_file.display());
-    let conn = must_connect(&none, Some(&string("127.0.0.1", "tls_only", &format!("sslmode=verify-ca {root}"))), &env).await;
+    let conn = must_connect(
+        &none,
+        Some(&string(
+            "127.0.0.1",
+            "tls_only",
+            &format!("sslmode=verify-ca {root}"),
+        )),
+        &env,
+    )
+    .await;
     assert_eq!(value(&conn, in_pg_stat_ssl).await, "t");
     let conn = must_connect(
         &none,
-        Some(&string("wrong.example", "tls_only", &format!("hostaddr=127.0.0.1 sslmode=verify-ca {root}"))),
+        Some(&string(
+            "wrong.example",
+            "tls_only",
+            &format!("hostaddr=127.0.0.1 sslmode=verify-ca {root}"),
+        )),
         &env,
     )
     .await;
     assert!(ssl_of(&conn));
     let wrong_root = format!("sslrootcert={}", other_ca.display());
-    let err = must_fail(&none, Some(&string("127.0.0.1", "tls_only", &format!("sslmode=verify-ca {wrong_root}"))), &env).await;
-    assert!(err.to_string().contains("failed: SSL error"), "{err}");
-
-    // verify-full: name and chain.
-    let conn = must_connect(&none, Some(&string("localhost", "tls_only", &format!("sslmode=verify-full {root}"))), &env).await;
-    assert!(ssl_of(&conn));
-    let conn = must_connect(&none, Some(&string("127.0.0.1", "tls_only", &format!("sslmode=verify-full {root}"))), &env).await;
-    assert!(ssl_of(&conn));
     let err = must_fail(
         &none,
-        Some(&string("wrong.example", "tls_only", &format!("hostaddr=127.0.0.1 sslmode=verify-full {root}"))),
+        Some(&string(
+            "127.0.0.1",
+            "tls_only",
+            &format!("sslmode=verify-ca {wrong_root}"),
+        )),
         &env,
     )
     .await;
-    let wrong = string("wrong.example", "tls_only", &format!("hostaddr=127.0.0.1 sslmode=verify-full {root}"));
+    assert!(err.to_string().contains("failed: SSL error"), "{err}");
+
+    // verify-full: name and chain.
+    let conn = must_connect(
+        &none,
+        Some(&string(
+            "localhost",
+            "tls_only",
+            &format!("sslmode=verify-full {root}"),
+        )),
+        &env,
+    )
+    .await;
+    assert!(ssl_of(&conn));
+    let conn = must_connect(
+        &none,
+        Some(&string(
+            "127.0.0.1",
+            "tls_only",
+            &format!("sslmode=verify-full {root}"),
+        )),
+        &env,
+    )
+    .await;
+    assert!(ssl_of(&conn));
+    let err = must_fail(
+        &none,
+        Some(&string(
+            "wrong.example",
+            "tls_only",
+            &format!("hostaddr=127.0.0.1 sslmode=verify-full {root}"),
+        )),
+        &env,
+    )
+    .await;
+    let wrong = string(
+        "wrong.example",
+        "tls_only",
+        &format!("hostaddr=127.0.0.1 sslmode=verify-full {root}"),
+    );
     assert_eq!(err.to_string(), stock_failure(&cluster, &[&wrong], &[]));
-    assert!(err.to_string().contains("does not match host name \"wrong.example\""), "{err}");
+    assert!(
+        err.to_string()
+            .contains("does not match host name \"wrong.example\""),
+        "{err}"
+    );
 
     // A missing root file: verify modes refuse, require does not care.
     let missing = format!("sslrootcert={}/absent.crt", dir.path().display());
-    let err = must_fail(&none, Some(&string("127.0.0.1", "tls_only", &format!("sslmode=verify-ca {missing}"))), &env).await;
-    assert!(err.to_string().starts_with("root certificate file"), "{err}");
+    let err = must_fail(
+        &none,
+        Some(&string(
+            "127.0.0.1",
+            "tls_only",
+            &format!("sslmode=verify-ca {missing}"),
+        )),
+        &env,
+    )
+    .await;
+    assert!(
+        err.to_string().starts_with("root certificate file"),
+        "{err}"
+    );
 
     // disable: plain only, so hostssl lines do not match; hostnossl ones do.
-    let err = must_fail(&none, Some(&string("127.0.0.1", "tls_only", "sslmode=disable")), &env).await;
+    let err = must_fail(
+        &none,
+        Some(&string("127.0.0.1", "tls_only", "sslmode=disable")),
+        &env,
+    )
+    .await;
     assert!(err.to_string().contains("no encryption"), "{err}");
-    let conn = must_connect(&none, Some(&string("127.0.0.1", "plain_only", "sslmode=disable")), &env).await;
+    let conn = must_connect(
+        &none,
+        Some(&string("127.0.0.1", "plain_only", "sslmode=disable")),
+        &env,
+    )
+    .await;
     assert!(!ssl_of(&conn));
     assert_eq!(value(&conn, in_pg_stat_ssl).await, "f");
 
     // prefer falls back to plain when the server refuses the TLS session; allow falls
     // forward to TLS when the server refuses the plain one.
-    let conn = must_connect(&none, Some(&string("127.0.0.1", "plain_only", "sslmode=prefer")), &env).await;
+    let conn = must_connect(
+        &none,
+        Some(&string("127.0.0.1", "plain_only", "sslmode=prefer")),
+        &env,
+    )
+    .await;
     assert!(!ssl_of(&conn));
-    let conn = must_connect(&none, Some(&string("127.0.0.1", "tls_only", "sslmode=prefer")), &env).await;
+    let conn = must_connect(
+        &none,
+        Some(&string("127.0.0.1", "tls_only", "sslmode=prefer")),
+        &env,
+    )
+    .await;
     assert!(ssl_of(&conn));
-    let conn = must_connect(&none, Some(&string("127.0.0.1", "tls_only", "sslmode=allow")), &env).await;
+    let conn = must_connect(
+        &none,
+        Some(&string("127.0.0.1", "tls_only", "sslmode=allow")),
+        &env,
+    )
+    .await;
     assert!(ssl_of(&conn));
-    let conn = must_connect(&none, Some(&string("127.0.0.1", "plain_only", "sslmode=allow")), &env).await;
+    let conn = must_connect(
+        &none,
+        Some(&string("127.0.0.1", "plain_only", "sslmode=allow")),
+        &env,
+    )
+    .await;
     assert!(!ssl_of(&conn));
 
     // SCRAM with channel binding over TLS.
     let conn = must_connect(
         &none,
-        Some(&string("127.0.0.1", "cb_user", "sslmode=require channel_binding=require password=cbpw")),
+        Some(&string(
+            "127.0.0.1",
+            "cb_user",
+            "sslmode=require channel_binding=require password=cbpw",
+        )),
         &env,
     )
     .await;
@@ -639,14 +1058,24 @@ async fn sslmodes_with_rustls() {
     // Unix sockets never use TLS, whatever sslmode says.
     let conn = must_connect(
         &none,
-        Some(&format!("host={} port={port} user=postgres dbname=postgres sslmode=require", socket(&cluster))),
+        Some(&format!(
+            "host={} port={port} user=postgres dbname=postgres sslmode=require",
+            socket(&cluster)
+        )),
         &env,
     )
     .await;
     assert!(!ssl_of(&conn));
 
     // The stock client agrees on what verify-full accepts.
-    stock_psql_works(&cluster, &string("localhost", "tls_only", &format!("sslmode=verify-full {root}")));
+    stock_psql_works(
+        &cluster,
+        &string(
+            "localhost",
+            "tls_only",
+            &format!("sslmode=verify-full {root}"),
+        ),
+    );
 
     // A root certificate in ~/.postgresql/root.crt makes even sslmode=require check the chain.
     let home = tempfile::tempdir().expect("tempdir");
@@ -654,10 +1083,20 @@ async fn sslmodes_with_rustls() {
     let mut with_home = env.clone();
     with_home.home = Some(home.path().to_path_buf());
     std::fs::copy(&other_ca, home.path().join(".postgresql/root.crt")).expect("copy");
-    let err = must_fail(&none, Some(&string("127.0.0.1", "tls_only", "sslmode=require")), &with_home).await;
+    let err = must_fail(
+        &none,
+        Some(&string("127.0.0.1", "tls_only", "sslmode=require")),
+        &with_home,
+    )
+    .await;
     assert!(err.to_string().contains("failed: SSL error"), "{err}");
     std::fs::copy(&ca_file, home.path().join(".postgresql/root.crt")).expect("copy");
-    let conn = must_connect(&none, Some(&string("127.0.0.1", "tls_only", "sslmode=require")), &with_home).await;
+    let conn = must_connect(
+        &none,
+        Some(&string("127.0.0.1", "tls_only", "sslmode=require")),
+        &with_home,
+    )
+    .await;
     assert!(ssl_of(&conn));
 
     // Client certificates: `cert` authentication with sslcert/sslkey.
@@ -671,15 +1110,37 @@ async fn sslmodes_with_rustls() {
     let (client_cert, client_key) = pki.client_cert("cert_user");
     let cert_file = write_private(dir.path(), "client.crt", &client_cert, 0o644);
     let key_file = write_private(dir.path(), "client.key", &client_key, 0o600);
-    let client = format!("sslmode=require sslcert={} sslkey={}", cert_file.display(), key_file.display());
-    let conn = must_connect(&none, Some(&string("127.0.0.1", "cert_user", &client)), &env).await;
+    let client = format!(
+        "sslmode=require sslcert={} sslkey={}",
+        cert_file.display(),
+        key_file.display()
+    );
+    let conn = must_connect(
+        &none,
+        Some(&string("127.0.0.1", "cert_user", &client)),
+        &env,
+    )
+    .await;
     assert_eq!(value(&conn, "SELECT current_user").await, "cert_user");
     stock_psql_works(&cluster, &string("127.0.0.1", "cert_user", &client));
-    let err = must_fail(&none, Some(&string("127.0.0.1", "cert_user", "sslmode=require")), &env).await;
+    let err = must_fail(
+        &none,
+        Some(&string("127.0.0.1", "cert_user", "sslmode=require")),
+        &env,
+    )
+    .await;
     assert!(err.to_string().contains("certificate"), "{err}");
     std::fs::set_permissions(&key_file, std::fs::Permissions::from_mode(0o644)).expect("chmod");
-    let err = must_fail(&none, Some(&string("127.0.0.1", "cert_user", &client)), &env).await;
-    assert!(err.to_string().contains("has group or world access"), "{err}");
+    let err = must_fail(
+        &none,
+        Some(&string("127.0.0.1", "cert_user", &client)),
+        &env,
+    )
+    .await;
+    assert!(
+        err.to_string().contains("has group or world access"),
+        "{err}"
+    );
 
     // A self-signed server certificate given as sslrootcert, as many setups do (OpenSSL
     // accepts it; webpki alone would refuse a CA certificate as the server's): once with a
@@ -693,19 +1154,36 @@ async fn sslmodes_with_rustls() {
         std::thread::sleep(Duration::from_millis(1000));
         let pinned = write_private(dir.path(), "pinned.crt", &self_signed, 0o644);
         let pinned_root = format!("sslrootcert={}", pinned.display());
-        let full = string("localhost", "tls_only", &format!("sslmode=verify-full {pinned_root}"));
+        let full = string(
+            "localhost",
+            "tls_only",
+            &format!("sslmode=verify-full {pinned_root}"),
+        );
         stock_psql_works(&cluster, &full);
         let conn = must_connect(&none, Some(&full), &env).await;
         assert!(ssl_of(&conn));
         let err = must_fail(
             &none,
-            Some(&string("wrong.example", "tls_only", &format!("hostaddr=127.0.0.1 sslmode=verify-full {pinned_root}"))),
+            Some(&string(
+                "wrong.example",
+                "tls_only",
+                &format!("hostaddr=127.0.0.1 sslmode=verify-full {pinned_root}"),
+            )),
             &env,
         )
         .await;
-        let wrong = string("wrong.example", "tls_only", &format!("hostaddr=127.0.0.1 sslmode=verify-full {pinned_root}"));
+        let wrong = string(
+            "wrong.example",
+            "tls_only",
+            &format!("hostaddr=127.0.0.1 sslmode=verify-full {pinned_root}"),
+        );
         assert_eq!(err.to_string(), stock_failure(&cluster, &[&wrong], &[]));
-        assert!(err.to_string().ends_with("server certificate for \"localhost\" does not match host name \"wrong.example\""), "{err}");
+        assert!(
+            err.to_string().ends_with(
+                "server certificate for \"localhost\" does not match host name \"wrong.example\""
+            ),
+            "{err}"
+        );
     }
 }
 
@@ -713,17 +1191,94 @@ fn stock_psql_works(cluster: &Cluster, conninfo: &str) {
     let mut stock = cluster.tool("psql");
     stock.args(["-X", "-At", "-c", "SELECT 1", conninfo]);
     let out = stock.output().expect("run stock psql");
-    assert!(out.status.success(), "stock psql {conninfo}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "stock psql {conninfo}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// A self-signed certificate with CA:true (what `openssl req -x509` makes) for `name`, as
 /// Common Name and, if asked, subjectAltName; and its key.
 fn self_signed_ca_cert(name: &str, with_alt_name: bool) -> (String, String) {
     let key = rcgen::KeyPair::generate().expect("key");
-    let alt_names = if with_alt_name { vec![name.to_string()] } else { Vec::new() };
+    let alt_names = if with_alt_name {
+        vec![name.to_string()]
+    } else {
+        Vec::new()
+    };
     let mut params = rcgen::CertificateParams::new(alt_names).expect("params");
     params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    params.distinguished_name.push(rcgen::DnType::CommonName, name);
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, name);
     let cert = params.self_signed(&key).expect("self-signed cert");
     (cert.pem(), key.serialize_pem())
+}
+
+/// Every command ends its sessions as libpq's PQfinish does (Terminate, then close), so the
+/// server logs no "unexpected EOF on client connection" for pgark, as for stock tools. Before
+/// the drivers were awaited at exit, some runs (-Ft, dumpall, restore) left such lines.
+#[test]
+fn commands_close_their_connections_cleanly() {
+    let cluster = Cluster::start(newest_major());
+    cluster.psql(
+        "postgres",
+        "CREATE TABLE t AS SELECT g FROM generate_series(1, 1000) g; \
+         CREATE TABLE u AS SELECT g::text AS s FROM generate_series(1, 1000) g;",
+    );
+    cluster.create_database("copy");
+    let dir = pgark_testkit::scratch_dir();
+    let pgark = |args: &[&str]| {
+        let mut cmd = std::process::Command::new(pgark_testkit::pgark_bin());
+        cluster.apply_env(&mut cmd);
+        cmd.args(args)
+            .args(["-h", &socket(&cluster), "-p", &cluster.port().to_string()]);
+        cmd.args(["-U", cluster.user()]);
+        let out = cmd.output().expect("run pgark");
+        assert!(
+            out.status.success(),
+            "pgark {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let archive = |name: &str| dir.path().join(name).display().to_string();
+    for round in 0..3 {
+        for (format, jobs) in [("p", "1"), ("c", "2"), ("t", "1"), ("d", "2")] {
+            let out = archive(&format!("out-{round}-{format}"));
+            pgark(&["dump", "-F", format, "-j", jobs, "-f", &out, "postgres"]);
+        }
+        let directory = archive(&format!("out-{round}-d"));
+        pgark(&[
+            "restore",
+            "-c",
+            "--if-exists",
+            "-j",
+            "2",
+            "-d",
+            "copy",
+            &directory,
+        ]);
+        pgark(&["restore", "-c", "--if-exists", "-d", "copy", &directory]);
+        pgark(&["dumpall", "-f", &archive(&format!("all-{round}.sql"))]);
+        pgark(&[
+            "dumpall",
+            "-g",
+            "-f",
+            &archive(&format!("globals-{round}.sql")),
+        ]);
+    }
+    let log = std::fs::read_to_string(cluster.log_file()).expect("read server log");
+    let abrupt: Vec<&str> = log
+        .lines()
+        .filter(|l| {
+            l.contains("unexpected EOF on client connection")
+                || l.contains("could not receive data from client")
+        })
+        .collect();
+    assert!(
+        abrupt.is_empty(),
+        "sessions ended without Terminate:\n{}",
+        abrupt.join("\n")
+    );
 }

@@ -51,7 +51,11 @@ pub fn run(args: &DumpArgs) -> Result<()> {
             path: "tokio runtime".into(),
             source: e,
         })?;
-    runtime.block_on(dump(args, format, restrict_key))
+    runtime.block_on(async {
+        let dumped = dump(args, format, restrict_key).await;
+        crate::conn::close_dropped_connections(std::time::Duration::from_secs(5)).await;
+        dumped
+    })
 }
 
 /// The plain-format dump of one database, as `pg_dump -Fp` writes it, into memory:

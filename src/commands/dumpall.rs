@@ -176,14 +176,14 @@ pub fn run_with(args: &DumpallArgs, dumper: Option<&dyn DatabaseDumper>) -> Resu
     };
     let restrict_key = restrict_key(args)?;
     let options = globals_options(args, matches!(databases, Databases::Plain(_)));
-    let text = current_thread_runtime()?.block_on(dump(
+    let text = run_closing_connections(dump(
         args,
         &exclude_patterns,
         scope.unwrap_or(Scope::Globals),
         databases,
         &options,
         &restrict_key,
-    ))?;
+    ))??;
     write_output(args.file.as_deref(), !args.no_sync, &text)
 }
 
@@ -215,11 +215,18 @@ fn globals_options(args: &DumpallArgs, whole_cluster: bool) -> GlobalsOptions {
     }
 }
 
-fn current_thread_runtime() -> Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_current_thread()
+/// Runs `work` to its end on a current-thread runtime, then lets the connections it
+/// dropped close as libpq's PQfinish closes them.
+fn run_closing_connections<F: std::future::Future>(work: F) -> Result<F::Output> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| Error::Dumpall(format!("could not start the async runtime: {e}")))
+        .map_err(|e| Error::Dumpall(format!("could not start the async runtime: {e}")))?;
+    Ok(runtime.block_on(async {
+        let done = work.await;
+        crate::conn::close_dropped_connections(std::time::Duration::from_secs(5)).await;
+        done
+    }))
 }
 
 /// What a run writes after the globals.
@@ -281,14 +288,14 @@ fn run_archive(args: &DumpallArgs) -> Result<()> {
         wanted: scope.is_none(),
         ..ListedDatabases::default()
     };
-    let globals = current_thread_runtime()?.block_on(dump(
+    let globals = run_closing_connections(dump(
         args,
         &exclude_patterns,
         scope.unwrap_or(Scope::Globals),
         Databases::Listed(&mut listed),
         &options,
         &restrict_key,
-    ))?;
+    ))??;
     let globals_path = dir.join(GLOBALS_FILE);
     std::fs::write(&globals_path, &globals).map_err(|source| Error::Io {
         path: format!("could not write file \"{}\"", globals_path.display()),

@@ -467,12 +467,60 @@ where
     T: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let (notice_tx, notices) = mpsc::unbounded_channel();
+    let open = OpenDriver::register();
     let driver = tokio::spawn(async move {
         let ended = drive(connection, notice_tx).await;
         crate::interrupt::forget_connection(cancel);
+        drop(open);
         ended
     });
     (driver, notices)
+}
+
+/// Drivers still running: a connection whose client is dropped sends Terminate and
+/// closes only when its driver is polled again, which a runtime shut down right after
+/// its last future never does — the server then logs "unexpected EOF on client
+/// connection" for every session pgark used. [`close_dropped_connections`] waits for them.
+static OPEN_DRIVERS: std::sync::Mutex<usize> = std::sync::Mutex::new(0);
+static DRIVER_ENDED: tokio::sync::Notify = tokio::sync::Notify::const_new();
+
+/// One running driver in [`OPEN_DRIVERS`], counted down when dropped (also when the task
+/// is aborted).
+struct OpenDriver;
+
+impl OpenDriver {
+    fn register() -> OpenDriver {
+        *OPEN_DRIVERS.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+        OpenDriver
+    }
+}
+
+impl Drop for OpenDriver {
+    fn drop(&mut self) {
+        let mut open = OPEN_DRIVERS.lock().unwrap_or_else(|e| e.into_inner());
+        *open = open.saturating_sub(1);
+        drop(open);
+        DRIVER_ENDED.notify_waiters();
+    }
+}
+
+/// Lets the drivers of connections whose clients are gone send Terminate and close, as
+/// libpq's PQfinish does, waiting at most `limit` (a server that stopped answering must not
+/// hold the exit). Called at the end of a command, inside its runtime, after everything
+/// holding a client has been dropped.
+pub async fn close_dropped_connections(limit: std::time::Duration) {
+    let all_closed = async {
+        loop {
+            let ended = DRIVER_ENDED.notified();
+            tokio::pin!(ended);
+            ended.as_mut().enable();
+            if *OPEN_DRIVERS.lock().unwrap_or_else(|e| e.into_inner()) == 0 {
+                return;
+            }
+            ended.await;
+        }
+    };
+    let _ = tokio::time::timeout(limit, all_closed).await;
 }
 
 /// Polls the connection, forwarding notices, until it closes.

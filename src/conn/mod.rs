@@ -38,7 +38,7 @@ mod secret;
 pub mod service;
 mod tls;
 
-pub use connect::{ConnectFailure, ConnectedServer, Connection, PASSWORD_PROMPT};
+pub use connect::{close_dropped_connections, ConnectFailure, ConnectedServer, Connection, PASSWORD_PROMPT};
 pub use conninfo::{is_connection_string, ConnInfo};
 pub use copy_tap::CopyTap;
 pub use env::{Env, MapEnv, ProcessTerminal, ScriptedTerminal, SystemEnv, Terminal};

@@ -356,7 +356,7 @@ fn restore_globals(args: &RestoreArgs, path: &Path) -> Result<(usize, Option<Pas
         .enable_all()
         .build()
         .map_err(|e| Error::Restore(format!("could not start the async runtime: {e}")))?;
-    runtime.block_on(async {
+    let work = async {
         let connection = connect.connect().await?;
         let client = connection.client;
         if let Some(role) = &args.connection.role {
@@ -396,7 +396,13 @@ fn restore_globals(args: &RestoreArgs, path: &Path) -> Result<(usize, Option<Pas
             errors += 1;
         }
         Ok((errors, connect.prompted_password()))
-    })
+    };
+    let outcome = runtime.block_on(async {
+        let outcome = work.await;
+        crate::conn::close_dropped_connections(std::time::Duration::from_secs(5)).await;
+        outcome
+    });
+    outcome
 }
 
 /// The SQL statements of a globals script, without psql's `\restrict` /

@@ -175,7 +175,11 @@ pub fn restore(
             .collect(),
         progress,
     };
-    let result = runtime.block_on(restorer.run());
+    let result = runtime.block_on(async {
+        let restored = restorer.run().await;
+        crate::conn::close_dropped_connections(std::time::Duration::from_secs(5)).await;
+        restored
+    });
     restorer.progress.finish();
     result?;
     Ok(restorer.errors.get())
