@@ -13,7 +13,9 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use pgark_testkit::roundtrip::unified_diff;
-use pgark_testkit::{available_majors, scratch_dir, stock_tool, without_version_lines, Cluster};
+use pgark_testkit::{
+    available_majors, must, scratch_dir, stock_tool, without_version_lines, Cluster,
+};
 
 const KEY: &str = "pgarkSysCatKey0123456789";
 
@@ -33,19 +35,6 @@ INSERT INTO public.kid VALUES (3, 'three');
 CREATE TABLE information_schema.lonely (x int PRIMARY KEY);
 INSERT INTO information_schema.lonely VALUES (7);
 ";
-
-fn must(cmd: &mut Command, what: &str) -> Output {
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("{what}: cannot run: {e}"));
-    assert!(
-        out.status.success(),
-        "{what} failed ({}):\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
 
 fn dump(cluster: &Cluster, stock: bool, args: &[&str]) -> Output {
     dump_db(cluster, stock, args, "syscat")

@@ -9,7 +9,8 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use pgark_testkit::{
-    available_majors, pgark_bin, repo_root, scratch_dir, stock_tool, without_version_lines, Cluster,
+    available_majors, must, normalized_listing, pgark_bin, repo_root, scratch_dir, stock_tool,
+    without_version_lines, Cluster,
 };
 
 const KEY: &str = "ContribKey0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRS";
@@ -196,38 +197,6 @@ const ARCHIVE_VARIANTS: &[(&str, &[&str])] = &[
     ("extensions", &["-e", "hstore"]),
     ("foreign-data", &["--include-foreign-data=*"]),
 ];
-
-fn must(cmd: &mut Command, what: &str) -> Output {
-    cmd.env("TZ", "UTC");
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("{what}: cannot run: {e}"));
-    assert!(
-        out.status.success(),
-        "{what} failed ({}):\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-/// `pg_restore -l` output without the creation time, the version lines and dump IDs.
-fn normalized_listing(listing: &[u8]) -> String {
-    String::from_utf8_lossy(listing)
-        .lines()
-        .filter(|l| {
-            !l.starts_with("; Archive created at")
-                && !l.starts_with(";     Dumped by pg_dump version")
-        })
-        .map(|l| match l.split_once(';') {
-            Some((id, rest)) if !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) => {
-                format!("ID;{rest}")
-            }
-            _ => l.to_string(),
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
 
 /// A unified diff of stock's and pgark's text (stock first), or `None` when equal.
 fn difference(stock: &str, ours: &str) -> Option<String> {

@@ -23,10 +23,11 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use pgark_testkit::{
-    available_majors, pgark_bin, repo_root, scratch_dir, stock_tool, without_version_lines, Cluster,
+    available_majors, must, pgark_bin, repo_root, scratch_dir, stock_tool, without_version_lines,
+    Cluster,
 };
 
 const KEY: &str = "RegressionKey0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNO";
@@ -36,20 +37,6 @@ const DATABASES: [&str; 2] = ["regression", "contrib_regression"];
 
 fn known_differences_file() -> PathBuf {
     repo_root().join("compat-tests/regression/KNOWN-DIFFERENCES.md")
-}
-
-fn must(cmd: &mut Command, what: &str) -> Output {
-    cmd.env("TZ", "UTC");
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("{what}: cannot run: {e}"));
-    assert!(
-        out.status.success(),
-        "{what} failed ({}):\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
 }
 
 /// How one entry differs between the two scripts.
