@@ -308,10 +308,56 @@ fn utf8_is_legal(s: &[u8]) -> bool {
 
 /// The category of `word` if it is an SQL keyword (exact, lower-case match).
 pub fn keyword_category(word: &[u8]) -> Option<KeywordCategory> {
-    KEYWORDS
-        .binary_search_by(|(kw, _)| kw.as_bytes().cmp(word))
-        .ok()
-        .map(|i| KEYWORDS[i].1)
+    let index = KEYWORD_INDEX.get_or_init(KeywordIndex::build);
+    let bucket = KeywordIndex::bucket(word)?;
+    let (start, end) = (index.starts[bucket], index.starts[bucket + 1]);
+    index.entries[start as usize..end as usize]
+        .iter()
+        .find(|(kw, _)| *kw == word)
+        .map(|&(_, category)| category)
+}
+
+/// The keywords grouped by (length, first letter): every identifier quoted goes
+/// through [`keyword_category`], and a bucket holds a few keywords at most, where a
+/// binary search over all of them compared nine strings.
+struct KeywordIndex {
+    /// `entries[starts[b]..starts[b + 1]]` is bucket `b`.
+    starts: Vec<u16>,
+    entries: Vec<(&'static [u8], KeywordCategory)>,
+}
+
+static KEYWORD_INDEX: std::sync::OnceLock<KeywordIndex> = std::sync::OnceLock::new();
+
+/// Longer than every keyword (`current_timestamp` has 17 letters).
+const KEYWORD_MAX_LEN: usize = 32;
+
+impl KeywordIndex {
+    /// The bucket of a word that could be a keyword: all keywords start with `a-z`.
+    fn bucket(word: &[u8]) -> Option<usize> {
+        let &first = word.first()?;
+        if !first.is_ascii_lowercase() || word.len() > KEYWORD_MAX_LEN {
+            return None;
+        }
+        Some(word.len() * 26 + usize::from(first - b'a'))
+    }
+
+    fn build() -> KeywordIndex {
+        let buckets = (KEYWORD_MAX_LEN + 1) * 26;
+        let mut grouped: Vec<Vec<(&'static [u8], KeywordCategory)>> = vec![Vec::new(); buckets];
+        for &(kw, category) in KEYWORDS {
+            if let Some(b) = KeywordIndex::bucket(kw.as_bytes()) {
+                grouped[b].push((kw.as_bytes(), category));
+            }
+        }
+        let mut starts = Vec::with_capacity(buckets + 1);
+        let mut entries = Vec::with_capacity(KEYWORDS.len());
+        for group in grouped {
+            starts.push(entries.len() as u16);
+            entries.extend(group);
+        }
+        starts.push(entries.len() as u16);
+        KeywordIndex { starts, entries }
+    }
 }
 
 /// Whether `id` can be written without double quotes (`fmtId`'s test): it starts with
@@ -580,6 +626,18 @@ mod tests {
     fn keyword_table_is_sorted_for_binary_search() {
         assert!(KEYWORDS.windows(2).all(|w| w[0].0 < w[1].0));
         assert!(KEYWORDS.len() > 400);
+    }
+
+    #[test]
+    fn every_keyword_is_found_with_its_category() {
+        for &(kw, category) in KEYWORDS {
+            assert_eq!(keyword_category(kw.as_bytes()), Some(category), "{kw}");
+            let longer = format!("{kw}x");
+            if KEYWORDS.binary_search_by(|(k, _)| k.cmp(&longer.as_str())).is_err() {
+                assert_eq!(keyword_category(longer.as_bytes()), None, "{longer}");
+            }
+        }
+        assert_eq!(keyword_category(b""), None);
     }
 
     #[test]

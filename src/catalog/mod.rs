@@ -10,6 +10,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Mutex;
 
 use thiserror::Error;
@@ -239,7 +240,17 @@ impl Session {
     /// all sent at once so the server runs them back to back while this session's
     /// client is busy: [`Session::query`] of the same text then takes the helper's
     /// rows, the very ones it would read here.
-    pub fn prefetch(&self, helper: Session, statements: Vec<String>) {
+    ///
+    /// `helper` is still being opened: this session's queries go on meanwhile, and one
+    /// of `statements` waits for the helper only if it gets there first. `setup` runs
+    /// on the helper before `statements`; a helper that fails to open, or whose setup
+    /// fails, leaves every statement to this session.
+    pub fn prefetch(
+        &self,
+        helper: impl std::future::Future<Output = Option<Session>> + Send + 'static,
+        setup: &'static str,
+        statements: Vec<String>,
+    ) {
         let mut senders = Vec::with_capacity(statements.len());
         {
             let mut pending = self.prefetched.0.lock().unwrap_or_else(|e| e.into_inner());
@@ -250,6 +261,12 @@ impl Session {
             }
         }
         tokio::spawn(async move {
+            let Some(helper) = helper.await else {
+                return;
+            };
+            if exec(&helper.connection.client, setup).await.is_err() {
+                return;
+            }
             let helper = &helper;
             let runs = statements
                 .iter()
@@ -350,11 +367,7 @@ async fn query(client: &tokio_postgres::Client, sql: &str) -> Result<Rows, Catal
             _ => {}
         }
     }
-    Ok(Rows {
-        columns,
-        rows,
-        what: first_line(sql),
-    })
+    Ok(Rows::new(columns, rows, first_line(sql)))
 }
 
 fn first_line(sql: &str) -> String {
@@ -384,14 +397,39 @@ impl Hasher for ColumnNameHasher {
 
 type ColumnIndex = HashMap<String, usize, BuildHasherDefault<ColumnNameHasher>>;
 
+/// Slots of [`Rows`]' cache of column lookups.
+const LOOKUP_SLOTS: usize = 64;
+
 /// The rows of one query, with columns looked up by name (`PQfnumber`).
 pub struct Rows {
     columns: ColumnIndex,
+    /// Column names by index, to check a cached lookup.
+    names: Vec<String>,
+    /// Column index + 1 (0: empty) by the address of the name last looked up in the
+    /// slot: collectors name columns with string literals, the same ones for every
+    /// row, so a row's cells are found by one comparison each instead of hashing the
+    /// name every time. A hit is checked against `names`, so any `&str` works.
+    lookups: [AtomicU32; LOOKUP_SLOTS],
     pub rows: Vec<SimpleQueryRow>,
     what: String,
 }
 
 impl Rows {
+    fn new(columns: ColumnIndex, rows: Vec<SimpleQueryRow>, what: String) -> Rows {
+        let mut names = vec![String::new(); columns.len()];
+        for (name, &i) in &columns {
+            if let Some(slot) = names.get_mut(i) {
+                slot.clone_from(name);
+            }
+        }
+        Rows {
+            columns,
+            names,
+            lookups: std::array::from_fn(|_| AtomicU32::new(0)),
+            rows,
+            what,
+        }
+    }
     pub fn len(&self) -> usize {
         self.rows.len()
     }
@@ -403,13 +441,26 @@ impl Rows {
         self.rows.iter().map(move |row| RowRef { rows: self, row })
     }
     fn index(&self, column: &str) -> Result<usize, CatalogError> {
-        self.columns
+        // Fibonacci hashing of the name's address picks the slot.
+        let slot = ((column.as_ptr() as usize as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 58)
+            as usize
+            % LOOKUP_SLOTS;
+        let cached = self.lookups[slot].load(Ordering::Relaxed) as usize;
+        if cached != 0 && self.names.get(cached - 1).is_some_and(|n| n == column) {
+            return Ok(cached - 1);
+        }
+        let i = self
+            .columns
             .get(column)
             .copied()
             .ok_or_else(|| CatalogError::MissingColumn {
                 what: self.what.clone(),
                 column: column.to_string(),
-            })
+            })?;
+        if let Ok(stored) = u32::try_from(i + 1) {
+            self.lookups[slot].store(stored, Ordering::Relaxed);
+        }
+        Ok(i)
     }
 }
 

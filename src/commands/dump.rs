@@ -273,7 +273,22 @@ async fn dump(args: &DumpArgs, format: FormatArg, restrict_key: Option<Vec<u8>>)
     let connect = ConnectOptions::resolve(&args.connection, dbname, "pg_dump", &SystemEnv)?;
     let dumped = read_database(args, &connect, format).await?;
     match format {
-        FormatArg::Plain => write_plain(args, &dumped, restrict_key).await,
+        FormatArg::Plain => {
+            let written = write_plain(args, &dumped, restrict_key).await;
+            let DumpedDatabase {
+                session,
+                collected,
+                toc,
+                ..
+            } = dumped;
+            // The session is dropped so its connection ends with Terminate
+            // (`close_dropped_connections` waits for that).
+            drop(session);
+            // The process exits right after this dump: freeing the catalog's and the
+            // TOC's many small allocations one by one only delays that exit.
+            std::mem::forget((collected, toc));
+            written
+        }
         other => write_archive(args, other, &connect, dumped).await,
     }
 }
@@ -400,12 +415,18 @@ async fn read_database(
     // (`dump::collect_with_helper`).
     let snapshot = data::snapshot::shared_snapshot(&session, args.snapshot.as_deref()).await?;
     // Only a speed-up: without a second connection (e.g. the server's connection limit)
-    // every query runs on the leader.
-    let helper = data::snapshot::open_workers(connect, &session_options, &snapshot, 1)
-        .await
-        .ok()
-        .and_then(|mut sessions| sessions.pop());
-    let collected = collect_with_helper(&session, helper, &opts).await?;
+    // every query runs on the leader. It is opened while the leader starts collecting.
+    let helper = {
+        let connect = connect.clone();
+        let session_options = session_options.clone();
+        async move {
+            data::snapshot::open_workers(&connect, &session_options, &snapshot, 1)
+                .await
+                .ok()
+                .and_then(|mut sessions| sessions.pop())
+        }
+    };
+    let collected = collect_with_helper(&session, Some(helper), &opts).await?;
     for w in &collected.warnings {
         // A warning's detail and hint lines carry their own level, as stock prints them.
         if w.starts_with("detail: ") || w.starts_with("hint: ") {

@@ -60,7 +60,7 @@ pub struct Collected {
 
 /// Reads the catalogs and sorts the objects.
 pub async fn collect(session: &Session, opts: &CollectOptions) -> Result<Collected, CatalogError> {
-    collect_with_helper(session, None, opts).await
+    collect_with_helper(session, None::<std::future::Ready<Option<Session>>>, opts).await
 }
 
 /// [`collect`], with `helper` (a second session inside the same snapshot, when given)
@@ -70,20 +70,19 @@ pub async fn collect(session: &Session, opts: &CollectOptions) -> Result<Collect
 /// queries run and its rows are processed.
 pub async fn collect_with_helper(
     session: &Session,
-    helper: Option<Session>,
+    helper: Option<impl std::future::Future<Output = Option<Session>> + Send + 'static>,
     opts: &CollectOptions,
 ) -> Result<Collected, CatalogError> {
     // Catalog queries return thousands of rows of server-deparsed text computed in
     // the leader process; parallel workers would only repeat their hash joins' builds.
     session.exec(NO_PARALLEL_WORKERS).await?;
     if let Some(helper) = helper {
-        // A failure here fails the helper's statements, which then run on `session`.
-        let _ = helper.exec(NO_PARALLEL_WORKERS).await;
         // Texts as the collectors will build them when no built-in object is
         // selected; a selection that changes a text makes its collector run it here.
         let unselected = Catalog::default();
         session.prefetch(
             helper,
+            NO_PARALLEL_WORKERS,
             vec![
                 objects::table::views_sql(&unselected),
                 objects::table::columns_sql(session.version, &unselected),

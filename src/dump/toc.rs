@@ -141,16 +141,14 @@ pub struct EmitOptions {
 impl<'a> EmitCx<'a> {
     /// `fmtId`
     pub fn ident(&self, name: &str) -> String {
-        String::from_utf8_lossy(&self.quoter.ident(name.as_bytes())).into_owned()
+        into_string(self.quoter.ident(name.as_bytes()))
     }
     /// `fmtQualifiedId(schema, name)`
     pub fn qualified(&self, schema: &str, name: &str) -> String {
-        String::from_utf8_lossy(
-            &self
-                .quoter
+        into_string(
+            self.quoter
                 .qualified(Some(schema.as_bytes()), name.as_bytes()),
         )
-        .into_owned()
     }
     /// `fmtQualifiedDumpable(obj)`
     pub fn qualified_obj(&self, obj: &DumpObject) -> String {
@@ -161,10 +159,16 @@ impl<'a> EmitCx<'a> {
     }
     /// `appendStringLiteralAH`
     pub fn literal(&self, s: &str) -> String {
-        String::from_utf8_lossy(&self.quoter.literal(s.as_bytes())).into_owned()
+        into_string(self.quoter.literal(s.as_bytes()))
     }
     /// Whether `obj` dumps `c`.
     pub fn dumps(&self, obj: &DumpObject, c: Components) -> bool {
         obj.dump.has(c)
     }
+}
+
+/// Quoted text as a `String` without copying it (lossy, as `String::from_utf8_lossy`,
+/// only for bytes that are not UTF-8).
+fn into_string(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
