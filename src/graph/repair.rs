@@ -442,56 +442,11 @@ mod tests {
     use super::*;
     use crate::graph::{create_boundaries, sort};
     use crate::objects::rule::Rule;
-    use crate::objects::table::{AttrDef, Table};
+    use crate::objects::table::AttrDef;
     use pgark_formats::model::CatalogId;
 
     fn table(cat: &mut Catalog, oid: u32, name: &str, relkind: u8) -> DumpId {
-        let idx = cat.tables.len();
-        let id = cat.objects.add(
-            Kind::Table,
-            CatalogId {
-                table_oid: 1259,
-                oid,
-            },
-            name,
-            Some("s".into()),
-            idx,
-        );
-        cat.tables.push(Table {
-            oid,
-            dump_id: id,
-            name: name.into(),
-            schema: "s".into(),
-            relkind,
-            owner: "o".into(),
-            persistence: b'p',
-            is_partition: false,
-            reloptions: Vec::new(),
-            check_option: None,
-            tablespace: String::new(),
-            am: None,
-            replident: b'd',
-            force_row_security: false,
-            has_oftype: false,
-            partkeydef: None,
-            partbound: None,
-            viewdef: None,
-            columns: Vec::new(),
-            parents: Vec::new(),
-            owning_tab: 0,
-            owning_col: 0,
-            is_identity_sequence: false,
-            checks: Vec::new(),
-            acl: String::new(),
-            acldefault: String::new(),
-            is_populated: true,
-            dummy_view: false,
-            postponed_def: false,
-            of_type: None,
-            toast_reloptions: Vec::new(),
-        });
-        cat.table_by_oid.insert(oid, idx);
-        id
+        crate::objects::table::add_bare_table(cat, oid, name, relkind)
     }
 
     fn sort_all(cat: &mut Catalog, b: Boundaries) -> (Vec<DumpId>, Vec<String>) {

@@ -172,56 +172,16 @@ mod tests {
     use super::*;
     use crate::objects::catalog_oid::PG_CLASS;
     use crate::objects::index::Index;
-    use crate::objects::table::Table;
     use pgark_formats::DumpId;
 
     fn table(cat: &mut Catalog, oid: u32, name: &str, parent: Option<u32>) -> DumpId {
-        let idx = cat.tables.len();
-        let id = cat.objects.add(
-            Kind::Table,
-            CatalogId {
-                table_oid: PG_CLASS,
-                oid,
-            },
-            name,
-            Some("s".into()),
-            idx,
-        );
+        let relkind = if parent.is_some() { b'r' } else { b'p' };
+        let id = crate::objects::table::add_bare_table(cat, oid, name, relkind);
         cat.objects.set_dump(id, Components::ALL);
-        cat.tables.push(Table {
-            oid,
-            dump_id: id,
-            name: name.into(),
-            schema: "s".into(),
-            relkind: if parent.is_some() { b'r' } else { b'p' },
-            owner: "o".into(),
-            persistence: b'p',
-            is_partition: parent.is_some(),
-            reloptions: Vec::new(),
-            check_option: None,
-            tablespace: String::new(),
-            am: None,
-            replident: b'd',
-            force_row_security: false,
-            has_oftype: false,
-            partkeydef: None,
-            partbound: None,
-            viewdef: None,
-            columns: Vec::new(),
-            parents: parent.into_iter().collect(),
-            owning_tab: 0,
-            owning_col: 0,
-            is_identity_sequence: false,
-            checks: Vec::new(),
-            acl: String::new(),
-            acldefault: String::new(),
-            is_populated: true,
-            dummy_view: false,
-            postponed_def: false,
-            of_type: None,
-            toast_reloptions: Vec::new(),
-        });
-        cat.table_by_oid.insert(oid, idx);
+        if let Some(t) = cat.tables.last_mut() {
+            t.is_partition = parent.is_some();
+            t.parents = parent.into_iter().collect();
+        }
         id
     }
 

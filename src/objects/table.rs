@@ -1099,3 +1099,55 @@ pub fn emit_attrdef(cx: &EmitCx<'_>, obj: &DumpObject, out: &mut TocBuilder) {
     e.deps = vec![t.dump_id];
     out.push(obj.dump_id, e);
 }
+
+/// Tests' table: `oid` named `name` in schema "s", owned by "o", no columns, not
+/// selected for dumping; callers adjust the fields they test.
+#[cfg(test)]
+pub(crate) fn add_bare_table(cat: &mut Catalog, oid: u32, name: &str, relkind: u8) -> pgark_formats::DumpId {
+    let idx = cat.tables.len();
+    let id = cat.objects.add(
+        Kind::Table,
+        CatalogId {
+            table_oid: catalog_oid::PG_CLASS,
+            oid,
+        },
+        name,
+        Some("s".into()),
+        idx,
+    );
+    cat.tables.push(Table {
+        oid,
+        dump_id: id,
+        name: name.into(),
+        schema: "s".into(),
+        relkind,
+        owner: "o".into(),
+        persistence: b'p',
+        is_partition: false,
+        reloptions: Vec::new(),
+        check_option: None,
+        tablespace: String::new(),
+        am: None,
+        replident: b'd',
+        force_row_security: false,
+        has_oftype: false,
+        partkeydef: None,
+        partbound: None,
+        viewdef: None,
+        columns: Vec::new(),
+        parents: Vec::new(),
+        owning_tab: 0,
+        owning_col: 0,
+        is_identity_sequence: false,
+        checks: Vec::new(),
+        acl: String::new(),
+        acldefault: String::new(),
+        is_populated: true,
+        dummy_view: false,
+        postponed_def: false,
+        of_type: None,
+        toast_reloptions: Vec::new(),
+    });
+    cat.table_by_oid.insert(oid, idx);
+    id
+}
